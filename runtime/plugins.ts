@@ -1,0 +1,223 @@
+/**
+ * The plugin registry. Everything a compose file names by `type:` (components and
+ * runtimes) is a plugin registered here; the built-ins register exactly like
+ * third-party modules loaded through `plugins:`.
+ */
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import type * as v from "valibot";
+import type { Logger } from "pino";
+import { ConfigError } from "./errors.ts";
+
+/** Options for rendering a deferred (plugin-rendered) template field. */
+export interface RenderOptions {
+  /** Turns each substituted value into text; e.g. shell quoting. */
+  quote?: (value: unknown) => string;
+}
+
+/** What a component call receives besides its config and input. */
+export interface ComponentCallContext {
+  /** Aborted when the run is cancelled or the job times out; stop work promptly. */
+  signal: AbortSignal;
+  /** A child logger carrying run, workflow and job ids. */
+  logger: Logger;
+  /** The merged environment (`-e` > `--env-file` > `.env` > process). */
+  env: Readonly<Record<string, string>>;
+  runId: string;
+  workflowId: string;
+  jobId: string;
+  /** Directory that relative paths in the compose file resolve against. */
+  projectDir: string;
+  /**
+   * Renders a field the plugin declared in `deferredFields` with its own quoting
+   * (the core leaves such fields unrendered so values can never change their structure).
+   */
+  renderDeferred(field: string, options: RenderOptions): unknown;
+}
+
+/** What a component call produces. */
+export interface ComponentResult {
+  /** The natural output, used when no `output:` mapping is configured. */
+  output: unknown;
+  /** Result variables for `output:` mappings (`stdout`, `response`, `status`, ...). */
+  variables: Record<string, unknown>;
+}
+
+/** A configured component, created once per component definition. */
+export interface ComponentInstance<C = unknown> {
+  run(config: C, input: unknown, ctx: ComponentCallContext): Promise<ComponentResult>;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+/** Context given to `create`. */
+export interface ComponentCreateContext {
+  id: string;
+  projectDir: string;
+  logger: Logger;
+}
+
+/** A component type, such as `shell` or `http-client`. */
+export interface ComponentPlugin<S extends v.GenericSchema = v.GenericSchema> {
+  type: string;
+  description?: string;
+  /**
+   * Validates one action's configuration: the component's type fields merged with the
+   * action's (action wins). Common keys (id, type, action(s), output,
+   * max_concurrent_count, title, description) are removed before validation.
+   */
+  schema: S;
+  /** Names the component's `output:` mapping may use (besides input, env, context). */
+  resultVariables: readonly string[];
+  /** Fields the core must not render; the plugin renders them through `renderDeferred`. */
+  deferredFields?: readonly string[];
+  create(ctx: ComponentCreateContext): ComponentInstance<v.InferOutput<S>>;
+}
+
+/** Options given to a runtime's lifecycle commands. */
+export interface RuntimeCommandOptions {
+  detach: boolean;
+  verbose: boolean;
+}
+
+/** A started or startable controller deployment (native process, docker container, ...). */
+export interface RuntimeInstance {
+  up(options: RuntimeCommandOptions): Promise<void>;
+  down(options: RuntimeCommandOptions): Promise<void>;
+  start(options: RuntimeCommandOptions): Promise<void>;
+  stop(options: RuntimeCommandOptions): Promise<void>;
+  status(): Promise<string>;
+}
+
+/** A runtime type, such as `native` or `docker`. `project` is the loaded project. */
+export interface RuntimePlugin<S extends v.GenericSchema = v.GenericSchema, P = unknown> {
+  type: string;
+  description?: string;
+  schema: S;
+  create(options: v.InferOutput<S>, project: P): RuntimeInstance;
+}
+
+/** A plugin module's default export. */
+export interface Plugin {
+  name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each plugin brings its own schema type
+  components?: ComponentPlugin<any>[];
+  // biome-ignore lint/suspicious/noExplicitAny: each plugin brings its own schema and project type
+  runtimes?: RuntimePlugin<any, any>[];
+}
+
+/**
+ * Declares a plugin. A plugin module's default export is the result.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { definePlugin } from "model-compose";
+ * export default definePlugin({
+ *   name: "upper",
+ *   components: [{
+ *     type: "upper",
+ *     schema: v.object({}),
+ *     resultVariables: ["result"],
+ *     create: () => ({
+ *       run: async (_config, input) => ({ output: String(input).toUpperCase(), variables: {} }),
+ *     }),
+ *   }],
+ * });
+ * ```
+ */
+export function definePlugin(plugin: Plugin): Plugin {
+  return plugin;
+}
+
+/** Registered component and runtime types. */
+export class PluginRegistry {
+  private readonly components = new Map<string, ComponentPlugin>();
+  private readonly runtimes = new Map<string, RuntimePlugin>();
+  private readonly loaded = new Set<string>();
+
+  register(plugin: Plugin, origin = plugin.name): void {
+    checkPluginShape(plugin, origin);
+    for (const c of plugin.components ?? []) {
+      if (this.components.has(c.type)) {
+        throw new ConfigError(`plugin ${origin}: component type "${c.type}" is already registered`);
+      }
+      this.components.set(c.type, c);
+    }
+    for (const r of plugin.runtimes ?? []) {
+      if (this.runtimes.has(r.type)) {
+        throw new ConfigError(`plugin ${origin}: runtime type "${r.type}" is already registered`);
+      }
+      this.runtimes.set(r.type, r);
+    }
+  }
+
+  component(type: string): ComponentPlugin | undefined {
+    return this.components.get(type);
+  }
+
+  runtime(type: string): RuntimePlugin | undefined {
+    return this.runtimes.get(type);
+  }
+
+  componentTypes(): string[] {
+    return [...this.components.keys()].sort();
+  }
+
+  runtimeTypes(): string[] {
+    return [...this.runtimes.keys()].sort();
+  }
+
+  /**
+   * Loads a plugin module named in a compose file: a path (relative to `baseDir`) or
+   * an installed package name. Each specifier is loaded once per registry.
+   */
+  async load(specifier: string, baseDir: string): Promise<void> {
+    const isPath = specifier.startsWith(".") || specifier.startsWith("/") || /\.[cm]?[jt]s$/.test(specifier);
+    const target = isPath ? path.resolve(baseDir, specifier) : specifier;
+    if (this.loaded.has(target)) return;
+    let mod: { default?: unknown };
+    try {
+      if (isPath) {
+        mod = await import(pathToFileURL(target).href);
+      } else {
+        mod = await import(Bun.resolveSync(specifier, baseDir));
+      }
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError(`plugin ${specifier} could not be loaded (${target}): ${reason}`);
+    }
+    const plugin = mod.default;
+    if (!plugin || typeof plugin !== "object") {
+      throw new ConfigError(
+        `plugin ${specifier} (${target}) has no default export; export default definePlugin({ name, components, runtimes })`,
+      );
+    }
+    this.register(plugin as Plugin, `${specifier} (${target})`);
+    this.loaded.add(target);
+  }
+}
+
+function checkPluginShape(plugin: Plugin, origin: string): void {
+  const fail = (what: string) => {
+    throw new ConfigError(`plugin ${origin}: ${what}`);
+  };
+  if (typeof plugin.name !== "string" || !plugin.name) fail("the default export needs a string `name`");
+  if (plugin.components !== undefined && !Array.isArray(plugin.components)) fail("`components` must be a list");
+  if (plugin.runtimes !== undefined && !Array.isArray(plugin.runtimes)) fail("`runtimes` must be a list");
+  for (const [i, c] of (plugin.components ?? []).entries()) {
+    if (!c || typeof c.type !== "string") fail(`components[${i}] needs a string \`type\``);
+    if (!c.schema || typeof c.schema !== "object" || !("~run" in c.schema)) {
+      fail(`component "${c.type}" needs a valibot \`schema\``);
+    }
+    if (typeof c.create !== "function") fail(`component "${c.type}" needs a \`create\` function`);
+    if (!Array.isArray(c.resultVariables)) fail(`component "${c.type}" needs a \`resultVariables\` list`);
+  }
+  for (const [i, r] of (plugin.runtimes ?? []).entries()) {
+    if (!r || typeof r.type !== "string") fail(`runtimes[${i}] needs a string \`type\``);
+    if (!r.schema || typeof r.schema !== "object" || !("~run" in r.schema)) {
+      fail(`runtime "${r.type}" needs a valibot \`schema\``);
+    }
+    if (typeof r.create !== "function") fail(`runtime "${r.type}" needs a \`create\` function`);
+  }
+}
