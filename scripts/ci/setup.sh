@@ -76,6 +76,18 @@ start_daemon() {
   nohup setsid "$@" </dev/null >>"$logfile" 2>&1 &
 }
 
+# Removes a pid file left by a daemon that was killed, when its pid is not (or no
+# longer) a process named $2: a reused pid would otherwise block the next start.
+remove_stale_pidfile() {
+  local file=$1 name=$2 pid
+  [[ -f $file ]] || return 0
+  pid=$(head -n 1 "$file" 2>/dev/null | tr -dc 0-9)
+  if [[ -z $pid || $(cat "/proc/$pid/comm" 2>/dev/null) != "$name" ]]; then
+    log "  removing stale $file"
+    rm -f "$file"
+  fi
+}
+
 [[ $(id -u) -eq 0 ]] || die "run as root"
 SECONDS=0
 
@@ -126,6 +138,7 @@ if docker info >/dev/null 2>&1; then
   log "docker: engine already running"
 else
   log "docker: starting dockerd (log /var/log/dockerd-ci.log)"
+  remove_stale_pidfile /var/run/docker.pid dockerd
   : >>/var/log/dockerd-ci.log
   start_daemon /var/log/dockerd-ci.log dockerd --host=unix:///var/run/docker.sock
   if ! wait_for 60 bash -c '[[ -S /var/run/docker.sock ]] && docker info'; then
@@ -357,10 +370,10 @@ else
     printf "# Written by model-compose scripts/ci/setup.sh\nlisten_addresses = '127.0.0.1'\n" >"$pg_conf"
   fi
   log "postgresql: starting cluster $PG_VERSION/$PG_CLUSTER"
-  # A status other than "down" with no server answering means a stale pid file:
-  # pg_ctlcluster's start handles that itself.
-  pg_ctlcluster $PG_VERSION $PG_CLUSTER start ||
-    pg_ctlcluster $PG_VERSION $PG_CLUSTER status >/dev/null
+  remove_stale_pidfile "$(pg_lsclusters -h | awk -v v=$PG_VERSION -v c=$PG_CLUSTER '$1 == v && $2 == c { print $6 }')/postmaster.pid" postgres
+  # Its failure shows in the wait below (it also fails when a server is already
+  # starting, which the wait then sees through).
+  pg_ctlcluster $PG_VERSION $PG_CLUSTER start || true
   wait_for 60 pg_ready || {
     tail -n 20 "/var/log/postgresql/postgresql-$PG_VERSION-$PG_CLUSTER.log" >&2 || true
     die "postgresql did not become ready"
