@@ -1,0 +1,14 @@
+/** The plugins that ship inside model-compose, registered exactly like third-party ones. */
+import { PluginRegistry } from "../runtime/plugins.ts";
+import logger from "./components/logger/index.ts";
+import shell from "./components/shell/index.ts";
+import native from "./runtimes/native/index.ts";
+
+export const builtinPlugins = [shell, logger, native];
+
+/** A registry holding the built-in plugins. */
+export function builtinRegistry(): PluginRegistry {
+  const registry = new PluginRegistry();
+  for (const p of builtinPlugins) registry.register(p);
+  return registry;
+}

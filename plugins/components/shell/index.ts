@@ -1,0 +1,143 @@
+/**
+ * `shell`: runs a command. A string command runs through `sh -c` with every `${...}`
+ * passed as data (placeholders.ts); a list is executed directly, one argument per item.
+ * A timeout or cancellation kills the whole process group, children included.
+ */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import * as v from "valibot";
+import { Duration, Flag, Text, strictMap } from "../../../runtime/schema-kit.ts";
+import { definePlugin } from "../../../runtime/plugins.ts";
+import { bindPlaceholders, placeholderQuoter } from "./placeholders.ts";
+
+const Scalar = v.union([v.string(), v.number(), v.boolean()]);
+
+export const ShellSchema = strictMap({
+  command: v.union([Text, v.pipe(v.array(Scalar), v.minLength(1, "expected at least the program name"))], (i) =>
+    `expected a command string or a list of arguments, found ${typeof i.input}`,
+  ),
+  working_dir: v.optional(Text),
+  env: v.optional(v.record(v.string(), Scalar)),
+  timeout: v.optional(Duration),
+  allow_failure: v.optional(Flag, false),
+  shell: v.optional(Text, "sh"),
+});
+
+/** Output larger than this is cut (and says so) to keep memory bounded. */
+const MAX_CAPTURE = 16 * 1024 * 1024;
+const KILL_GRACE_MS = 2000;
+
+export default definePlugin({
+  name: "shell",
+  components: [
+    {
+      type: "shell",
+      description: "Runs a shell command or a program",
+      schema: ShellSchema,
+      resultVariables: ["stdout", "stderr", "exit_code", "result"],
+      deferredFields: ["command"],
+      create: () => ({
+        async run(config, _input, ctx) {
+          const values: string[] = [];
+          let argv: string[];
+          if (Array.isArray(config.command)) {
+            argv = (ctx.renderDeferred("command", {}) as unknown[]).map((a) =>
+              a !== null && typeof a === "object" ? JSON.stringify(a) : String(a ?? ""),
+            );
+          } else {
+            const text = String(ctx.renderDeferred("command", { quote: placeholderQuoter(values) }));
+            argv = [config.shell, "-c", bindPlaceholders(text)];
+          }
+          const env: Record<string, string> = { ...ctx.env };
+          for (const [k, val] of Object.entries(config.env ?? {})) env[k] = String(val);
+          values.forEach((val, i) => {
+            env[`MC_ARG_${i}`] = val;
+          });
+          const cwd = config.working_dir ? path.resolve(ctx.projectDir, config.working_dir) : ctx.projectDir;
+          const result = await execute(argv, cwd, env, ctx.signal, config.timeout);
+          const variables = { stdout: result.stdout, stderr: result.stderr, exit_code: result.exitCode, result: result.stdout };
+          if (result.timedOut) throw new Error(`command timed out after ${config.timeout} ms and was killed`);
+          if (result.exitCode !== 0 && !config.allow_failure) {
+            const tail = result.stderr.trim().split("\n").slice(-3).join(" | ");
+            throw new Error(`command exited with code ${result.exitCode}${tail ? `: ${tail}` : ""}`);
+          }
+          return { output: result.stdout, variables };
+        },
+      }),
+    },
+  ],
+});
+
+interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  timedOut: boolean;
+}
+
+function execute(
+  argv: string[],
+  cwd: string,
+  env: Record<string, string>,
+  signal: AbortSignal,
+  timeoutMs?: number,
+): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    // A process group of its own, so a kill reaches every child it started.
+    const child = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      if (size < MAX_CAPTURE) into.push(chunk);
+      size += chunk.length;
+    };
+    child.stdout.on("data", collect(out));
+    child.stderr.on("data", collect(err));
+    let timedOut = false;
+    let killTimer: ReturnType<typeof setTimeout> | undefined;
+    const killGroup = () => {
+      if (child.pid === undefined || child.exitCode !== null) return;
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {}
+      killTimer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {}
+      }, KILL_GRACE_MS);
+    };
+    const timer = timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), killGroup()), timeoutMs) : undefined;
+    const onAbort = () => killGroup();
+    signal.addEventListener("abort", onAbort, { once: true });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      reject(new Error(`cannot start ${argv[0]}: ${e.message}`));
+    });
+    child.on("close", (code, sig) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      signal.removeEventListener("abort", onAbort);
+      // The shell may be gone while its children still run: make sure they are not left behind.
+      if (timedOut || signal.aborted) {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {}
+      }
+      if (signal.aborted) return reject(signal.reason);
+      const cut = size > MAX_CAPTURE ? "\n[output truncated]" : "";
+      resolve({
+        stdout: Buffer.concat(out).toString("utf8") + cut,
+        stderr: Buffer.concat(err).toString("utf8"),
+        exitCode: code ?? (sig ? 128 + (signalNumber(sig) ?? 0) : 1),
+        timedOut,
+      });
+    });
+  });
+}
+
+function signalNumber(sig: NodeJS.Signals): number | undefined {
+  return { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }[sig as string];
+}

@@ -1,0 +1,82 @@
+/**
+ * `model-compose run [WORKFLOW] [-i JSON|@file] [-o FILE]`: one run, no controller.
+ * stdout carries exactly the JSON result (or `{"error": ...}`); logs go to stderr.
+ */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { ConfigError } from "../errors.ts";
+import { describeError, EXIT_OK, exitCodeOf } from "./report.ts";
+import { type GlobalOptions, loadFromOptions } from "./common.ts";
+
+export interface RunCommandOptions extends GlobalOptions {
+  input?: string;
+  output?: string;
+}
+
+export function parseInputArg(arg: string | undefined): unknown {
+  if (arg === undefined) return {};
+  let text = arg;
+  let label = "--input";
+  if (arg.startsWith("@")) {
+    const file = path.resolve(arg.slice(1));
+    label = `--input ${arg}`;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      throw new ConfigError(`${label}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${label}: not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function writeOutput(json: string, file: string | undefined): void {
+  if (!file) {
+    process.stdout.write(json);
+    return;
+  }
+  // Written next to the target and renamed: no half-written file on failure.
+  const target = path.resolve(file);
+  const tmp = `${target}.${process.pid}.tmp`;
+  writeFileSync(tmp, json);
+  renameSync(tmp, target);
+}
+
+export async function runCommand(workflowId: string | undefined, opts: RunCommandOptions): Promise<number> {
+  const verbose = Boolean(opts.verbose);
+  let logger: import("../log.ts").Logger | undefined;
+  try {
+    const input = parseInputArg(opts.input);
+    const project = await loadFromOptions(opts);
+    const { createLogger } = await import("../log.ts");
+    const { secretValues } = await import("../compose/env.ts");
+    logger = createLogger({
+      loggers: project.loggers,
+      defaultConsoleLevel: "warning",
+      consoleLevelOverride: verbose ? "debug" : undefined,
+      secrets: secretValues(project.env),
+    });
+    for (const w of project.warnings) logger.warn(w);
+    const { runWorkflow } = await import("../workflow/run-workflow.ts");
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    const result = await runWorkflow(project, workflowId, input, { logger, signal: controller.signal });
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    writeOutput(`${JSON.stringify(result.output ?? null, null, 2)}\n`, opts.output);
+    logger.flush?.();
+    return EXIT_OK;
+  } catch (error) {
+    const message = describeError(error);
+    process.stdout.write(`${JSON.stringify({ error: message }, null, 2)}\n`);
+    for (const line of message.split("\n")) process.stderr.write(`error: ${line}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    logger?.flush?.();
+    return exitCodeOf(error);
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * The validated document -> components, workflows and jobs ready to run. This is where
+ * type-specific fields meet their plugin's schema, `${...}` is compiled and checked
+ * statically (sources, job ids), and the job graph is checked (unknown ids, cycles).
+ */
+import type * as v from "valibot";
+import { BindingError, checkTemplate, collectReferences, compileTemplate, type Template } from "../binding/mod.ts";
+import { closest, ConfigError, ConfigErrors, type KeyPath } from "../errors.ts";
+import type { ComponentPlugin, PluginRegistry } from "../plugins.ts";
+import { describeWhere, missingEnvOf } from "./env-resolve.ts";
+import { copyLocation, inheritLocation, locatePath } from "./locations.ts";
+import { isPlainObject } from "./merge.ts";
+import type { ActionModel, ComponentModel, JobModel, MissingEnv, WorkflowModel } from "./model.ts";
+import { COMPONENT_COMMON_KEYS, type ComposeDocument, JOB_COMMON_KEYS, type JobConfig, type WorkflowConfig } from "./schema.ts";
+import { validateWith } from "./validate.ts";
+
+type Obj = Record<string, unknown>;
+
+const CONTEXT_SOURCES = ["input", "env", "context"] as const;
+const JOB_INPUT_SOURCES = ["input", "env", "jobs", "output", "context"] as const;
+
+export class ModelBuilder {
+  readonly errors: ConfigError[] = [];
+  readonly components = new Map<string, ComponentModel>();
+
+  constructor(
+    /** The raw merged document: positions are looked up here by key path. */
+    private readonly raw: Obj,
+    private readonly registry: PluginRegistry,
+    private readonly env: Readonly<Record<string, string>>,
+  ) {}
+
+  private fail(reason: string, keyPath: KeyPath): void {
+    this.errors.push(new ConfigError(reason, locatePath(this.raw, keyPath), keyPath));
+  }
+
+  private guard<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof ConfigErrors) this.errors.push(...error.errors);
+      else if (error instanceof ConfigError) this.errors.push(error);
+      else throw error;
+      return undefined;
+    }
+  }
+
+  /** Compiles a value's `${...}` and checks its sources; `undefined` stays undefined. */
+  private compile(value: unknown, keyPath: KeyPath, sources: readonly string[]): Template | undefined {
+    if (value === undefined) return undefined;
+    let template: Template;
+    try {
+      template = compileTemplate(value);
+    } catch (error) {
+      if (!(error instanceof BindingError)) throw error;
+      const inner = (error as BindingError & { path?: KeyPath }).path ?? [];
+      this.fail(error.message, [...keyPath, ...inner]);
+      return undefined;
+    }
+    for (const e of checkTemplate(template, sources)) {
+      const inner = (e as BindingError & { path?: KeyPath }).path ?? [];
+      this.fail(e.message, [...keyPath, ...inner]);
+    }
+    return template;
+  }
+
+  private missingEnv(template: Template | undefined, keyPath: KeyPath): MissingEnv[] {
+    return template ? missingEnvOf(template, this.env, () => describeWhere(this.raw, keyPath)) : [];
+  }
+
+  private componentPlugin(type: string, keyPath: KeyPath): ComponentPlugin | undefined {
+    const plugin = this.registry.component(type);
+    if (!plugin) {
+      const types = this.registry.componentTypes();
+      const hint = closest(type, types);
+      this.fail(
+        `unknown component type "${type}"${hint ? `; did you mean "${hint}"?` : ""} (registered types: ${types.join(", ")})`,
+        [...keyPath, "type"],
+      );
+    }
+    return plugin;
+  }
+
+  /** Builds one component from its raw map (from `components:` or inline on a job). */
+  buildComponent(raw: Obj, keyPath: KeyPath, options: { inline: boolean; commonKeys: readonly string[] }): ComponentModel | undefined {
+    const type = String(raw.type);
+    const plugin = this.componentPlugin(type, keyPath);
+    if (!plugin) return undefined;
+    const typeFields: Obj = {};
+    inheritLocation(typeFields, raw);
+    for (const [k, val] of Object.entries(raw)) {
+      if (options.commonKeys.includes(k) || (options.inline && k === "type")) continue;
+      typeFields[k] = val;
+      copyLocation(raw, k, typeFields, k);
+    }
+    const actions = new Map<string, ActionModel>();
+    const rawActions: Array<{ id: string; fields: Obj; output: unknown; path: KeyPath }> = [];
+    const componentOutput = options.inline ? undefined : raw.output;
+    if (Array.isArray(raw.actions)) {
+      raw.actions.forEach((a, i) => {
+        if (isPlainObject(a)) rawActions.push({ id: String(a.id), fields: a, output: a.output ?? componentOutput, path: [...keyPath, "actions", i] });
+      });
+    } else if (isPlainObject(raw.action)) {
+      rawActions.push({ id: String(raw.action.id ?? "default"), fields: raw.action, output: raw.action.output ?? componentOutput, path: [...keyPath, "action"] });
+    } else {
+      rawActions.push({ id: "default", fields: {}, output: componentOutput, path: keyPath });
+    }
+    for (const a of rawActions) {
+      if (actions.has(a.id)) {
+        this.fail(`duplicate action id "${a.id}"`, [...a.path, "id"]);
+        continue;
+      }
+      const action = this.buildAction(plugin, a.id, typeFields, a.fields, a.output, keyPath, a.path);
+      if (action) actions.set(a.id, action);
+    }
+    return {
+      id: String(raw.id),
+      type,
+      plugin,
+      maxConcurrent: Number(raw.max_concurrent_count ?? 0),
+      actions,
+      defaultAction: rawActions[0]?.id ?? "default",
+      inline: options.inline,
+      location: locatePath(this.raw, keyPath),
+    };
+  }
+
+  private buildAction(
+    plugin: ComponentPlugin,
+    id: string,
+    typeFields: Obj,
+    actionFields: Obj,
+    output: unknown,
+    componentPath: KeyPath,
+    actionPath: KeyPath,
+  ): ActionModel | undefined {
+    // Action fields win over the component's; each keeps its own position.
+    const merged: Obj = {};
+    inheritLocation(merged, actionFields);
+    for (const [k, val] of Object.entries(typeFields)) {
+      merged[k] = val;
+      copyLocation(typeFields, k, merged, k);
+    }
+    for (const [k, val] of Object.entries(actionFields)) {
+      if (k === "id" || k === "output") continue;
+      merged[k] = val;
+      copyLocation(actionFields, k, merged, k);
+    }
+    const basePath = actionPath === componentPath ? componentPath : actionPath;
+    // Values that are bindings are checked when rendered, at run time.
+    this.guard(() =>
+      validateWith(plugin.schema as v.GenericSchema, merged, basePath, {
+        ignore: (issue) => typeof issue.input === "string" && issue.input.includes("${"),
+      }),
+    );
+    const deferred = new Map<string, Template>();
+    const plain: Obj = {};
+    const missingEnv: MissingEnv[] = [];
+    for (const [k, val] of Object.entries(merged)) {
+      const fieldPath = [...(k in actionFields ? actionPath : componentPath), k];
+      if (plugin.deferredFields?.includes(k)) {
+        const t = this.compile(val, fieldPath, CONTEXT_SOURCES);
+        if (t) deferred.set(k, t);
+        missingEnv.push(...this.missingEnv(t, fieldPath));
+      } else {
+        plain[k] = val;
+      }
+    }
+    const config = this.compile(plain, basePath, CONTEXT_SOURCES) ?? compileTemplate({});
+    missingEnv.push(...this.missingEnv(config, basePath));
+    const outputPath = [...(actionFields.output !== undefined ? actionPath : componentPath), "output"];
+    const outputTemplate = this.compile(output, outputPath, [...plugin.resultVariables, ...CONTEXT_SOURCES]);
+    missingEnv.push(...this.missingEnv(outputTemplate, outputPath));
+    return { id, config, deferred, output: outputTemplate, missingEnv };
+  }
+
+  buildComponents(doc: ComposeDocument): void {
+    doc.components.forEach((c, i) => {
+      const rawComponent = (this.raw.components as Obj[])[i];
+      if (this.components.has(c.id)) {
+        this.fail(`duplicate component id "${c.id}"`, ["components", i, "id"]);
+        return;
+      }
+      const model = this.buildComponent(rawComponent, ["components", i], { inline: false, commonKeys: COMPONENT_COMMON_KEYS });
+      if (model) this.components.set(c.id, model);
+    });
+  }
+
+  buildWorkflows(doc: ComposeDocument): Map<string, WorkflowModel> {
+    const workflows = new Map<string, WorkflowModel>();
+    doc.workflows.forEach((wf, i) => {
+      if (workflows.has(wf.id)) {
+        this.fail(`duplicate workflow id "${wf.id}"`, ["workflows", i, "id"]);
+        return;
+      }
+      const model = this.buildWorkflow(wf, ["workflows", i]);
+      if (model) workflows.set(wf.id, model);
+    });
+    return workflows;
+  }
+
+  private resolveJobComponent(job: JobConfig, rawJob: Obj, path: KeyPath): ComponentModel | undefined {
+    const ids = [...this.components.keys()];
+    if (job.component === undefined) {
+      // Upstream convention: a job without `component` uses the only component defined.
+      if (ids.length === 1) return this.components.get(ids[0]);
+      this.fail(`missing required key "component" (components defined: ${ids.join(", ") || "none"})`, path);
+      return undefined;
+    }
+    const ref = job.component;
+    const extraKeys = Object.keys(rawJob).filter((k) => !(JOB_COMMON_KEYS as readonly string[]).includes(k));
+    if (isPlainObject(ref)) {
+      const inlineRaw: Obj = { ...ref, id: `${job.id}` };
+      inheritLocation(inlineRaw, rawJob.component as Obj);
+      for (const k of Object.keys(ref)) copyLocation(rawJob.component as Obj, k, inlineRaw, k);
+      return this.buildComponent(inlineRaw, [...path, "component"], { inline: false, commonKeys: COMPONENT_COMMON_KEYS });
+    }
+    const defined = this.components.get(ref);
+    if (defined) {
+      for (const k of extraKeys) {
+        const hint = closest(k, JOB_COMMON_KEYS);
+        this.fail(
+          `unknown key "${k}" on a job that uses component "${ref}"${hint ? `; did you mean "${hint}"?` : ""} (type fields such as "${k}" belong on the component, or use an inline component: component: <type>)`,
+          [...path, k],
+        );
+      }
+      return defined;
+    }
+    if (this.registry.component(ref)) {
+      // Inline component: the job's own type fields form a component of that type.
+      const inlineRaw: Obj = { id: job.id, type: ref };
+      inheritLocation(inlineRaw, rawJob);
+      for (const k of extraKeys) {
+        inlineRaw[k] = rawJob[k];
+        copyLocation(rawJob, k, inlineRaw, k);
+      }
+      return this.buildComponent(inlineRaw, path, { inline: true, commonKeys: ["id", "type"] });
+    }
+    const types = this.registry.componentTypes();
+    const hint = closest(ref, [...ids, ...types]);
+    this.fail(
+      `unknown component "${ref}"${hint ? `; did you mean "${hint}"?` : ""}: no component has this id (defined: ${ids.join(", ") || "none"}) and no component type has this name (types: ${types.join(", ")})`,
+      [...path, "component"],
+    );
+    return undefined;
+  }
+
+  private buildWorkflow(wf: WorkflowConfig, path: KeyPath): WorkflowModel | undefined {
+    const rawWf = this.raw.workflows ? ((this.raw.workflows as Obj[])[path[1] as number] as Obj) : {};
+    const rawJobs = (rawWf.jobs as Obj[]) ?? [];
+    const jobIds = new Set<string>();
+    wf.jobs.forEach((j, i) => {
+      if (jobIds.has(j.id)) this.fail(`duplicate job id "${j.id}" in workflow "${wf.id}"`, [...path, "jobs", i, "id"]);
+      jobIds.add(j.id);
+    });
+    const sequential = wf.jobs.every((j) => j.depends_on === undefined);
+    const jobs: JobModel[] = [];
+    const inputVariables = new Set<string>();
+    const noteInputs = (t: Template | undefined) => {
+      for (const r of t ? collectReferences(t) : []) {
+        if (r.source === "input" && typeof r.path[0] === "string") inputVariables.add(r.path[0]);
+      }
+    };
+    wf.jobs.forEach((job, i) => {
+      const jobPath = [...path, "jobs", i];
+      const rawJob = rawJobs[i];
+      const component = this.resolveJobComponent(job, rawJob, jobPath);
+      if (!component) return;
+      const actionId = job.action ?? component.defaultAction;
+      const action = component.actions.get(actionId);
+      if (!action) {
+        const ids = [...component.actions.keys()];
+        this.fail(
+          `component "${component.id}" has no action "${actionId}" (actions: ${ids.join(", ")})`,
+          [...jobPath, "action"],
+        );
+        return;
+      }
+      const resultSources = [...component.plugin.resultVariables, ...JOB_INPUT_SOURCES];
+      const input = this.compile(job.input, [...jobPath, "input"], JOB_INPUT_SOURCES);
+      const output = this.compile(job.output, [...jobPath, "output"], resultSources);
+      const condition = this.compile(job.if, [...jobPath, "if"], JOB_INPUT_SOURCES);
+      for (const [t, key] of [[input, "input"], [output, "output"], [condition, "if"]] as const) {
+        this.checkJobRefs(t, jobIds, job.id, [...jobPath, key]);
+      }
+      noteInputs(input);
+      noteInputs(condition);
+      if (component.inline) for (const a of component.actions.values()) noteInputs(a.config);
+      for (const dep of job.depends_on ?? []) {
+        if (!jobIds.has(dep)) {
+          const hint = closest(dep, jobIds);
+          this.fail(`depends on unknown job "${dep}"${hint ? `; did you mean "${hint}"?` : ""}`, [...jobPath, "depends_on"]);
+        } else if (dep === job.id) {
+          this.fail("a job cannot depend on itself", [...jobPath, "depends_on"]);
+        }
+      }
+      jobs.push({
+        id: job.id,
+        title: job.title,
+        component,
+        action,
+        input,
+        output,
+        condition,
+        dependsOn: job.depends_on ?? [],
+        timeoutMs: job.timeout,
+        retry: { maxAttempts: job.retry?.max_attempts ?? 1, delayMs: job.retry?.delay ?? 0 },
+        missingEnv: [
+          ...this.missingEnv(input, [...jobPath, "input"]),
+          ...this.missingEnv(output, [...jobPath, "output"]),
+          ...this.missingEnv(condition, [...jobPath, "if"]),
+          ...action.missingEnv,
+        ],
+        location: locatePath(this.raw, jobPath),
+      });
+    });
+    if (!sequential) this.checkCycles(jobs, path);
+    const wfInput = this.compile(wf.input, [...path, "input"], CONTEXT_SOURCES);
+    const wfOutput = this.compile(wf.output, [...path, "output"], [...JOB_INPUT_SOURCES]);
+    this.checkJobRefs(wfOutput, jobIds, undefined, [...path, "output"]);
+    noteInputs(wfInput);
+    const requiredInputs = wfInput
+      ? collectReferences(wfInput)
+          .filter((r) => r.source === "input" && typeof r.path[0] === "string" && !/\|/.test(r.expression))
+          .map((r) => String(r.path[0]))
+      : [];
+    return {
+      id: wf.id,
+      title: wf.title,
+      description: wf.description,
+      isDefault: wf.default,
+      input: wfInput,
+      inputVariables: [...inputVariables].sort(),
+      requiredInputs: [...new Set(requiredInputs)],
+      output: wfOutput,
+      jobs,
+      sequential,
+      missingEnv: [...this.missingEnv(wfInput, [...path, "input"]), ...this.missingEnv(wfOutput, [...path, "output"])],
+    };
+  }
+
+  /** `${jobs.X...}` must name a job of this workflow (and not the job itself). */
+  private checkJobRefs(t: Template | undefined, jobIds: Set<string>, self: string | undefined, keyPath: KeyPath): void {
+    for (const r of t ? collectReferences(t) : []) {
+      if (r.source !== "jobs") continue;
+      const id = r.path[0];
+      if (typeof id !== "string") continue;
+      if (!jobIds.has(id)) {
+        const hint = closest(id, jobIds);
+        this.fail(
+          `\${${r.expression}} refers to unknown job "${id}"${hint ? `; did you mean "${hint}"?` : ""} (jobs: ${[...jobIds].join(", ")})`,
+          [...keyPath, ...r.keyPath],
+        );
+      } else if (id === self) {
+        this.fail(`\${${r.expression}} refers to the job's own output`, [...keyPath, ...r.keyPath]);
+      }
+    }
+  }
+
+  private checkCycles(jobs: JobModel[], path: KeyPath): void {
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    const state = new Map<string, "visiting" | "done">();
+    const visit = (id: string, trail: string[]): boolean => {
+      if (state.get(id) === "done") return false;
+      if (state.get(id) === "visiting") {
+        const cycle = [...trail.slice(trail.indexOf(id)), id];
+        const index = jobs.findIndex((j) => j.id === id);
+        this.fail(`dependency cycle: ${cycle.join(" -> ")}`, [...path, "jobs", index, "depends_on"]);
+        return true;
+      }
+      state.set(id, "visiting");
+      for (const dep of byId.get(id)?.dependsOn ?? []) if (byId.has(dep) && visit(dep, [...trail, id])) return true;
+      state.set(id, "done");
+      return false;
+    };
+    for (const j of jobs) if (visit(j.id, [])) return;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * `${env.X}` at load time. Values whose bindings read only `env` (the controller,
+ * loggers, plugin paths, and everything `config` prints) are resolved once, here.
+ * A variable that is missing without a default is reported, not fatal: it fails the
+ * `up` or run that needs it (MissingEnv), and only warns when merely mentioned.
+ */
+import { collectReferences, compileTemplate, hasOnlySources, isBindingString, renderTemplate, type Template } from "../binding/mod.ts";
+import { formatKeyPath, formatLocation, type KeyPath } from "../errors.ts";
+import { locatePath } from "./locations.ts";
+import type { MissingEnv } from "./model.ts";
+
+/** True when the expression gives a default (`| ...`) somewhere, so a missing value is fine. */
+function hasDefault(expression: string): boolean {
+  return /(^|[^|])\|(?!\|)/.test(expression.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, ""));
+}
+
+/** Environment variables `template` needs (no default) that `env` does not have. */
+export function missingEnvOf(
+  template: Template,
+  env: Readonly<Record<string, string>>,
+  where: () => string,
+): MissingEnv[] {
+  const out: MissingEnv[] = [];
+  for (const ref of collectReferences(template)) {
+    if (ref.source !== "env") continue;
+    const name = ref.path[0];
+    if (typeof name !== "string" || env[name] !== undefined || hasDefault(ref.expression)) continue;
+    out.push({ name, where: where() });
+  }
+  return out;
+}
+
+export function describeWhere(root: unknown, keyPath: KeyPath): string {
+  return [formatLocation(locatePath(root, keyPath)), formatKeyPath(keyPath)].filter(Boolean).join(" ");
+}
+
+/**
+ * Replaces, in place, every string under `value` whose bindings read only `env` and
+ * can be resolved. Returns the (possibly replaced) value and what could not be resolved.
+ */
+export function resolveEnvStrings(
+  root: unknown,
+  value: unknown,
+  basePath: KeyPath,
+  env: Readonly<Record<string, string>>,
+): { value: unknown; missing: MissingEnv[] } {
+  const missing: MissingEnv[] = [];
+  const visit = (container: Record<string | number, unknown>, key: string | number, path: KeyPath) => {
+    const v = container[key];
+    if (typeof v === "string") {
+      if (!isBindingString(v)) return;
+      const t = compileTemplate(v);
+      if (!hasOnlySources(t, ["env"])) return;
+      const absent = missingEnvOf(t, env, () => describeWhere(root, path));
+      if (absent.length) {
+        missing.push(...absent);
+        return;
+      }
+      container[key] = renderTemplate(t, { env });
+    } else if (Array.isArray(v)) {
+      v.forEach((_, i) => visit(v as unknown as Record<number, unknown>, i, [...path, i]));
+    } else if (v && typeof v === "object") {
+      for (const k of Object.keys(v)) visit(v as Record<string, unknown>, k, [...path, k]);
+    }
+  };
+  const holder: Record<string, unknown> = { value };
+  visit(holder, "value", basePath);
+  return { value: holder.value, missing };
+}

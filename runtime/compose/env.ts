@@ -1,0 +1,63 @@
+/**
+ * The environment bindings see as `${env.NAME}`. Precedence, highest first (the
+ * user guide's order): `-e KEY=VALUE`, `--env-file` files (later win), the project's
+ * `.env`, the process environment.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse as parseDotenv } from "dotenv";
+import { ConfigError } from "../errors.ts";
+
+export interface EnvironmentSources {
+  projectDir: string;
+  /** `--env-file` paths, relative to the current directory. */
+  envFiles?: readonly string[];
+  /** `-e` arguments: `KEY=VALUE`, or `KEY` to take the value from the process. */
+  envArgs?: readonly string[];
+  processEnv?: Readonly<Record<string, string | undefined>>;
+  cwd?: string;
+}
+
+export function loadEnvironment(sources: EnvironmentSources): Record<string, string> {
+  const processEnv = sources.processEnv ?? process.env;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) env[k] = v;
+
+  const dotEnv = path.join(sources.projectDir, ".env");
+  if (existsSync(dotEnv)) Object.assign(env, readEnvFile(dotEnv, ".env"));
+
+  for (const file of sources.envFiles ?? []) {
+    const abs = path.resolve(sources.cwd ?? process.cwd(), file);
+    if (!existsSync(abs)) throw new ConfigError(`--env-file ${file}: file not found (looked at ${abs})`);
+    Object.assign(env, readEnvFile(abs, file));
+  }
+
+  for (const arg of sources.envArgs ?? []) {
+    const eq = arg.indexOf("=");
+    const key = eq < 0 ? arg : arg.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(key)) {
+      throw new ConfigError(`-e ${arg}: expected KEY=VALUE with a variable name as KEY`);
+    }
+    if (eq >= 0) env[key] = arg.slice(eq + 1);
+    else if (processEnv[key] !== undefined) env[key] = processEnv[key] as string;
+  }
+  return env;
+}
+
+/** Reads a dotenv file; `label` names it in errors. */
+export function readEnvFile(file: string, label = file): Record<string, string> {
+  try {
+    return parseDotenv(readFileSync(file));
+  } catch (error) {
+    throw new ConfigError(`${label}: cannot read env file: ${(error as Error).message}`);
+  }
+}
+
+const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIAL|AUTH)/i;
+
+/** Values that must never appear in logs: env vars whose names look like secrets. */
+export function secretValues(env: Readonly<Record<string, string>>): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => SECRET_NAME.test(k) && k !== "PWD" && k !== "OLDPWD" && v.length >= 4)
+    .map(([, v]) => v);
+}

@@ -1,0 +1,155 @@
+/**
+ * Loading, as a pipeline of small steps: find the files -> parse (with positions) ->
+ * normalize shorthands per file -> merge -> validate the document -> load plugins ->
+ * resolve `${env...}` where it is needed at load time -> build the runnable model.
+ * Every problem found along the way is a ConfigError naming file:line:column and key path.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { builtinRegistry } from "../../plugins/builtin.ts";
+import { ConfigError, ConfigErrors } from "../errors.ts";
+import type { PluginRegistry } from "../plugins.ts";
+import { ModelBuilder } from "./build-model.ts";
+import { loadEnvironment } from "./env.ts";
+import { locatePath } from "./locations.ts";
+import { resolveEnvStrings } from "./env-resolve.ts";
+import { findComposeFiles } from "./find.ts";
+import { mergeDocuments } from "./merge.ts";
+import type { Project } from "./model.ts";
+import { normalizeFile } from "./normalize.ts";
+import { parseYaml } from "./parse.ts";
+import { type ComposeDocument, DocumentSchema } from "./schema.ts";
+import { validateWith } from "./validate.ts";
+
+export interface LoadOptions {
+  /** `-f` files; default: model-compose.yml / .yaml in `cwd`. */
+  files?: readonly string[];
+  cwd?: string;
+  /** `--project-directory`; default: the first file's directory. */
+  projectDirectory?: string;
+  envFiles?: readonly string[];
+  envArgs?: readonly string[];
+  processEnv?: Readonly<Record<string, string | undefined>>;
+  /** Registry to use; default: a fresh one with the built-in plugins. */
+  registry?: PluginRegistry;
+}
+
+/** Reads, merges and validates the compose files into the raw (normalized) document. */
+export function readDocument(files: readonly string[]): Record<string, unknown> {
+  const docs = files.map((file) => {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      throw new ConfigError(`cannot read compose file ${file}: ${(error as Error).message}`);
+    }
+    const parsed = parseYaml(text, file);
+    if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
+      throw new ConfigError("expected a map of top-level keys (controller, components, workflows, ...)", {
+        file,
+        line: 1,
+        column: 1,
+      });
+    }
+    return normalizeFile(parsed ?? {}, file);
+  });
+  return mergeDocuments(docs);
+}
+
+/**
+ * Loads a project: the compose file(s), the environment, the plugins.
+ *
+ * @example
+ * ```ts
+ * const project = await loadProject({ files: ["model-compose.yml"] });
+ * console.log([...project.workflows.keys()]);
+ * ```
+ */
+export async function loadProject(options: LoadOptions = {}): Promise<Project> {
+  const cwd = options.cwd ?? process.cwd();
+  const files = findComposeFiles(options.files ?? [], cwd);
+  const projectDir = path.resolve(cwd, options.projectDirectory ?? path.dirname(files[0]));
+  const env = loadEnvironment({
+    projectDir,
+    envFiles: options.envFiles,
+    envArgs: options.envArgs,
+    processEnv: options.processEnv,
+    cwd,
+  });
+  const raw = readDocument(files);
+
+  // Load-time env: the controller, loggers and plugin list are needed before any run.
+  const warnings: string[] = [];
+  const controllerMissing = raw.controller ? resolveEnvStrings(raw, raw.controller, ["controller"], env).missing : [];
+  const loggerMissing = raw.logger ? resolveEnvStrings(raw, raw.logger, ["logger"], env).missing : [];
+  if (raw.plugins) resolveEnvStrings(raw, raw.plugins, ["plugins"], env);
+
+  const doc = validateWith(DocumentSchema, raw) as ComposeDocument;
+  const registry = options.registry ?? builtinRegistry();
+  for (const [i, spec] of doc.plugins.entries()) {
+    try {
+      await registry.load(spec, projectDir);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        throw new ConfigError(error.reason, error.location ?? locatePath(raw, ["plugins", i]), ["plugins", i]);
+      }
+      throw error;
+    }
+  }
+  if (loggerMissing.length) {
+    const m = loggerMissing[0];
+    throw new ConfigError(`environment variable ${m.name} is not set (used at ${m.where})`);
+  }
+
+  const builder = new ModelBuilder(raw, registry, env);
+  builder.buildComponents(doc);
+  const workflows = builder.buildWorkflows(doc);
+  const runtimeType = doc.controller.runtime.type;
+  if (!registry.runtime(runtimeType)) {
+    builder.errors.push(
+      new ConfigError(
+        `unknown runtime "${runtimeType}" (registered runtimes: ${registry.runtimeTypes().join(", ")})`,
+        locatePath(raw, ["controller", "runtime"]),
+        ["controller", "runtime"],
+      ),
+    );
+  }
+  const defaults = [...workflows.values()].filter((w) => w.isDefault);
+  if (defaults.length > 1) {
+    builder.errors.push(new ConfigError(`more than one default workflow: ${defaults.map((w) => w.id).join(", ")}`));
+  }
+  if (builder.errors.length) throw new ConfigErrors(builder.errors);
+
+  const missing = [...controllerMissing];
+  for (const wf of workflows.values()) {
+    missing.push(...wf.missingEnv, ...wf.jobs.flatMap((j) => j.missingEnv));
+  }
+  for (const m of dedupeMissing(missing)) {
+    warnings.push(`environment variable ${m.name} is not set (used at ${m.where})`);
+  }
+  const defaultWorkflowId = defaults[0]?.id ?? (workflows.size === 1 ? [...workflows.keys()][0] : undefined);
+  return {
+    files,
+    projectDir,
+    name: path.basename(projectDir),
+    controller: doc.controller,
+    components: builder.components,
+    workflows,
+    defaultWorkflowId,
+    loggers: doc.logger,
+    plugins: doc.plugins,
+    env,
+    registry,
+    document: doc,
+    warnings,
+    controllerMissingEnv: controllerMissing,
+  };
+}
+
+function dedupeMissing<T extends { name: string; where: string }>(list: T[]): T[] {
+  const seen = new Set<string>();
+  return list.filter((m) => {
+    const key = `${m.name} ${m.where}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * The loaded project: the validated compose document turned into ready-to-run parts.
+ * Every `${...}` is compiled here once; runs only render.
+ */
+import type { Template } from "../binding/mod.ts";
+import type { SourceLocation } from "../errors.ts";
+import type { ComponentPlugin, PluginRegistry } from "../plugins.ts";
+import type { ComposeDocument, ControllerConfig, LoggerConfig } from "./schema.ts";
+
+/** An environment variable a template needs but the environment does not have. */
+export interface MissingEnv {
+  name: string;
+  /** `file:line:column key.path` of the value that uses it. */
+  where: string;
+}
+
+export interface ActionModel {
+  id: string;
+  /** The type fields (component fields merged with the action's), minus deferred ones. */
+  config: Template;
+  /** Fields the plugin renders itself (e.g. shell `command`). */
+  deferred: Map<string, Template>;
+  output?: Template;
+  missingEnv: MissingEnv[];
+}
+
+export interface ComponentModel {
+  id: string;
+  type: string;
+  plugin: ComponentPlugin;
+  /** 0 = unlimited. Shared by all runs. */
+  maxConcurrent: number;
+  actions: Map<string, ActionModel>;
+  defaultAction: string;
+  /** Defined inline by a job rather than in `components:`. */
+  inline: boolean;
+  location?: SourceLocation;
+}
+
+export interface JobModel {
+  id: string;
+  title?: string;
+  component: ComponentModel;
+  action: ActionModel;
+  input?: Template;
+  output?: Template;
+  condition?: Template;
+  dependsOn: string[];
+  timeoutMs?: number;
+  retry: { maxAttempts: number; delayMs: number };
+  missingEnv: MissingEnv[];
+  location?: SourceLocation;
+}
+
+export interface WorkflowModel {
+  id: string;
+  title?: string;
+  description?: string;
+  isDefault: boolean;
+  /** Optional template shaping the input (defaults, conversions). */
+  input?: Template;
+  /** Input fields the workflow reads (`${input.X}` anywhere in it). */
+  inputVariables: string[];
+  /** Input fields read without a default by the workflow's `input:` template. */
+  requiredInputs: string[];
+  output?: Template;
+  jobs: JobModel[];
+  /** No job declares `depends_on`: jobs run one after another in the order listed. */
+  sequential: boolean;
+  missingEnv: MissingEnv[];
+}
+
+export interface Project {
+  files: string[];
+  projectDir: string;
+  /** Name used for state directories and container labels: the project directory's name. */
+  name: string;
+  controller: ControllerConfig;
+  components: Map<string, ComponentModel>;
+  workflows: Map<string, WorkflowModel>;
+  defaultWorkflowId?: string;
+  loggers: LoggerConfig[];
+  plugins: string[];
+  env: Record<string, string>;
+  registry: PluginRegistry;
+  /** The merged, validated, env-resolved document (what `config` prints). */
+  document: ComposeDocument;
+  /** Non-fatal findings (e.g. an unset variable that nothing has needed yet). */
+  warnings: string[];
+  /** Variables the controller section needs but the environment lacks. */
+  controllerMissingEnv: MissingEnv[];
+}

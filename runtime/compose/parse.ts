@@ -1,0 +1,74 @@
+/**
+ * YAML text -> plain JS values, remembering where every map, list and value was
+ * written (see locations.ts). Parse errors carry file:line:column.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { ConfigError, type SourceLocation } from "../errors.ts";
+import { recordKey, recordObject } from "./locations.ts";
+
+export function parseYaml(text: string, file: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const at = (offset: number): SourceLocation => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const reason = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new ConfigError(`invalid YAML: ${reason}`, at(e.pos[0]));
+  }
+  const seen = new Set<Node>();
+  const convert = (node: unknown): unknown => {
+    if (node === null || node === undefined) return null;
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      if (!target) throw new ConfigError(`unknown YAML alias *${node.source}`, at(node.range?.[0] ?? 0));
+      if (seen.has(target)) throw new ConfigError("recursive YAML alias", at(node.range?.[0] ?? 0));
+      seen.add(target);
+      try {
+        return convert(target);
+      } finally {
+        seen.delete(target);
+      }
+    }
+    if (isScalar(node)) return node.value ?? null;
+    if (isSeq(node)) {
+      const out: unknown[] = [];
+      recordObject(out, at(node.range?.[0] ?? 0));
+      for (const item of node.items) {
+        recordKey(out, out.length, at((item as Node)?.range?.[0] ?? node.range?.[0] ?? 0));
+        out.push(convert(item));
+      }
+      return out;
+    }
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      recordObject(out, at(node.range?.[0] ?? 0));
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const keyNode = pair.key as Node | null;
+        const rawKey = isScalar(keyNode) ? keyNode.value : convert(keyNode);
+        if (rawKey === "<<" || typeof rawKey === "symbol") {
+          // YAML merge key: bring the aliased map's entries in, without overriding.
+          const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+          for (const src of sources) {
+            const merged = convert(src);
+            if (merged && typeof merged === "object" && !Array.isArray(merged)) {
+              for (const [k, v] of Object.entries(merged)) if (!(k in out)) out[k] = v;
+            }
+          }
+          continue;
+        }
+        const key = String(rawKey);
+        const valueNode = pair.value as Node | null;
+        const keyPos = at(keyNode?.range?.[0] ?? 0);
+        recordKey(out, key, valueNode?.range ? at(valueNode.range[0]) : keyPos, keyPos);
+        out[key] = convert(valueNode);
+      }
+      return out;
+    }
+    return null;
+  };
+  return convert(doc.contents);
+}

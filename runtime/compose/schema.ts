@@ -1,0 +1,143 @@
+/**
+ * The compose document's shape, as valibot schemas: the single source of truth for
+ * the model's types. Component type fields and runtime options are open here; each
+ * plugin's own schema validates them (validate.ts).
+ */
+import * as v from "valibot";
+import { Count, Duration, describeValue, Flag, Port, Size, strictMap, Text } from "../schema-kit.ts";
+
+const Id = v.pipe(
+  Text,
+  v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "expected an id of letters, digits, '_', '-' or '.'"),
+);
+
+const ApiKeys = strictMap({ api_keys: v.array(Text) });
+
+export const RuntimeRefSchema = v.looseObject({
+  type: Text,
+});
+
+export const ControllerSchema = strictMap({
+  type: v.optional(v.picklist(["http-server"], (i) => `expected "http-server", found ${describeValue(i.input)}`), "http-server"),
+  name: v.optional(Text),
+  title: v.optional(Text),
+  description: v.optional(Text),
+  host: v.optional(Text),
+  port: v.optional(Port, 8080),
+  base_path: v.optional(v.pipe(Text, v.regex(/^\/[^\s]*$/, "expected a path starting with /")), "/api"),
+  origins: v.optional(v.union([Text, v.array(Text)]), "*"),
+  max_concurrent_count: v.optional(Count, 0),
+  threaded: v.optional(Flag, false),
+  max_body_size: v.optional(Size, 10 * 1024 * 1024),
+  shutdown_grace_period: v.optional(Duration, 30_000),
+  auth: v.optional(ApiKeys),
+  runtime: v.optional(RuntimeRefSchema, { type: "native" }),
+});
+export type ControllerConfig = v.InferOutput<typeof ControllerSchema>;
+
+/** Keys every component has; the rest are the type's own fields. */
+export const COMPONENT_COMMON_KEYS = [
+  "id",
+  "type",
+  "title",
+  "description",
+  "max_concurrent_count",
+  "action",
+  "actions",
+  "output",
+] as const;
+
+export const ActionSchema = v.looseObject({
+  id: v.optional(Id),
+  output: v.optional(v.unknown()),
+});
+
+export const ComponentSchema = v.looseObject({
+  id: Id,
+  type: Text,
+  title: v.optional(Text),
+  description: v.optional(Text),
+  max_concurrent_count: v.optional(Count, 0),
+  action: v.optional(ActionSchema),
+  actions: v.optional(v.array(v.looseObject({ id: Id, output: v.optional(v.unknown()) }))),
+  output: v.optional(v.unknown()),
+});
+export type ComponentConfig = v.InferOutput<typeof ComponentSchema>;
+
+export const RetrySchema = strictMap({
+  max_attempts: v.optional(v.pipe(Count, v.minValue(1, "expected at least 1 attempt")), 1),
+  delay: v.optional(Duration, 0),
+});
+
+/** Keys every job has; for inline components the rest are the type's own fields. */
+export const JOB_COMMON_KEYS = [
+  "id",
+  "title",
+  "description",
+  "component",
+  "action",
+  "input",
+  "output",
+  "depends_on",
+  "timeout",
+  "retry",
+  "if",
+] as const;
+
+export const JobSchema = v.looseObject({
+  id: Id,
+  title: v.optional(Text),
+  description: v.optional(Text),
+  component: v.optional(
+    v.union(
+      [Text, v.looseObject({ type: Text })],
+      (i) => `expected a component id, a component type, or an inline component map with a type, found ${describeValue(i.input)}`,
+    ),
+  ),
+  action: v.optional(Text),
+  input: v.optional(v.unknown()),
+  output: v.optional(v.unknown()),
+  depends_on: v.optional(v.array(Id)),
+  timeout: v.optional(Duration),
+  retry: v.optional(RetrySchema),
+  if: v.optional(v.unknown()),
+});
+export type JobConfig = v.InferOutput<typeof JobSchema>;
+
+export const WorkflowSchema = strictMap({
+  id: Id,
+  title: v.optional(Text),
+  description: v.optional(Text),
+  default: v.optional(Flag, false),
+  input: v.optional(v.unknown()),
+  output: v.optional(v.unknown()),
+  jobs: v.pipe(v.array(JobSchema), v.minLength(1, "a workflow needs at least one job")),
+});
+export type WorkflowConfig = v.InferOutput<typeof WorkflowSchema>;
+
+const LogLevel = v.picklist(
+  ["debug", "info", "warning", "warn", "error", "critical"],
+  (i) => `expected one of debug, info, warning, error, critical, found ${describeValue(i.input)}`,
+);
+
+export const LoggerSchema = v.variant(
+  "type",
+  [
+    strictMap({ type: v.literal("console"), level: v.optional(LogLevel, "info") }),
+    strictMap({ type: v.literal("file"), path: Text, level: v.optional(LogLevel, "info") }),
+  ],
+  (i) => `expected a logger type of console or file, found ${describeValue(i.input)}`,
+);
+export type LoggerConfig = v.InferOutput<typeof LoggerSchema>;
+
+export const DocumentSchema = strictMap({
+  controller: v.optional(ControllerSchema, {}),
+  components: v.optional(v.array(ComponentSchema), []),
+  workflows: v.optional(v.array(WorkflowSchema), []),
+  logger: v.optional(v.array(LoggerSchema), []),
+  plugins: v.optional(v.array(Text), []),
+});
+export type ComposeDocument = v.InferOutput<typeof DocumentSchema>;
+
+/** Top-level keys a user may write (singular shorthands included), for "did you mean". */
+export const TOP_LEVEL_KEYS = ["controller", "components", "component", "workflows", "workflow", "logger", "plugins"];

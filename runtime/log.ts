@@ -1,0 +1,102 @@
+/**
+ * Logging through pino, set up from the compose file's `logger:` section: one stream
+ * per entry, each with its own level. No worker-thread transports (they do not work
+ * inside a compiled binary): files use pino.destination, the console writes to stderr
+ * (stdout carries `run` output), pretty on a terminal and JSON otherwise.
+ * Secrets never reach a stream: the Authorization header is redacted by path, and
+ * values of secret-looking environment variables are masked in every line.
+ */
+import { createRequire } from "node:module";
+import pino, { type Level, type Logger, type StreamEntry } from "pino";
+import type { LoggerConfig } from "./compose/schema.ts";
+
+export type { Logger } from "pino";
+
+const LEVELS: Record<string, Level> = {
+  debug: "debug",
+  info: "info",
+  warning: "warn",
+  warn: "warn",
+  error: "error",
+  critical: "fatal",
+};
+
+export function pinoLevel(level: string): Level {
+  return LEVELS[level] ?? "info";
+}
+
+export interface LoggerOptions {
+  loggers: readonly LoggerConfig[];
+  /** Used when `loggers` is empty: a console logger at this level. */
+  defaultConsoleLevel?: string;
+  /** Overrides every console logger's level (e.g. `--verbose` -> debug). */
+  consoleLevelOverride?: string;
+  /** Values to mask in every line. */
+  secrets?: readonly string[];
+  /** Console destination; default stderr. */
+  consoleStream?: NodeJS.WritableStream;
+}
+
+const REDACT_PATHS = [
+  "headers.authorization",
+  "headers.Authorization",
+  "*.headers.authorization",
+  "*.headers.Authorization",
+  "request.headers.authorization",
+  "authorization",
+  "Authorization",
+];
+
+export function createLogger(options: LoggerOptions): Logger {
+  const entries = options.loggers.length
+    ? options.loggers
+    : [{ type: "console" as const, level: options.defaultConsoleLevel ?? "info" }];
+  const streams: StreamEntry[] = entries.map((entry) => {
+    if (entry.type === "file") {
+      return { level: pinoLevel(entry.level), stream: pino.destination({ dest: entry.path, mkdir: true, sync: true }) };
+    }
+    const level = pinoLevel(options.consoleLevelOverride ?? entry.level);
+    return { level, stream: consoleStream(options.consoleStream) };
+  });
+  const secrets = [...(options.secrets ?? [])].sort((a, b) => b.length - a.length);
+  const minLevel = streams.reduce(
+    (min, s) => (pino.levels.values[s.level as Level] < pino.levels.values[min] ? (s.level as Level) : min),
+    "fatal" as Level,
+  );
+  return pino(
+    {
+      level: minLevel,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
+      ...(secrets.length
+        ? {
+            hooks: {
+              streamWrite(line: string) {
+                let out = line;
+                for (const s of secrets) if (out.includes(s)) out = out.split(s).join("[REDACTED]");
+                return out;
+              },
+            },
+          }
+        : {}),
+    },
+    pino.multistream(streams, { dedupe: false }),
+  );
+}
+
+function consoleStream(target?: NodeJS.WritableStream): pino.DestinationStream {
+  const dest = target ?? process.stderr;
+  const isTty = !target && Boolean(process.stderr.isTTY);
+  if (!isTty) return (target as pino.DestinationStream | undefined) ?? pino.destination({ dest: 2, sync: true });
+  // Loaded only on a terminal: keeps JSON-only starts (CI, `run`) light.
+  const require = createRequire(import.meta.url);
+  const pretty = require("pino-pretty") as (o: object) => pino.DestinationStream;
+  return pretty({ colorize: true, sync: true, destination: dest, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" });
+}
+
+/** A logger that drops everything (for embedding and tests). */
+export function silentLogger(): Logger {
+  return pino({ level: "silent" });
+}

@@ -1,0 +1,99 @@
+/**
+ * Small valibot building blocks shared by the core and the built-in plugins: strict
+ * maps whose unknown-key errors say "did you mean", durations and sizes with units.
+ */
+import * as v from "valibot";
+import { closest } from "./errors.ts";
+
+/**
+ * A strict object whose unknown keys are reported with the closest valid key and the
+ * full list of valid keys.
+ */
+export function strictMap<const E extends v.ObjectEntries>(entries: E) {
+  const keys = Object.keys(entries);
+  return v.strictObject(entries, (issue) => {
+    if (issue.expected === "never") {
+      const key = String(issue.input);
+      const hint = closest(key, keys);
+      return `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ""} (valid keys: ${keys.join(", ")})`;
+    }
+    return `expected a map, found ${describeValue(issue.input)}`;
+  });
+}
+
+/** "a string", "the number 3", "a list", ... for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a map";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  return `the ${typeof value} ${String(value)}`;
+}
+
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `30s`, `1m30s`, `500ms`, `2h` or a number of seconds into milliseconds. */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, n, unit] of text.matchAll(DURATION_PART)) total += Number(n) * DURATION_UNITS[unit];
+  return total;
+}
+
+/** A duration option: a number of seconds or a string like `30s` / `1m30s`; output in milliseconds. */
+export const Duration = v.pipe(
+  v.union([v.number(), v.string()], (issue) => `expected a duration like 30s or 1m30s, found ${describeValue(issue.input)}`),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const ms = parseDuration(dataset.value);
+    if (ms === undefined) {
+      addIssue({ message: `expected a duration like 30s, 1m30s or 500ms, found ${describeValue(dataset.value)}` });
+      return NEVER;
+    }
+    return ms;
+  }),
+);
+
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+
+/** Parses `512m`, `2g`, `10mb` or a number of bytes. */
+export function parseSize(value: string | number): number | undefined {
+  if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  if (!m || !(m[2].toLowerCase() in SIZE_UNITS)) return undefined;
+  return Math.round(Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()]);
+}
+
+/** A size option: bytes, or a string with unit b/k/m/g; output in bytes. */
+export const Size = v.pipe(
+  v.union([v.number(), v.string()], (issue) => `expected a size like 512m or 2g, found ${describeValue(issue.input)}`),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const bytes = parseSize(dataset.value);
+    if (bytes === undefined) {
+      addIssue({ message: `expected a size like 512m or 2g (units b, k, m, g), found ${describeValue(dataset.value)}` });
+      return NEVER;
+    }
+    return bytes;
+  }),
+);
+
+/** A whole number >= 0, also accepted as a numeric string (values that came from env). */
+export const Count = v.pipe(
+  v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))], (issue) =>
+    `expected a whole number, found ${describeValue(issue.input)}`,
+  ),
+  v.integer("expected a whole number"),
+  v.minValue(0, "expected a number >= 0"),
+);
+
+/** A TCP port. */
+export const Port = v.pipe(Count, v.maxValue(65535, "expected a port number up to 65535"));
+
+/** A string, with a readable message. */
+export const Text = v.string((issue) => `expected a string, found ${describeValue(issue.input)}`);
+
+/** A boolean, with a readable message. */
+export const Flag = v.boolean((issue) => `expected true or false, found ${describeValue(issue.input)}`);

@@ -1,0 +1,304 @@
+/**
+ * Runs one workflow: schedules its jobs (one after another when no job declares
+ * `depends_on`, as a graph otherwise), passes outputs along, stops everything on the
+ * first failure, and produces the workflow's output. The same function serves
+ * `model-compose run`, the controller and worker threads.
+ */
+import { ulid } from "ulid";
+import { BindingError, BindingView, renderTemplate } from "../binding/mod.ts";
+import type { JobModel, Project, WorkflowModel } from "../compose/model.ts";
+import { CancelledError, ConfigError, RunError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { ComponentHost } from "./component-host.ts";
+import type { JobState, RunObserver } from "./run-state.ts";
+import { type JobOutcome, runJob } from "./run-job.ts";
+
+export interface RunOptions {
+  runId?: string;
+  signal?: AbortSignal;
+  logger?: Logger;
+  observer?: RunObserver;
+  /** Shared component instances (and their concurrency gates); default: a private host. */
+  host?: ComponentHost;
+}
+
+export interface RunResult {
+  runId: string;
+  workflowId: string;
+  output: unknown;
+  jobs: JobState[];
+}
+
+/** Finds the workflow to run: the named one, else the default. */
+export function selectWorkflow(project: Project, workflowId?: string): WorkflowModel {
+  if (workflowId !== undefined) {
+    const wf = project.workflows.get(workflowId);
+    if (!wf) {
+      const ids = [...project.workflows.keys()];
+      throw new ConfigError(`unknown workflow "${workflowId}" (workflows: ${ids.join(", ") || "none"})`);
+    }
+    return wf;
+  }
+  const id = project.defaultWorkflowId;
+  if (!id) {
+    const ids = [...project.workflows.keys()];
+    throw new ConfigError(
+      ids.length === 0
+        ? "the compose file defines no workflow"
+        : `several workflows and none is the default; name one (${ids.join(", ")}) or mark one with default: true`,
+    );
+  }
+  return project.workflows.get(id)!;
+}
+
+/** Applies the workflow's `input:` template (defaults, conversions, required fields). */
+export function prepareInput(workflow: WorkflowModel, input: unknown, env: Readonly<Record<string, string>>, context: object): unknown {
+  if (!workflow.input) return input ?? {};
+  const given = input && typeof input === "object" ? (input as Record<string, unknown>) : {};
+  const missing = workflow.requiredInputs.filter((k) => given[k] === undefined || given[k] === null);
+  if (missing.length) {
+    throw new RunError(`input of workflow "${workflow.id}" is missing ${missing.map((k) => `"${k}"`).join(", ")}`, {
+      workflowId: workflow.id,
+    });
+  }
+  try {
+    return renderTemplate(workflow.input, { input: input ?? {}, env, context });
+  } catch (error) {
+    if (error instanceof BindingError) {
+      throw new RunError(`input of workflow "${workflow.id}" is invalid: ${error.message}`, { workflowId: workflow.id });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Runs a workflow once and returns its output.
+ *
+ * @example
+ * ```ts
+ * const project = await loadProject({ files: ["model-compose.yml"] });
+ * const { output } = await runWorkflow(project, "summarize", { text: "..." });
+ * ```
+ */
+export async function runWorkflow(
+  project: Project,
+  workflowId: string | undefined,
+  input: unknown,
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const workflow = selectWorkflow(project, workflowId);
+  const runId = options.runId ?? ulid();
+  const logger = (options.logger ?? silentLogger()).child({ run_id: runId, workflow: workflow.id });
+  const ownHost = !options.host;
+  const host = options.host ?? new ComponentHost(project.projectDir, logger);
+  const startedAt = new Date().toISOString();
+  const context = { run_id: runId, workflow_id: workflow.id, started_at: startedAt };
+  options.observer?.onRunStart?.(runId);
+  logger.info({ input_keys: input && typeof input === "object" ? Object.keys(input) : undefined }, "run started");
+  const t0 = performance.now();
+  try {
+    if (workflow.missingEnv.length) {
+      const m = workflow.missingEnv[0];
+      throw new RunError(`environment variable ${m.name} is not set (used at ${m.where})`, { workflowId: workflow.id });
+    }
+    const wfInput = prepareInput(workflow, input, project.env, context);
+    const scheduler = new Scheduler(workflow, wfInput, {
+      host,
+      env: project.env,
+      projectDir: project.projectDir,
+      runId,
+      workflowId: workflow.id,
+      startedAt,
+      logger,
+      signal: options.signal ?? new AbortController().signal,
+      context,
+      observer: options.observer,
+    });
+    const output = await scheduler.run();
+    logger.info({ duration_ms: Math.round(performance.now() - t0) }, "run completed");
+    return { runId, workflowId: workflow.id, output, jobs: scheduler.states() };
+  } catch (error) {
+    const level = error instanceof CancelledError ? "warn" : "error";
+    logger[level]({ duration_ms: Math.round(performance.now() - t0), err: (error as Error).message }, "run failed");
+    throw error;
+  } finally {
+    if (ownHost) await host.close();
+  }
+}
+
+interface SchedulerContext {
+  host: ComponentHost;
+  env: Readonly<Record<string, string>>;
+  projectDir: string;
+  runId: string;
+  workflowId: string;
+  startedAt: string;
+  logger: Logger;
+  signal: AbortSignal;
+  context: Record<string, unknown>;
+  observer?: RunObserver;
+}
+
+class Scheduler {
+  private readonly outputs = new Map<string, unknown>();
+  private readonly jobStates = new Map<string, JobState>();
+  private readonly deps: Map<string, string[]>;
+  private readonly abort = new AbortController();
+  /** For `${jobs.ID.output}`: filled in as jobs finish. */
+  private readonly jobsScope: Record<string, { output: unknown; status: string }> = {};
+
+  constructor(
+    private readonly workflow: WorkflowModel,
+    private readonly input: unknown,
+    private readonly ctx: SchedulerContext,
+  ) {
+    const jobs = workflow.jobs;
+    // Sequential workflows: each job waits for the one listed before it.
+    this.deps = new Map(jobs.map((j, i) => [j.id, workflow.sequential ? (i > 0 ? [jobs[i - 1].id] : []) : j.dependsOn]));
+    for (const j of jobs) this.jobStates.set(j.id, { id: j.id, status: "pending" });
+  }
+
+  states(): JobState[] {
+    return this.workflow.jobs.map((j) => ({ ...this.jobStates.get(j.id)! }));
+  }
+
+  async run(): Promise<unknown> {
+    const outer = this.ctx.signal;
+    const onOuterAbort = () => this.abort.abort(new CancelledError());
+    if (outer.aborted) throw new CancelledError();
+    outer.addEventListener("abort", onOuterAbort, { once: true });
+    try {
+      await this.schedule();
+    } finally {
+      outer.removeEventListener("abort", onOuterAbort);
+    }
+    return this.workflowOutput();
+  }
+
+  private async schedule(): Promise<void> {
+    const waiting = new Set(this.workflow.jobs);
+    const running = new Map<string, Promise<void>>();
+    let failure: unknown;
+    while ((waiting.size > 0 || running.size > 0) && failure === undefined) {
+      for (const job of [...waiting]) {
+        if (this.deps.get(job.id)!.every((d) => this.outputs.has(d))) {
+          waiting.delete(job);
+          const p = this.execute(job).then(
+            () => void running.delete(job.id),
+            (error) => {
+              running.delete(job.id);
+              failure ??= error;
+            },
+          );
+          running.set(job.id, p);
+        }
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+    if (failure !== undefined) {
+      // Stop the rest: cancel running jobs, never start the waiting ones.
+      this.abort.abort(new CancelledError("cancelled because another job failed"));
+      await Promise.allSettled(running.values());
+      for (const job of waiting) this.setState(job.id, { status: "cancelled" });
+      if (this.ctx.signal.aborted || failure instanceof CancelledError) throw new CancelledError();
+      throw failure;
+    }
+  }
+
+  private setState(jobId: string, patch: Partial<JobState>): void {
+    const state = { ...this.jobStates.get(jobId)!, ...patch };
+    this.jobStates.set(jobId, state);
+    if (patch.status && patch.status !== "running") this.ctx.observer?.onJobEnd?.(jobId, { ...state });
+  }
+
+  private async execute(job: JobModel): Promise<void> {
+    const started = new Date().toISOString();
+    this.setState(job.id, { status: "running", started_at: started });
+    const logger = this.ctx.logger.child({ job: job.id });
+    logger.debug("job started");
+    let outcome: JobOutcome;
+    try {
+      outcome = await runJob(job, this.scopeFor(job), { ...this.ctx, signal: this.abort.signal, logger }, (attempt) => {
+        this.jobStates.get(job.id)!.attempts = attempt;
+        this.ctx.observer?.onJobStart?.(job.id, attempt);
+      });
+    } catch (error) {
+      const cancelled = error instanceof CancelledError;
+      this.setState(job.id, {
+        status: cancelled ? "cancelled" : "failed",
+        finished_at: new Date().toISOString(),
+        error: (error as Error).message,
+      });
+      logger.debug({ err: (error as Error).message }, cancelled ? "job cancelled" : "job failed");
+      throw error instanceof RunError || cancelled ? error : new RunError(`job "${job.id}" failed: ${(error as Error).message}`, { jobId: job.id, cause: error });
+    }
+    const output = outcome.skipped ? null : outcome.output;
+    this.outputs.set(job.id, output);
+    this.jobsScope[job.id] = { output, status: outcome.skipped ? "skipped" : "completed" };
+    this.setState(job.id, { status: outcome.skipped ? "skipped" : "completed", finished_at: new Date().toISOString() });
+    logger.debug(outcome.skipped ? "job skipped" : "job completed");
+  }
+
+  /** The binding scope of a job's `input:`, `if:` and `output:`. */
+  private scopeFor(job: JobModel) {
+    const deps = this.deps.get(job.id)!;
+    let previous: unknown;
+    if (deps.length === 1) previous = this.outputs.get(deps[0]);
+    else if (deps.length > 1) previous = Object.fromEntries(deps.map((d) => [d, this.outputs.get(d)]));
+    return {
+      input: this.input,
+      env: this.ctx.env,
+      jobs: this.jobsScope,
+      output: this.previousOutputView(previous),
+      context: this.ctx.context,
+    };
+  }
+
+  /**
+   * `${output}` is the previous job's output. The user guide also writes
+   * `${output.end-time}` for "the output of job end-time": a field the previous output
+   * does not have falls back to the finished job of that id.
+   */
+  private previousOutputView(previous: unknown): unknown {
+    const outputs = this.outputs;
+    const hasOwn = (key: string | number) =>
+      previous !== null && typeof previous === "object" && Object.hasOwn(previous as object, key);
+    return new BindingView(
+      (key) => {
+        if (hasOwn(key)) return (previous as Record<string | number, unknown>)[key];
+        if (typeof key === "string" && outputs.has(key)) return outputs.get(key);
+        return undefined;
+      },
+      () => (previous !== null && typeof previous === "object" ? Object.keys(previous as object) : []),
+      previous,
+    );
+  }
+
+  private workflowOutput(): unknown {
+    const wf = this.workflow;
+    const lastRan = [...wf.jobs].reverse().find((j) => this.jobsScope[j.id]?.status === "completed");
+    if (wf.output) {
+      try {
+        return renderTemplate(wf.output, {
+          input: this.input,
+          env: this.ctx.env,
+          jobs: this.jobsScope,
+          context: this.ctx.context,
+          output: lastRan ? this.outputs.get(lastRan.id) : null,
+        });
+      } catch (error) {
+        if (error instanceof BindingError) throw new RunError(`workflow output: ${error.message}`, { workflowId: wf.id });
+        throw error;
+      }
+    }
+    if (wf.sequential) return lastRan ? this.outputs.get(lastRan.id) : null;
+    // A graph: the outputs of the jobs no other job depends on, merged.
+    const needed = new Set(wf.jobs.flatMap((j) => j.dependsOn));
+    const sinks = wf.jobs.filter((j) => !needed.has(j.id));
+    if (sinks.length === 1) return this.outputs.get(sinks[0].id);
+    const values = sinks.map((j) => this.outputs.get(j.id));
+    if (values.every((v) => v !== null && typeof v === "object" && !Array.isArray(v))) return Object.assign({}, ...values);
+    return Object.fromEntries(sinks.map((j) => [j.id, this.outputs.get(j.id)]));
+  }
+}
