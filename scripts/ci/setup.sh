@@ -109,13 +109,17 @@ if ((${#missing[@]})); then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
     chmod 755 /usr/sbin/policy-rc.d
     own_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT # also when interrupted mid-install
   fi
   install_status=0
   retry apt_get update || install_status=$?
   if ((install_status == 0)); then
     retry apt_get install -y --no-install-recommends "${missing[@]}" || install_status=$?
   fi
-  ((own_policy)) && rm -f /usr/sbin/policy-rc.d
+  if ((own_policy)); then
+    rm -f /usr/sbin/policy-rc.d
+    trap - EXIT
+  fi
   ((install_status == 0)) || die "apt-get failed for: ${missing[*]}"
 else
   log "apt: all ${#APT_PACKAGES[@]} packages already installed"
