@@ -1,0 +1,96 @@
+/**
+ * The one error type of the binding language. It is raised for syntax errors (with the
+ * offset of the bad character), for evaluation errors (bad conversions, non-numeric
+ * arithmetic, unknown methods) and by the static checker.
+ */
+export type BindingKeyPath = readonly (string | number)[];
+
+export interface BindingErrorOptions {
+  /** Offset inside `expression` that the error points at. */
+  offset?: number;
+  /** Key path of the string inside a template (`["jobs", 0, "input", "model"]`). */
+  path?: BindingKeyPath;
+  cause?: unknown;
+}
+
+/**
+ * A problem with a `${...}` binding. The message names what is wrong and shows the
+ * expression; `reason` holds the bare explanation for callers that format their own.
+ * The key path (`path`) is never part of the message: callers that know where the
+ * template sits in the document prefix it themselves.
+ *
+ * @example
+ * try { parseBinding("input.") } catch (e) {
+ *   // e.message: 'expected a name after "." at column 7 in ${input.}'
+ * }
+ */
+export class BindingError extends Error {
+  override readonly name = "BindingError";
+  /** What is wrong, without location or expression. */
+  readonly reason: string;
+  /** The binding's text between `${` and `}`. */
+  readonly expression: string;
+  /** Offset inside `expression` the error points at, when known. */
+  readonly offset?: number;
+  /** Key path of the failing string inside a template, when known. */
+  readonly path?: BindingKeyPath;
+
+  constructor(reason: string, expression: string, options: BindingErrorOptions = {}) {
+    super(BindingError.compose(reason, expression, options), { cause: options.cause });
+    this.reason = reason;
+    this.expression = expression;
+    if (options.offset !== undefined) this.offset = options.offset;
+    if (options.path !== undefined) this.path = options.path;
+  }
+
+  /** A copy of this error located at `path` inside a template. */
+  at(path: BindingKeyPath): BindingError {
+    return new BindingError(this.reason, this.expression, {
+      offset: this.offset,
+      path,
+      cause: this.cause,
+    });
+  }
+
+  private static compose(reason: string, expression: string, options: BindingErrorOptions): string {
+    const column = options.offset !== undefined ? ` at column ${options.offset + 1}` : "";
+    return `${reason}${column} in \${${expression}}`;
+  }
+}
+
+/**
+ * Thrown while evaluating; carries the offending node's position so `evaluate` can
+ * turn it into a BindingError that shows the whole expression.
+ */
+export class EvaluationFailure extends Error {
+  constructor(
+    readonly reason: string,
+    readonly start: number,
+  ) {
+    super(reason);
+  }
+}
+
+/** A short, readable rendering of a value for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "missing (undefined)";
+  if (value === null) return "null";
+  if (typeof value === "string") {
+    const quoted = JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+    return `the text ${quoted}`;
+  }
+  if (typeof value === "number" || typeof value === "boolean") return `the ${typeof value} ${value}`;
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === "function") return "a function";
+  return "an object";
+}
+
+/** The kind of a value in words: "text", "number", "list", "object", ... */
+export function kindOf(value: unknown): string {
+  if (value === undefined) return "missing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "list";
+  if (typeof value === "string") return "text";
+  if (typeof value === "object") return "object";
+  return typeof value;
+}

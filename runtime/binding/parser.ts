@@ -1,0 +1,344 @@
+/**
+ * A recursive-descent parser for binding expressions. Precedence, loosest first:
+ * `|` (default), `as` (conversion), `||`, `&&`, `== !=`, `< <= > >=`, `+ -`, `* / %`,
+ * unary `! -`, then member access, `[...]` and method calls.
+ */
+import type { BinaryOperator, Expr, LiteralNode, Segment, TypeName, TypeSpec, UnaryOperator } from "./ast.ts";
+import { BindingError } from "./errors.ts";
+import { Lexer, SyntaxFailure, type Token } from "./lexer.ts";
+
+/** What `evaluate` needs to report errors against the whole binding. */
+export interface RootInfo {
+  /** The text between `${` and `}`. */
+  readonly expression: string;
+  /** Offset of `expression` in the text that was parsed. */
+  readonly base: number;
+}
+
+const roots = new WeakMap<Expr, RootInfo>();
+
+/** The expression text and base offset of a tree returned by the parser. */
+export function rootInfo(expr: Expr): RootInfo | undefined {
+  return roots.get(expr);
+}
+
+export const TYPE_NAMES: readonly TypeName[] = [
+  "text",
+  "number",
+  "integer",
+  "boolean",
+  "json",
+  "base64",
+  "object",
+  "object[]",
+];
+
+/** A node without its span; the parser adds `start`, `end` and `text`. */
+type NodeInit = Expr extends infer N ? (N extends Expr ? Omit<N, "start" | "end" | "text"> : never) : never;
+
+const LITERAL_WORDS: ReadonlyMap<string, boolean | null> = new Map([
+  ["true", true],
+  ["false", false],
+  ["null", null],
+]);
+const NUMBER_TEXT = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+const FIELD_PART = /^[A-Za-z0-9_-]+$/;
+
+const BINARY_LEVELS: readonly (readonly BinaryOperator[])[] = [
+  ["||"],
+  ["&&"],
+  ["==", "!="],
+  ["<", "<=", ">", ">="],
+  ["+", "-"],
+  ["*", "/", "%"],
+];
+
+/**
+ * Parses the text inside `${ }` into an expression tree.
+ *
+ * @example
+ * const expr = parseBinding('input.model | "gpt-4o"');
+ * evaluate(expr, { input: {} }); // "gpt-4o"
+ * @throws BindingError with `offset` pointing at the bad character.
+ */
+export function parseBinding(source: string): Expr {
+  const parser = new Parser(source, 0, "");
+  try {
+    const expr = parser.parseTop();
+    const end = parser.lexer.peek();
+    if (end.kind !== "eof") throw unexpected(end, "the end of the binding");
+    roots.set(expr, { expression: source, base: 0 });
+    return expr;
+  } catch (e) {
+    if (e instanceof SyntaxFailure) throw new BindingError(e.reason, source, { offset: e.offset });
+    throw e;
+  }
+}
+
+/**
+ * Parses a binding embedded in a longer text, starting just after its `${`.
+ * Returns the tree and the offset just past the closing `}`.
+ * @throws SyntaxFailure with an absolute offset.
+ */
+export function parseEmbedded(text: string, start: number): { expr: Expr; end: number } {
+  const parser = new Parser(text, start, "}");
+  const expr = parser.parseTop();
+  const close = parser.lexer.next();
+  if (close.kind === "eof") throw new SyntaxFailure('missing "}" to close "${"', start);
+  if (close.kind !== "punct" || close.value !== "}") throw unexpected(close, '"}"');
+  roots.set(expr, { expression: text.slice(start, close.start), base: start });
+  return { expr, end: close.end };
+}
+
+function unexpected(token: Token, expected: string): SyntaxFailure {
+  const what =
+    token.kind === "eof"
+      ? "the end of the binding"
+      : token.kind === "string"
+        ? "a string"
+        : JSON.stringify(token.value);
+  return new SyntaxFailure(`unexpected ${what}; expected ${expected}`, token.start);
+}
+
+class Parser {
+  readonly lexer: Lexer;
+  /** Characters that end an unquoted default here (closing brackets of enclosing constructs). */
+  private stops: string;
+
+  constructor(
+    readonly src: string,
+    start: number,
+    stops: string,
+  ) {
+    this.lexer = new Lexer(src, start);
+    this.stops = stops;
+  }
+
+  /** A whole binding: an expression with optional `as` conversions and `|` defaults. */
+  parseTop(): Expr {
+    let expr = this.parseConverted();
+    while (this.lexer.at("|")) {
+      this.lexer.next();
+      const fallback = this.parseDefaultValue();
+      expr = this.node({ kind: "default", target: expr, fallback }, expr.start);
+    }
+    return expr;
+  }
+
+  private parseConverted(): Expr {
+    let expr = this.parseBinary(0);
+    for (;;) {
+      const t = this.lexer.peek();
+      if (t.kind !== "name" || t.value !== "as") return expr;
+      this.lexer.next();
+      const type = this.parseType();
+      expr = this.node({ kind: "convert", target: expr, type }, expr.start);
+    }
+  }
+
+  private parseType(): TypeSpec {
+    const { text, start } = this.lexer.readTypeText();
+    if (text === "")
+      throw new SyntaxFailure(`expected a type after "as" (one of ${TYPE_NAMES.join(", ")})`, start);
+    const slash = text.indexOf("/");
+    const name = (slash < 0 ? text : text.slice(0, slash)) as TypeName;
+    if (!TYPE_NAMES.includes(name)) {
+      throw new SyntaxFailure(
+        `unknown type ${JSON.stringify(name)} after "as"; expected one of ${TYPE_NAMES.join(", ")}`,
+        start,
+      );
+    }
+    if (slash < 0) return { name, text };
+    if (name !== "object" && name !== "object[]") {
+      throw new SyntaxFailure(
+        `type "${name}" takes no field list; only object and object[] do`,
+        start + slash,
+      );
+    }
+    const fields = text
+      .slice(slash + 1)
+      .split(",")
+      .map((f) => f.trim().split("."));
+    for (const parts of fields) {
+      if (!parts.every((p) => FIELD_PART.test(p))) {
+        throw new SyntaxFailure(
+          `bad field list after "${name}/"; expected names like a,b.c`,
+          start + slash + 1,
+        );
+      }
+    }
+    return { name, fields, text };
+  }
+
+  /** After `|`: a nested `${...}`, a quoted string, or unquoted text up to the closing bracket. */
+  private parseDefaultValue(): Expr {
+    const lexer = this.lexer;
+    const start = lexer.skipSpaces();
+    if (this.src.startsWith("${", start)) {
+      lexer.next();
+      const saved = this.stops;
+      this.stops = "}";
+      const inner = this.parseTop();
+      this.stops = saved;
+      const close = lexer.next();
+      if (close.kind !== "punct" || close.value !== "}") {
+        throw close.kind === "eof"
+          ? new SyntaxFailure('missing "}" to close the nested "${"', start)
+          : unexpected(close, '"}" to close the nested "${"');
+      }
+      return inner;
+    }
+    const c = this.src[start];
+    if (c === '"' || c === "'") {
+      const t = lexer.next();
+      return this.node({ kind: "literal", value: t.value }, t.start);
+    }
+    const bare = lexer.readBare(this.stops || "\u0000");
+    const word = bare.text.trim();
+    if (word === "") throw new SyntaxFailure('expected a default value after "|"', start);
+    if (word.includes("${")) {
+      throw new SyntaxFailure(
+        `a nested "\${" must be the whole default, e.g. | \${env.X}`,
+        start + bare.text.indexOf("${"),
+      );
+    }
+    let value: string | number | boolean | null = word;
+    if (NUMBER_TEXT.test(word)) value = Number(word);
+    else if (LITERAL_WORDS.has(word)) value = LITERAL_WORDS.get(word)!;
+    const end = start + word.length;
+    const node: LiteralNode = { kind: "literal", value, start, end, text: this.src.slice(start, end) };
+    return node;
+  }
+
+  private parseBinary(level: number): Expr {
+    if (level === BINARY_LEVELS.length) return this.parseUnary();
+    const ops = BINARY_LEVELS[level]!;
+    let left = this.parseBinary(level + 1);
+    for (;;) {
+      const t = this.lexer.peek();
+      if (t.kind !== "punct" || !ops.includes(t.value as BinaryOperator)) return left;
+      this.lexer.next();
+      const right = this.parseBinary(level + 1);
+      left = this.node({ kind: "binary", op: t.value as BinaryOperator, left, right }, left.start);
+    }
+  }
+
+  private parseUnary(): Expr {
+    const t = this.lexer.peek();
+    if (t.kind === "punct" && (t.value === "!" || t.value === "-")) {
+      this.lexer.next();
+      const operand = this.parseUnary();
+      if (t.value === "-" && operand.kind === "literal" && typeof operand.value === "number") {
+        return this.node({ kind: "literal", value: -operand.value }, t.start);
+      }
+      return this.node({ kind: "unary", op: t.value as UnaryOperator, operand }, t.start);
+    }
+    return this.parsePostfix();
+  }
+
+  private parsePostfix(): Expr {
+    const target = this.parsePrimary();
+    const segments: Segment[] = [];
+    const lexer = this.lexer;
+    for (;;) {
+      if (lexer.at(".")) {
+        const dot = lexer.next();
+        const name = lexer.readName();
+        if (!name) throw new SyntaxFailure('expected a name after "."', dot.end);
+        if (lexer.at("(")) segments.push(this.parseCall(name.name, dot.start));
+        else segments.push({ kind: "member", key: name.name, start: dot.start });
+      } else if (lexer.at("[")) {
+        const open = lexer.next();
+        segments.push(this.parseBracket(open.start));
+      } else if (lexer.at("(")) {
+        throw new SyntaxFailure(
+          "only the built-in methods can be called, as value.method(...)",
+          lexer.peek().start,
+        );
+      } else break;
+    }
+    if (segments.length === 0) return target;
+    return this.node({ kind: "access", target, segments }, target.start);
+  }
+
+  private parseBracket(start: number): Segment {
+    const lexer = this.lexer;
+    const t = lexer.next();
+    let segment: Segment;
+    if (t.kind === "string") segment = { kind: "member", key: t.value, start };
+    else if (t.kind === "punct" && t.value === "*") segment = { kind: "wildcard", start };
+    else {
+      let negative = false;
+      let n = t;
+      if (t.kind === "punct" && t.value === "-") {
+        negative = true;
+        n = lexer.next();
+      }
+      if (n.kind !== "number" || !Number.isInteger(n.number)) {
+        throw new SyntaxFailure('expected a quoted name, an integer index or "*" inside [ ]', t.start);
+      }
+      segment = { kind: "member", key: negative ? -n.number! : n.number!, start };
+    }
+    const close = lexer.next();
+    if (close.kind !== "punct" || close.value !== "]") throw unexpected(close, '"]"');
+    return segment;
+  }
+
+  private parseCall(method: string, start: number): Segment {
+    const lexer = this.lexer;
+    lexer.next(); // (
+    const args: Expr[] = [];
+    const saved = this.stops;
+    this.stops = saved + "),";
+    if (!lexer.at(")")) {
+      for (;;) {
+        args.push(this.parseTop());
+        if (!lexer.at(",")) break;
+        lexer.next();
+      }
+    }
+    this.stops = saved;
+    const close = lexer.next();
+    if (close.kind !== "punct" || close.value !== ")")
+      throw unexpected(close, `"," or ")" in ${method}(...)`);
+    return { kind: "call", method, args, start };
+  }
+
+  private parsePrimary(): Expr {
+    const lexer = this.lexer;
+    const t = lexer.next();
+    switch (t.kind) {
+      case "number":
+        return this.node({ kind: "literal", value: t.number! }, t.start);
+      case "string":
+        return this.node({ kind: "literal", value: t.value }, t.start);
+      case "name":
+        if (LITERAL_WORDS.has(t.value)) {
+          return this.node({ kind: "literal", value: LITERAL_WORDS.get(t.value)! }, t.start);
+        }
+        return this.node({ kind: "source", name: t.value }, t.start);
+      case "punct":
+        if (t.value === "(") {
+          const saved = this.stops;
+          this.stops = saved + ")";
+          const inner = this.parseTop();
+          this.stops = saved;
+          const close = lexer.next();
+          if (close.kind !== "punct" || close.value !== ")") throw unexpected(close, '")"');
+          return inner;
+        }
+        if (t.value === "${") {
+          throw new SyntaxFailure('a nested "${" is only allowed as a default, after "|"', t.start);
+        }
+        throw unexpected(t, "a value");
+      default:
+        throw unexpected(t, "a value");
+    }
+  }
+
+  /** Completes a node with its span, ending at the last consumed character. */
+  private node(partial: NodeInit, start: number): Expr {
+    const end = this.lexer.lastEnd;
+    return { ...partial, start, end, text: this.src.slice(start, end) } as Expr;
+  }
+}

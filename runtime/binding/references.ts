@@ -1,0 +1,146 @@
+/**
+ * Load-time questions about a compiled template: which sources and paths it reads
+ * (`collectReferences`), whether it only reads some sources (`hasOnlySources`), and
+ * whether its sources and method calls are valid where it sits (`checkTemplate`).
+ */
+
+import { closest } from "../errors.ts";
+import type { Expr, Segment } from "./ast.ts";
+import { BindingError } from "./errors.ts";
+import { checkCall } from "./methods.ts";
+import { type BindingSite, sitesOf, type Template } from "./template.ts";
+
+/** One read of a source, with its path as far as it is static. */
+export interface Reference {
+  /** The first name: `input`, `env`, `jobs`, ... */
+  source: string;
+  /** Static member keys after the source; `"*"` for `[*]`; stops at the first method call. */
+  path: (string | number | "*")[];
+  /** The text between `${` and `}` of the binding that holds the reference. */
+  expression: string;
+  /** Key path of the string inside the template's value. */
+  keyPath: (string | number)[];
+}
+
+const references = new WeakMap<Template, Reference[]>();
+
+/**
+ * Every source reference in the template, in document order.
+ *
+ * @example
+ * collectReferences(compileTemplate({ a: "${jobs.a.output.x | 0}" }));
+ * // [{ source: "jobs", path: ["a", "output", "x"], expression: "jobs.a.output.x | 0", keyPath: ["a"] }]
+ */
+export function collectReferences(t: Template): Reference[] {
+  let out = references.get(t);
+  if (!out) {
+    out = [];
+    for (const site of sitesOf(t)) {
+      const keyPath = [...site.path];
+      walk(site.expr, (source, path) => out!.push({ source, path, expression: site.expression, keyPath }));
+    }
+    references.set(t, out);
+  }
+  return out;
+}
+
+/**
+ * True when every reference in the template reads one of `sources` (also for templates
+ * without bindings).
+ *
+ * @example
+ * hasOnlySources(compileTemplate("${env.PORT | 8080}"), ["env"]); // true
+ */
+export function hasOnlySources(t: Template, sources: readonly string[]): boolean {
+  return collectReferences(t).every((r) => sources.includes(r.source));
+}
+
+/**
+ * Static checks: every source must be one of `allowedSources`, every method call must
+ * name a known method with the right number of arguments. Returns the problems found
+ * (each with `path` set to the key path of its string).
+ *
+ * @example
+ * checkTemplate(compileTemplate("${stdout}"), ["input", "env"]);
+ * // [BindingError: unknown source "stdout"; allowed here: input, env at column 1 in ${stdout}]
+ */
+export function checkTemplate(t: Template, allowedSources: readonly string[]): BindingError[] {
+  const errors: BindingError[] = [];
+  for (const site of sitesOf(t)) {
+    visit(site.expr, (node) => {
+      if (node.kind === "source" && !allowedSources.includes(node.name)) {
+        const hint = closest(node.name, allowedSources);
+        const allowed = allowedSources.length ? allowedSources.join(", ") : "(none)";
+        errors.push(
+          problem(
+            site,
+            node.start,
+            `unknown source "${node.name}"${hint ? ` (did you mean "${hint}"?)` : ""}; allowed here: ${allowed}`,
+          ),
+        );
+      }
+      if (node.kind === "access") {
+        for (const segment of node.segments) {
+          if (segment.kind !== "call") continue;
+          const reason = checkCall(segment.method, segment.args.length);
+          if (reason) errors.push(problem(site, segment.start, reason));
+        }
+      }
+    });
+  }
+  return errors;
+}
+
+function problem(site: BindingSite, start: number, reason: string): BindingError {
+  return new BindingError(reason, site.expression, {
+    offset: Math.max(0, start - site.base),
+    path: site.path,
+  });
+}
+
+/** The direct sub-expressions of a node. */
+function children(node: Expr): Expr[] {
+  switch (node.kind) {
+    case "access":
+      return [node.target, ...node.segments.flatMap((s) => (s.kind === "call" ? s.args : []))];
+    case "unary":
+      return [node.operand];
+    case "binary":
+      return [node.left, node.right];
+    case "convert":
+      return [node.target];
+    case "default":
+      return [node.target, node.fallback];
+    default:
+      return [];
+  }
+}
+
+/** Calls `fn` on every node of the tree, parents first. */
+function visit(node: Expr, fn: (node: Expr) => void): void {
+  fn(node);
+  for (const child of children(node)) visit(child, fn);
+}
+
+/** Reports every source read with its static path. */
+function walk(node: Expr, report: (source: string, path: (string | number | "*")[]) => void): void {
+  if (node.kind === "source") {
+    report(node.name, []);
+    return;
+  }
+  if (node.kind === "access" && node.target.kind === "source") {
+    report(node.target.name, staticPath(node.segments));
+    for (const child of children(node).slice(1)) walk(child, report);
+    return;
+  }
+  for (const child of children(node)) walk(child, report);
+}
+
+function staticPath(segments: readonly Segment[]): (string | number | "*")[] {
+  const path: (string | number | "*")[] = [];
+  for (const s of segments) {
+    if (s.kind === "call") break;
+    path.push(s.kind === "wildcard" ? "*" : s.key);
+  }
+  return path;
+}
