@@ -1,0 +1,138 @@
+/**
+ * `http-client`: calls an HTTP API. The URL is `endpoint`, or `base_url` + `path`, with
+ * `params` as the query; the body is `body:` or, for POST/PUT/PATCH without one, the
+ * job input. Retries connection errors and 429/5xx when `retry.max_attempts` > 1.
+ *
+ * Component-level fields are defaults for every action; an action's field replaces the
+ * component's field as a whole, so an action's `headers:` replaces the component's
+ * headers (repeat the shared ones, or keep all headers on the component).
+ *
+ * Result variables: `${response}` (parsed JSON when the response says JSON, else
+ * text; an empty body is null), `${status}`, `${headers}` (lower-cased names). The
+ * natural output is the response.
+ */
+import * as v from "valibot";
+import { definePlugin } from "../../../runtime/plugins.ts";
+import { Count, Duration, describeValue, Flag, strictMap, Text } from "../../../runtime/schema-kit.ts";
+import { buildBody, buildHeaders, buildUrl, safeUrl } from "./request.ts";
+import { type RawResponse, send } from "./send.ts";
+
+export { backoff, retryAfter } from "./send.ts";
+export { buildBody, buildHeaders, buildUrl, safeUrl };
+
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+
+const Method = v.pipe(
+  Text,
+  v.transform((s) => s.toUpperCase()),
+  v.picklist(
+    METHODS,
+    (issue) => `expected an HTTP method (${METHODS.join(", ")}), found ${describeValue(issue.input)}`,
+  ),
+);
+
+const Scalar = v.union(
+  [v.string(), v.number(), v.boolean()],
+  (issue) => `expected a string, number or boolean, found ${describeValue(issue.input)}`,
+);
+
+const StatusCode = v.pipe(
+  v.number((issue) => `expected an HTTP status code, found ${describeValue(issue.input)}`),
+  v.integer("expected an HTTP status code"),
+  v.minValue(100, "expected an HTTP status code (100-599)"),
+  v.maxValue(599, "expected an HTTP status code (100-599)"),
+);
+
+export const DEFAULT_RETRY_STATUS = [429, 500, 502, 503, 504];
+
+export const RetrySchema = strictMap({
+  max_attempts: v.optional(v.pipe(Count, v.minValue(1, "expected at least 1 attempt")), 1),
+  delay: v.optional(Duration, "500ms"),
+  max_delay: v.optional(Duration, "30s"),
+  on_status: v.optional(v.array(StatusCode), DEFAULT_RETRY_STATUS),
+  non_idempotent: v.optional(Flag, false),
+});
+
+export const HttpClientSchema = strictMap({
+  base_url: v.optional(Text),
+  endpoint: v.optional(Text),
+  path: v.optional(Text),
+  method: v.optional(Method, "POST"),
+  headers: v.optional(v.record(v.string(), v.nullable(Scalar))),
+  params: v.optional(v.record(v.string(), v.unknown())),
+  body: v.optional(v.unknown()),
+  timeout: v.optional(Duration, "60s"),
+  retry: v.optional(RetrySchema, {}),
+  allow_failure: v.optional(Flag, false),
+  ok_status: v.optional(v.array(StatusCode)),
+});
+
+export type HttpClientConfig = v.InferOutput<typeof HttpClientSchema>;
+
+/** Characters of the response body quoted in a failure message. */
+const SNIPPET = 300;
+
+export default definePlugin({
+  name: "http-client",
+  components: [
+    {
+      type: "http-client",
+      description: "Calls an HTTP API",
+      schema: HttpClientSchema,
+      resultVariables: ["response", "status", "headers"],
+      create: () => ({
+        async run(config, input, ctx) {
+          const url = buildUrl(config);
+          const headers = buildHeaders(config.headers);
+          const body = buildBody({
+            method: config.method,
+            headers,
+            body: config.body,
+            hasBody: config.body !== undefined,
+            input,
+          });
+          const raw = await send({
+            method: config.method,
+            url,
+            headers,
+            body,
+            timeoutMs: config.timeout,
+            retry: config.retry,
+            signal: ctx.signal,
+            logger: ctx.logger,
+          });
+          const ok = config.ok_status
+            ? config.ok_status.includes(raw.status)
+            : raw.status >= 200 && raw.status < 300;
+          if (!ok && !config.allow_failure) {
+            throw new Error(failureMessage(raw, config.method, url));
+          }
+          const response = parseResponse(raw);
+          return { output: response, variables: { response, status: raw.status, headers: raw.headers } };
+        },
+      }),
+    },
+  ],
+});
+
+/** `HTTP 404 Not Found from GET http://host/x: <start of the body>`. */
+function failureMessage(raw: RawResponse, method: string, url: URL): string {
+  const text = raw.text.trim();
+  const snippet = text.length > SNIPPET ? `${text.slice(0, SNIPPET)}...` : text;
+  const tries = raw.attempts > 1 ? ` (after ${raw.attempts} attempts)` : "";
+  const status = `${raw.status}${raw.statusText ? ` ${raw.statusText}` : ""}`;
+  return `HTTP ${status} from ${method} ${safeUrl(url)}${tries}${snippet ? `: ${snippet}` : ""}`;
+}
+
+function parseResponse(raw: RawResponse): unknown {
+  if (raw.text === "") return null;
+  const mime = raw.contentType.split(";")[0].trim().toLowerCase();
+  if (mime === "application/json" || mime.endsWith("+json")) {
+    try {
+      return JSON.parse(raw.text);
+    } catch {
+      return raw.text;
+    }
+  }
+  return raw.text;
+}
