@@ -1,10 +1,11 @@
 /** The plugins that ship inside model-compose, registered exactly like third-party ones. */
 import { PluginRegistry } from "../runtime/plugins.ts";
+import httpClient from "./components/http-client/index.ts";
 import logger from "./components/logger/index.ts";
 import shell from "./components/shell/index.ts";
 import native from "./runtimes/native/index.ts";
 
-export const builtinPlugins = [shell, logger, native];
+export const builtinPlugins = [shell, logger, httpClient, native];
 
 /** A registry holding the built-in plugins. */
 export function builtinRegistry(): PluginRegistry {
