@@ -78,6 +78,8 @@ export interface ComponentPlugin<S extends v.GenericSchema = v.GenericSchema> {
 export interface RuntimeCommandOptions {
   detach: boolean;
   verbose: boolean;
+  /** The global command-line options (`-f`, `--env-file`, ...) to hand to a controller started elsewhere. */
+  globalArgs: string[];
 }
 
 /** A started or startable controller deployment (native process, docker container, ...). */

@@ -30,6 +30,8 @@ export interface LoadOptions {
   envFiles?: readonly string[];
   envArgs?: readonly string[];
   processEnv?: Readonly<Record<string, string | undefined>>;
+  /** An already merged environment (e.g. handed to a worker thread): used as is. */
+  env?: Readonly<Record<string, string>>;
   /** Registry to use; default: a fresh one with the built-in plugins. */
   registry?: PluginRegistry;
 }
@@ -69,7 +71,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   const cwd = options.cwd ?? process.cwd();
   const files = findComposeFiles(options.files ?? [], cwd);
   const projectDir = path.resolve(cwd, options.projectDirectory ?? path.dirname(files[0]));
-  const env = loadEnvironment({
+  const env = options.env ? { ...options.env } : loadEnvironment({
     projectDir,
     envFiles: options.envFiles,
     envArgs: options.envArgs,
@@ -141,6 +143,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
     env,
     registry,
     document: doc,
+    written: raw,
     warnings,
     controllerMissingEnv: controllerMissing,
   };

@@ -8,9 +8,14 @@ import type { Logger } from "../log.ts";
 import type { ComponentInstance } from "../plugins.ts";
 import { Semaphore } from "./semaphore.ts";
 
+/** Limits concurrent calls of one component; local, or held by another thread. */
+export interface Gate {
+  with<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+}
+
 export interface LiveComponent {
   instance: ComponentInstance;
-  gate: Semaphore;
+  gate: Gate;
 }
 
 export class ComponentHost {
@@ -19,6 +24,8 @@ export class ComponentHost {
   constructor(
     private readonly projectDir: string,
     private readonly logger: Logger,
+    /** Where gates come from; default: a local semaphore per component. */
+    private readonly gateFor: (model: ComponentModel) => Gate = (model) => new Semaphore(model.maxConcurrent),
   ) {}
 
   get(model: ComponentModel): Promise<LiveComponent> {
@@ -31,7 +38,7 @@ export class ComponentHost {
           logger: this.logger.child({ component: model.id }),
         }) as ComponentInstance;
         await instance.start?.();
-        return { instance, gate: new Semaphore(model.maxConcurrent) };
+        return { instance, gate: this.gateFor(model) };
       })();
       this.live.set(model, entry);
       entry.catch(() => this.live.delete(model));

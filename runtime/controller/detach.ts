@@ -1,0 +1,101 @@
+/**
+ * `up -d`: starts this same executable as a detached background process running `up`,
+ * with its output in the project's log file, and returns once `/health` answers. If it
+ * never does, the log's tail says why.
+ */
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { ConfigError } from "../errors.ts";
+import { clientHost, isAlive, ProjectState } from "./state.ts";
+import { mkdirSync } from "node:fs";
+
+/** argv that re-runs this program: the compiled binary, or Bun with the source entry. */
+export function selfCommand(): string[] {
+  const main = Bun.main;
+  const compiled = main.startsWith("/$bunfs/") || main.startsWith("B:/~BUN/");
+  return compiled ? [process.execPath] : [process.execPath, "--no-env-file", main];
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+export async function startDetached(
+  projectDir: string,
+  globalArgs: string[],
+  options: { timeoutMs?: number } = {},
+): Promise<{ pid: number; url: string; log: string }> {
+  const state = new ProjectState(projectDir);
+  const running = state.running();
+  if (running) {
+    throw new ConfigError(
+      `a controller is already running for this project (pid ${running.pid}, http://${running.host}:${running.port}); stop it with \`model-compose down\``,
+    );
+  }
+  mkdirSync(state.dir, { recursive: true });
+  const out = openSync(state.logFile, "a");
+  const [cmd, ...args] = selfCommand();
+  const child = spawn(cmd, [...args, ...globalArgs, "up"], {
+    cwd: process.cwd(),
+    detached: true,
+    stdio: ["ignore", out, out],
+    env: { ...process.env, MODEL_COMPOSE_LOG_FILE: state.logFile },
+  });
+  closeSync(out);
+  const pid = child.pid!;
+  let exited: number | null = null;
+  child.on("exit", (code) => {
+    exited = code ?? 1;
+  });
+  child.unref();
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    const s = state.read();
+    if (s?.pid === pid) {
+      const url = `http://${clientHost(s.host)}:${s.port}`;
+      try {
+        const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+        if (res.ok) return { pid, url, log: state.logFile };
+      } catch {}
+    }
+    if (exited !== null || !isAlive(pid)) {
+      throw new Error(`the controller exited during start-up (exit code ${exited ?? "?"}); last lines of ${state.logFile}:\n${tail(state.logFile)}`);
+    }
+    await Bun.sleep(100);
+  }
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {}
+  throw new Error(`the controller did not become healthy within ${Math.round((options.timeoutMs ?? 30_000) / 1000)} s; last lines of ${state.logFile}:\n${tail(state.logFile)}`);
+}
+
+/** `down`: asks the controller to stop via `.stop` and waits for it to exit. */
+export async function stopRunning(projectDir: string, graceMs: number): Promise<{ pid: number; forced: boolean } | undefined> {
+  const state = new ProjectState(projectDir);
+  const running = state.running();
+  if (!running) {
+    state.clearStop();
+    return undefined;
+  }
+  state.requestStop();
+  // The controller polls every second, then drains for up to its grace period.
+  const deadline = Date.now() + graceMs + 10_000;
+  while (Date.now() < deadline && isAlive(running.pid)) await Bun.sleep(100);
+  let forced = false;
+  if (isAlive(running.pid)) {
+    forced = true;
+    try {
+      process.kill(running.pid, "SIGTERM");
+    } catch {}
+    const hard = Date.now() + 5000;
+    while (Date.now() < hard && isAlive(running.pid)) await Bun.sleep(100);
+    if (isAlive(running.pid)) process.kill(running.pid, "SIGKILL");
+  }
+  state.clearStop();
+  state.clear(running.pid);
+  return { pid: running.pid, forced };
+}

@@ -1,0 +1,52 @@
+/**
+ * How a run is executed: in this thread (sharing component instances and their
+ * concurrency gates), or in a worker thread (threaded.ts). The run manager does not
+ * care which.
+ */
+import type { Project } from "../compose/model.ts";
+import type { Logger } from "../log.ts";
+import { ComponentHost } from "../workflow/component-host.ts";
+import type { JobState, RunObserver } from "../workflow/run-state.ts";
+import { runWorkflow } from "../workflow/run-workflow.ts";
+
+export interface RunRequest {
+  runId: string;
+  workflowId: string;
+  input: unknown;
+}
+
+export interface RunOutcome {
+  output: unknown;
+  jobs: JobState[];
+}
+
+export interface RunExecutor {
+  execute(request: RunRequest, signal: AbortSignal, observer: RunObserver): Promise<RunOutcome>;
+  close(): Promise<void>;
+}
+
+export class InProcessExecutor implements RunExecutor {
+  private readonly host: ComponentHost;
+
+  constructor(
+    private readonly project: Project,
+    private readonly logger: Logger,
+  ) {
+    this.host = new ComponentHost(project.projectDir, logger);
+  }
+
+  async execute(request: RunRequest, signal: AbortSignal, observer: RunObserver): Promise<RunOutcome> {
+    const result = await runWorkflow(this.project, request.workflowId, request.input, {
+      runId: request.runId,
+      signal,
+      observer,
+      logger: this.logger,
+      host: this.host,
+    });
+    return { output: result.output, jobs: result.jobs };
+  }
+
+  close(): Promise<void> {
+    return this.host.close();
+  }
+}

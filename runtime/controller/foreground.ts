@@ -1,0 +1,58 @@
+/**
+ * `up` in the foreground: serve until SIGINT/SIGTERM or until `.stop` appears (polled
+ * every second), then shut down gracefully: health turns 503, running runs get the
+ * grace period, the rest are cancelled, state files are removed, exit code 0.
+ */
+import type { Project } from "../compose/model.ts";
+import { ConfigError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { startController } from "./server.ts";
+import { ProjectState } from "./state.ts";
+
+export async function serveForeground(project: Project, logger: Logger, consoleLevel: string): Promise<void> {
+  const state = new ProjectState(project.projectDir);
+  const running = state.running();
+  if (running && running.pid !== process.pid) {
+    throw new ConfigError(
+      `a controller is already running for this project (pid ${running.pid}, http://${running.host}:${running.port}); stop it with \`model-compose down\``,
+    );
+  }
+  // A `.stop` left by a crash must not stop the new controller at once.
+  state.clearStop();
+  const controller = await startController(project, { logger, consoleLevel });
+  state.write({
+    pid: process.pid,
+    host: controller.host,
+    port: controller.port,
+    base_path: project.controller.base_path,
+    started_at: new Date().toISOString(),
+    log: process.env.MODEL_COMPOSE_LOG_FILE,
+  });
+  logger.info(
+    { url: controller.url, base_path: project.controller.base_path, threaded: project.controller.threaded },
+    `controller listening on ${controller.url}`,
+  );
+
+  await new Promise<void>((resolve) => {
+    let reason: string | undefined;
+    const stop = (why: string) => {
+      if (reason) {
+        // A second Ctrl+C: no more waiting for runs.
+        if (why !== "stop file") controller.shutdown(0).then(resolve);
+        return;
+      }
+      reason = why;
+      clearInterval(poll);
+      logger.info({ reason: why }, "shutting down");
+      controller.shutdown().then(resolve);
+    };
+    const poll = setInterval(() => {
+      if (state.stopRequested()) stop("stop file");
+    }, 1000);
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+  });
+  state.clearStop();
+  state.clear(process.pid);
+  logger.info("controller stopped");
+}

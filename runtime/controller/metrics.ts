@@ -1,0 +1,66 @@
+/** The controller's Prometheus metrics (prom-client), on a registry of its own. */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export class ControllerMetrics {
+  readonly registry = new Registry();
+  readonly runsStarted = new Counter({
+    name: "model_compose_runs_started_total",
+    help: "Workflow runs started",
+    labelNames: ["workflow"],
+    registers: [this.registry],
+  });
+  readonly runsFinished = new Counter({
+    name: "model_compose_runs_finished_total",
+    help: "Workflow runs finished, by final status",
+    labelNames: ["workflow", "status"],
+    registers: [this.registry],
+  });
+  readonly runDuration = new Histogram({
+    name: "model_compose_run_duration_seconds",
+    help: "Duration of workflow runs, from start of execution to finish",
+    labelNames: ["workflow", "status"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly jobDuration = new Histogram({
+    name: "model_compose_job_duration_seconds",
+    help: "Duration of jobs",
+    labelNames: ["workflow", "job", "status"],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60],
+    registers: [this.registry],
+  });
+  readonly runsInFlight = new Gauge({
+    name: "model_compose_runs_in_flight",
+    help: "Workflow runs executing now",
+    registers: [this.registry],
+  });
+  readonly runsWaiting = new Gauge({
+    name: "model_compose_runs_waiting",
+    help: "Workflow runs waiting for a concurrency slot",
+    registers: [this.registry],
+  });
+  readonly componentCalls = new Counter({
+    name: "model_compose_component_calls_total",
+    help: "Component calls (each attempt counts)",
+    labelNames: ["component", "type"],
+    registers: [this.registry],
+  });
+  readonly componentErrors = new Counter({
+    name: "model_compose_component_errors_total",
+    help: "Component calls that failed",
+    labelNames: ["component", "type"],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "model_compose_" });
+  }
+
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Assembles and serves the controller: task store, metrics, executor (in-process or
+ * threaded), run manager and the hono app, on Bun's HTTP server.
+ */
+import type { Project } from "../compose/model.ts";
+import { ConfigError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { createApp } from "./app.ts";
+import { InProcessExecutor, type RunExecutor } from "./executor.ts";
+import { ControllerMetrics } from "./metrics.ts";
+import { RunManager } from "./run-manager.ts";
+import { MemoryTaskStore, type TaskStore } from "./task-store.ts";
+
+export interface RunningController {
+  url: string;
+  host: string;
+  port: number;
+  manager: RunManager;
+  /** Drains runs (grace period), then stops serving and releases workers. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+export interface ServeOptions {
+  logger: Logger;
+  store?: TaskStore;
+  /** Console level for worker threads' loggers. */
+  consoleLevel?: string;
+}
+
+export async function startController(project: Project, options: ServeOptions): Promise<RunningController> {
+  const { controller } = project;
+  if (project.controllerMissingEnv.length) {
+    const m = project.controllerMissingEnv[0];
+    throw new ConfigError(`environment variable ${m.name} is not set (used at ${m.where})`);
+  }
+  const host = controller.host ?? "127.0.0.1";
+  const store = options.store ?? new MemoryTaskStore();
+  const metrics = new ControllerMetrics();
+  let executor: RunExecutor;
+  if (controller.threaded) {
+    const { ThreadedExecutor } = await import("./threaded.ts");
+    executor = new ThreadedExecutor(project, options.consoleLevel ?? "info");
+  } else {
+    executor = new InProcessExecutor(project, options.logger);
+  }
+  const manager = new RunManager(project, store, metrics, executor, options.logger);
+  const app = createApp({ project, manager, store, metrics });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: host,
+      port: controller.port,
+      fetch: app.fetch,
+      // The app enforces max_body_size with a clear message; this is only the hard cap.
+      maxRequestBodySize: controller.max_body_size + 1024 * 1024,
+      idleTimeout: 0,
+    });
+  } catch (error) {
+    await executor.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      throw new ConfigError(`cannot listen on ${host}:${controller.port}: the port is already in use (controller.port)`);
+    }
+    throw new ConfigError(`cannot listen on ${host}:${controller.port}: ${(error as Error).message}`);
+  }
+  const port = server.port ?? controller.port;
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    host,
+    port,
+    manager,
+    shutdown(graceMs = controller.shutdown_grace_period) {
+      stopping ??= (async () => {
+        await manager.drain(graceMs);
+        await server.stop(true);
+        await executor.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The worker-thread side of `threaded: true`. Each worker loads the compose file and
+ * its plugins once, then runs workflows sent by the main thread. A MessagePort per run
+ * carries cancellation in, job events out, and component gate requests (so a
+ * component's `max_concurrent_count` holds across all threads).
+ */
+import type { MessagePort } from "node:worker_threads";
+import { secretValues } from "../compose/env.ts";
+import { type LoadOptions, loadProject } from "../compose/load.ts";
+import type { ComponentModel, Project } from "../compose/model.ts";
+import { CancelledError } from "../errors.ts";
+import { createLogger, type Logger } from "../log.ts";
+import { ComponentHost, type Gate } from "../workflow/component-host.ts";
+import { runWorkflow } from "../workflow/run-workflow.ts";
+import type { RunRequest } from "./executor.ts";
+
+export interface WorkerTask {
+  load: LoadOptions & { env: Record<string, string> };
+  consoleLevel?: string;
+  request: RunRequest;
+  port: MessagePort;
+}
+
+export type WorkerReply =
+  | { ok: true; output: unknown; jobs: import("../workflow/run-state.ts").JobState[] }
+  | { ok: false; cancelled: boolean; error: string };
+
+let loaded: Promise<{ project: Project; logger: Logger }> | undefined;
+let gateSeq = 0;
+
+/** A gate whose slots the main thread hands out over the run's port. */
+function remoteGate(model: ComponentModel, current: () => MessagePort): Gate {
+  return {
+    async with(fn, signal) {
+      if (model.maxConcurrent === 0) return fn();
+      const port = current();
+      const id = ++gateSeq;
+      await new Promise<void>((resolve, reject) => {
+        const onMessage = (m: { type: string; id: number }) => {
+          if (m.id !== id) return;
+          port.off("message", onMessage);
+          if (m.type === "gate-granted") resolve();
+          else reject(new CancelledError());
+        };
+        port.on("message", onMessage);
+        signal?.addEventListener("abort", () => reject(new CancelledError()), { once: true });
+        port.postMessage({ type: "gate-acquire", id, component: model.id });
+      });
+      try {
+        return await fn();
+      } finally {
+        port.postMessage({ type: "gate-release", id, component: model.id });
+      }
+    },
+  };
+}
+
+// One run at a time per worker (tinypool's default), so "the current port" is well defined.
+let currentPort: MessagePort | undefined;
+let host: ComponentHost | undefined;
+
+export default async function runInWorker(task: WorkerTask): Promise<WorkerReply> {
+  loaded ??= (async () => {
+    const project = await loadProject(task.load);
+    const logger = createLogger({
+      loggers: project.loggers,
+      defaultConsoleLevel: task.consoleLevel ?? "info",
+      secrets: secretValues(project.env),
+    });
+    return { project, logger };
+  })();
+  const { project, logger } = await loaded;
+  host ??= new ComponentHost(project.projectDir, logger, (model) => remoteGate(model, () => currentPort!));
+  currentPort = task.port;
+  const abort = new AbortController();
+  task.port.on("message", (m: { type: string }) => {
+    if (m.type === "cancel") abort.abort(new CancelledError());
+  });
+  try {
+    const result = await runWorkflow(project, task.request.workflowId, task.request.input, {
+      runId: task.request.runId,
+      signal: abort.signal,
+      logger,
+      host,
+      observer: {
+        onJobStart: (jobId, attempt) => task.port.postMessage({ type: "job-start", jobId, attempt }),
+        onJobEnd: (jobId, state) => task.port.postMessage({ type: "job-end", jobId, state }),
+      },
+    });
+    return { ok: true, output: result.output, jobs: result.jobs };
+  } catch (error) {
+    return {
+      ok: false,
+      cancelled: error instanceof CancelledError || abort.signal.aborted,
+      error: error instanceof Error ? error.message : String(error),
+    };
+  } finally {
+    task.port.close();
+  }
+}
