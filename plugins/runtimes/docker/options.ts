@@ -788,8 +788,15 @@ const DockerRuntimeObjectSchema = v.pipe(
     if (!dataset.typed) return;
     const { mem_limit, memswap_limit } = dataset.value;
     if (memswap_limit === undefined) return;
-    const swap = parseSize(memswap_limit, true);
-    if (mem_limit === undefined) {
+    let swap: number;
+    let memory: number | undefined;
+    try {
+      swap = parseSize(memswap_limit, true);
+      memory = mem_limit === undefined ? undefined : parseSize(mem_limit);
+    } catch {
+      return; // reported on the option itself
+    }
+    if (memory === undefined) {
       if (swap !== -1) {
         addIssue({
           message:
@@ -807,7 +814,7 @@ const DockerRuntimeObjectSchema = v.pipe(
       }
       return;
     }
-    if (swap !== -1 && swap < parseSize(mem_limit)) {
+    if (swap !== -1 && swap < memory) {
       addIssue({
         message: `memswap_limit (${memswap_limit}) must be at least mem_limit (${mem_limit}); it counts memory plus swap`,
         path: [
