@@ -397,3 +397,52 @@ describe("BindingView", () => {
     expect(JSON.stringify(env)).toBe('{"A":"from-view"}');
   });
 });
+
+describe("BindingView standing for a whole value", () => {
+  const byJob: Record<string, unknown> = { "end-time": 160, "start-time": 100 };
+  const viewOf = (previous: unknown) =>
+    new BindingView(
+      (key) => {
+        if (previous !== null && typeof previous === "object" && Object.hasOwn(previous, key)) {
+          return (previous as Record<string | number, unknown>)[key];
+        }
+        return byJob[key];
+      },
+      () => (previous !== null && typeof previous === "object" ? Object.keys(previous) : []),
+      previous,
+    );
+
+  test.each<[unknown, string, unknown]>([
+    [{ a: 1 }, "output.a", 1],
+    [{ a: 1 }, "output.end-time - output.start-time", 60],
+    [{ a: 1 }, "output.length", 1],
+    ["  text  ", "output.trim()", "text"],
+    ["  text  ", "output.length", 8],
+    ["41", "output + 1", 42],
+    ["41", "output as number", 41],
+    ["41", "output == 41", true],
+    [[1, 2, 3], "output[*]", [1, 2, 3]],
+    [[1, 2, 3], "output[2]", 3],
+    [[1, 2, 3], "output[-1]", undefined], // keys go to get() as written
+    [[1, 2, 3], "output.includes(2)", true],
+    [null, "output | 'dflt'", "dflt"],
+    [null, "output.end-time", 160],
+    [undefined, "output as text | 'none'", "none"],
+    ["yes", "output as boolean", true],
+    [{ a: 1 }, "output as text", '{"a":1}'],
+    ["x", "'<' + output + '>'", "<x>"],
+    [0, "!output", true],
+  ])("%p: %s", (previous, source, expected) => {
+    expect(run(source, { output: viewOf(previous) })).toEqual(expected);
+  });
+
+  test("serialises as its whole value", () => {
+    expect(JSON.stringify({ o: viewOf("s") })).toBe('{"o":"s"}');
+  });
+
+  test("a view made without a whole value has none", () => {
+    const v = new BindingView(() => 1);
+    expect(v.hasValue).toBe(false);
+    expect(new BindingView(() => 1, undefined, undefined).hasValue).toBe(true);
+  });
+});

@@ -10,6 +10,7 @@ import { BindingError, describeValue, EvaluationFailure } from "./errors.ts";
 import { callMethod, MethodFailure } from "./methods.ts";
 import { rootInfo } from "./parser.ts";
 import { isNumeric, looseEquals, readMember, toNumber, toText, truthy } from "./values.ts";
+import { unwrap } from "./view.ts";
 
 /** The values bindings can read, by source name: `{ input, env, jobs, ... }`. */
 export type Scope = Readonly<Record<string, unknown>>;
@@ -45,7 +46,7 @@ function evalNode(node: Expr, scope: Scope): unknown {
     case "access":
       return evalSegments(node, evalNode(node.target, scope), 0, scope);
     case "unary": {
-      const value = evalNode(node.operand, scope);
+      const value = unwrap(evalNode(node.operand, scope));
       if (node.op === "!") return !truthy(value);
       if (value === undefined) return undefined;
       if (!isNumeric(value)) {
@@ -61,7 +62,7 @@ function evalNode(node: Expr, scope: Scope): unknown {
     case "convert": {
       const value = evalNode(node.target, scope);
       try {
-        return convert(value, node.type);
+        return convert(unwrap(value), node.type);
       } catch (e) {
         if (e instanceof ConversionFailure) {
           throw new EvaluationFailure(
@@ -74,7 +75,8 @@ function evalNode(node: Expr, scope: Scope): unknown {
     }
     case "default": {
       const value = evalNode(node.target, scope);
-      return value === undefined || value === null ? evalNode(node.fallback, scope) : value;
+      const plain = unwrap(value);
+      return plain === undefined || plain === null ? evalNode(node.fallback, scope) : value;
     }
   }
 }
@@ -93,6 +95,7 @@ function evalSegments(node: AccessNode, start: unknown, from: number, scope: Sco
     if (segment.kind === "member") {
       value = readMember(value, segment.key);
     } else if (segment.kind === "wildcard") {
+      value = unwrap(value);
       if (value === undefined || value === null) return undefined;
       if (!Array.isArray(value)) {
         const prefix = node.text.slice(0, segment.start - node.start);
@@ -104,9 +107,9 @@ function evalSegments(node: AccessNode, start: unknown, from: number, scope: Sco
       if (i === segments.length - 1) return value;
       return value.map((element) => evalSegments(node, element, i + 1, scope));
     } else {
-      const args = segment.args.map((arg) => evalNode(arg, scope));
+      const args = segment.args.map((arg) => unwrap(evalNode(arg, scope)));
       try {
-        value = callMethod(segment.method, value, args);
+        value = callMethod(segment.method, unwrap(value), args);
       } catch (e) {
         if (e instanceof MethodFailure) throw new EvaluationFailure(e.message, segment.start);
         throw e;
@@ -118,10 +121,10 @@ function evalSegments(node: AccessNode, start: unknown, from: number, scope: Sco
 
 function evalBinary(node: BinaryNode, scope: Scope): unknown {
   const op = node.op;
-  const left = evalNode(node.left, scope);
-  if (op === "&&") return truthy(left) ? evalNode(node.right, scope) : left;
-  if (op === "||") return truthy(left) ? left : evalNode(node.right, scope);
-  const right = evalNode(node.right, scope);
+  const left = unwrap(evalNode(node.left, scope));
+  if (op === "&&") return truthy(left) ? unwrap(evalNode(node.right, scope)) : left;
+  if (op === "||") return truthy(left) ? left : unwrap(evalNode(node.right, scope));
+  const right = unwrap(evalNode(node.right, scope));
   switch (op) {
     case "==":
       return looseEquals(left, right);

@@ -16,7 +16,7 @@ import { evaluate, type Scope } from "./evaluate.ts";
 import { SyntaxFailure } from "./lexer.ts";
 import { parseEmbedded } from "./parser.ts";
 import { isPlainObject, keysOf, readMember, toText } from "./values.ts";
-import { materialize } from "./view.ts";
+import { materialize, unwrap } from "./view.ts";
 
 /** A compiled template; create with `compileTemplate`, render with `renderTemplate`. */
 export interface Template {
@@ -272,7 +272,7 @@ function substitute(
   scope: Scope,
   quote: ((value: unknown) => string) | undefined,
 ): string {
-  const value = evalSite(site, scope);
+  const value = unwrap(evalSite(site, scope));
   if (value === undefined) throw missing(site);
   return quote ? quote(materialize(value)) : toText(value);
 }
@@ -296,7 +296,7 @@ function renderNode(node: Node, scope: Scope, quote: ((value: unknown) => string
           out.push(renderNode(item, scope, quote));
           continue;
         }
-        const value = evalSite(item.site, scope);
+        const value = unwrap(evalSite(item.site, scope));
         if (value === undefined || value === null) continue;
         if (!Array.isArray(value)) {
           throw new BindingError(
@@ -319,7 +319,7 @@ function renderNode(node: Node, scope: Scope, quote: ((value: unknown) => string
           if (value !== undefined) out[entry.key] = value;
           continue;
         }
-        const value = evalSite(entry.spread, scope);
+        const value = unwrap(evalSite(entry.spread, scope));
         if (value === undefined || value === null) continue;
         const keys = keysOf(value);
         if (!keys) {

@@ -4,7 +4,7 @@
  * objects and lists (and BindingView lookups); prototypes, functions and the names
  * `__proto__`, `constructor` and `prototype` are never reachable.
  */
-import { BindingView } from "./view.ts";
+import { BindingView, unwrap } from "./view.ts";
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 const INDEX = /^(0|[1-9]\d*)$/;
@@ -42,7 +42,7 @@ export function readMember(value: unknown, key: string | number): unknown {
 /** Characters of text, elements of a list, or fields of an object; undefined otherwise. */
 export function lengthOf(value: unknown): number | undefined {
   if (typeof value === "string" || Array.isArray(value)) return value.length;
-  if (value instanceof BindingView) return value.keys()?.length;
+  if (value instanceof BindingView) return value.hasValue ? lengthOf(value.value) : value.keys()?.length;
   if (isPlainObject(value)) return Object.keys(value).length;
   return undefined;
 }
@@ -77,7 +77,9 @@ export function toNumber(value: unknown): number {
  * `==` in bindings: numerically when both sides are numbers or numeric text, undefined
  * equals null, otherwise deep equality of JSON-like values.
  */
-export function looseEquals(a: unknown, b: unknown): boolean {
+export function looseEquals(left: unknown, right: unknown): boolean {
+  const a = unwrap(left);
+  const b = unwrap(right);
   if (isNumeric(a) && isNumeric(b)) return toNumber(a) === toNumber(b);
   if (a === undefined || a === null || b === undefined || b === null) return (a ?? null) === (b ?? null);
   return deepEquals(a, b);
@@ -98,7 +100,8 @@ function deepEquals(a: unknown, b: unknown): boolean {
  * Text for a value placed inside a longer string: text as is, numbers and booleans via
  * String(), null as "", lists and objects as JSON. Undefined must be handled by the caller.
  */
-export function toText(value: unknown): string {
+export function toText(input: unknown): string {
+  const value = unwrap(input);
   if (typeof value === "string") return value;
   if (value === null || value === undefined) return "";
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
