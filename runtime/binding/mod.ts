@@ -4,6 +4,22 @@
  * Compile templates once at load time (`compileTemplate`, `checkTemplate`,
  * `collectReferences`), render them per run (`renderTemplate`). Single expressions can
  * be parsed and evaluated directly (`parseBinding`, `evaluate`).
+ *
+ * Choices worth knowing:
+ * - A missing path is undefined; `| default` applies to undefined and null only
+ *   (0, "" and false are kept). `as` passes undefined and null through unchanged.
+ * - Interpolated into a longer string: null is "", undefined is an error, numbers and
+ *   booleans use String(), lists and objects are JSON. A whole-value `${x}` that is
+ *   undefined leaves its map key out.
+ * - `as object[]/a,b.c` keeps the nesting: `{a: 1, b: {c: 2, d: 3}}` gives `{a: 1, b: {c: 2}}`;
+ *   missing fields are left out. `as integer` truncates toward zero.
+ * - Arithmetic and comparisons with an undefined operand give undefined (so a default
+ *   can apply); any other non-numeric operand is an error.
+ * - Inside `[*]` the rest of the chain applies per element; wrap in parentheses to act
+ *   on the whole list: `(items[*].name).join(",")`.
+ * - Spreading undefined or null (`"...": ${x}` or `"...${x}"`) adds nothing.
+ * - An unquoted default runs to the closing `}` (or `)` inside parentheses) and is a
+ *   number, boolean or null when it reads as one, otherwise text.
  */
 export type {
   AccessNode,
