@@ -3,12 +3,12 @@
  * written (see locations.ts). Parse errors carry file:line:column.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import { ConfigError, type SourceLocation } from "../errors.ts";
-import { recordKey, recordObject } from "./locations.ts";
+import { ConfigError, type KeyPath, type SourceLocation } from "../errors.ts";
+import { locateKeyName, recordKey, recordObject } from "./locations.ts";
 
 export function parseYaml(text: string, file: string): unknown {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
@@ -19,7 +19,7 @@ export function parseYaml(text: string, file: string): unknown {
     throw new ConfigError(`invalid YAML: ${reason}`, at(e.pos[0]));
   }
   const seen = new Set<Node>();
-  const convert = (node: unknown): unknown => {
+  const convert = (node: unknown, keyPath: KeyPath): unknown => {
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
       const target = node.resolve(doc);
@@ -27,7 +27,7 @@ export function parseYaml(text: string, file: string): unknown {
       if (seen.has(target)) throw new ConfigError("recursive YAML alias", at(node.range?.[0] ?? 0));
       seen.add(target);
       try {
-        return convert(target);
+        return convert(target, keyPath);
       } finally {
         seen.delete(target);
       }
@@ -38,22 +38,23 @@ export function parseYaml(text: string, file: string): unknown {
       recordObject(out, at(node.range?.[0] ?? 0));
       for (const item of node.items) {
         recordKey(out, out.length, at((item as Node)?.range?.[0] ?? node.range?.[0] ?? 0));
-        out.push(convert(item));
+        out.push(convert(item, [...keyPath, out.length]));
       }
       return out;
     }
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
       recordObject(out, at(node.range?.[0] ?? 0));
+      const written = new Set<string>();
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key as Node | null;
-        const rawKey = isScalar(keyNode) ? keyNode.value : convert(keyNode);
+        const rawKey = isScalar(keyNode) ? keyNode.value : convert(keyNode, keyPath);
         if (rawKey === "<<" || typeof rawKey === "symbol") {
           // YAML merge key: bring the aliased map's entries in, without overriding.
           const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
           for (const src of sources) {
-            const merged = convert(src);
+            const merged = convert(src, keyPath);
             if (merged && typeof merged === "object" && !Array.isArray(merged)) {
               for (const [k, v] of Object.entries(merged)) if (!(k in out)) out[k] = v;
             }
@@ -63,12 +64,19 @@ export function parseYaml(text: string, file: string): unknown {
         const key = String(rawKey);
         const valueNode = pair.value as Node | null;
         const keyPos = at(keyNode?.range?.[0] ?? 0);
+        if (written.has(key)) {
+          // Checked here rather than by the YAML parser, whose message names neither the key nor its path.
+          const first = locateKeyName(out, key);
+          const firstAt = first ? ` (first written at line ${first.line}, column ${first.column})` : "";
+          throw new ConfigError(`duplicate key "${key}"${firstAt}`, keyPos, [...keyPath, key]);
+        }
+        written.add(key);
         recordKey(out, key, valueNode?.range ? at(valueNode.range[0]) : keyPos, keyPos);
-        out[key] = convert(valueNode);
+        out[key] = convert(valueNode, [...keyPath, key]);
       }
       return out;
     }
     return null;
   };
-  return convert(doc.contents);
+  return convert(doc.contents, []);
 }
