@@ -83,8 +83,13 @@ export interface Project {
   plugins: string[];
   env: Record<string, string>;
   registry: PluginRegistry;
-  /** The merged, validated, env-resolved document (what `config` prints). */
+  /** The merged, validated document (durations in ms, sizes in bytes, defaults filled in). */
   document: ComposeDocument;
+  /**
+   * The merged document as written (shorthands normalized, relative paths made absolute,
+   * values untransformed): what `config` prints, and loadable again with the same meaning.
+   */
+  written: Record<string, unknown>;
   /** Non-fatal findings (e.g. an unset variable that nothing has needed yet). */
   warnings: string[];
   /** Variables the controller section needs but the environment lacks. */

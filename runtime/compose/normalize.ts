@@ -107,6 +107,14 @@ function resolveRuntimePaths(runtime: Obj, dir: string): void {
 }
 
 
+/** Adds `key` as the first key of `obj` (so `config` prints ids first); positions are unaffected. */
+function putFirst(obj: Obj, key: string, value: unknown): void {
+  const rest = Object.entries(obj);
+  for (const [k] of rest) delete obj[k];
+  obj[key] = value;
+  for (const [k, v] of rest) obj[k] = v;
+}
+
 function normalizeWorkflow(wf: Obj, fallbackId: string): void {
   if (!("jobs" in wf) && "component" in wf) {
     // One-job shorthand: everything but the workflow's own metadata describes the job.
@@ -122,11 +130,11 @@ function normalizeWorkflow(wf: Obj, fallbackId: string): void {
     inheritLocation(jobs, wf);
     wf.jobs = jobs;
   }
-  if (!("id" in wf)) wf.id = fallbackId;
+  if (!("id" in wf)) putFirst(wf, "id", fallbackId);
   if (Array.isArray(wf.jobs)) {
     wf.jobs.forEach((job, i) => {
       if (!isPlainObject(job)) return;
-      if (!("id" in job)) job.id = `job-${i + 1}`;
+      if (!("id" in job)) putFirst(job, "id", `job-${i + 1}`);
       if (typeof job.depends_on === "string") {
         const list = [job.depends_on];
         inheritLocation(list, job);

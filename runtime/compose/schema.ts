@@ -29,7 +29,7 @@ export const ControllerSchema = strictMap({
   max_concurrent_count: v.optional(Count, 0),
   threaded: v.optional(Flag, false),
   max_body_size: v.optional(Size, 10 * 1024 * 1024),
-  shutdown_grace_period: v.optional(Duration, 30_000),
+  shutdown_grace_period: v.optional(Duration, "30s"),
   auth: v.optional(ApiKeys),
   runtime: v.optional(RuntimeRefSchema, { type: "native" }),
 });
