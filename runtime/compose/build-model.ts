@@ -22,6 +22,8 @@ const JOB_INPUT_SOURCES = ["input", "env", "jobs", "output", "context"] as const
 export class ModelBuilder {
   readonly errors: ConfigError[] = [];
   readonly components = new Map<string, ComponentModel>();
+  /** Components that are defined but could not be built (already reported). */
+  private readonly broken = new Set<string>();
 
   constructor(
     /** The raw merged document: positions are looked up here by key path. */
@@ -65,7 +67,7 @@ export class ModelBuilder {
   }
 
   private missingEnv(template: Template | undefined, keyPath: KeyPath): MissingEnv[] {
-    return template ? missingEnvOf(template, this.env, () => describeWhere(this.raw, keyPath)) : [];
+    return template ? missingEnvOf(template, this.env, (inner) => describeWhere(this.raw, [...keyPath, ...inner])) : [];
   }
 
   private componentPlugin(type: string, keyPath: KeyPath): ComponentPlugin | undefined {
@@ -136,7 +138,8 @@ export class ModelBuilder {
   ): ActionModel | undefined {
     // Action fields win over the component's; each keeps its own position.
     const merged: Obj = {};
-    inheritLocation(merged, actionFields);
+    // A missing key is reported where the action (or, with no action, the component) is written.
+    inheritLocation(merged, Object.keys(actionFields).length ? actionFields : typeFields);
     for (const [k, val] of Object.entries(typeFields)) {
       merged[k] = val;
       copyLocation(typeFields, k, merged, k);
@@ -151,6 +154,7 @@ export class ModelBuilder {
     this.guard(() =>
       validateWith(plugin.schema as v.GenericSchema, merged, basePath, {
         ignore: (issue) => typeof issue.input === "string" && issue.input.includes("${"),
+        basePathOf: (key) => (Object.hasOwn(actionFields, key) ? actionPath : componentPath),
       }),
     );
     const deferred = new Map<string, Template>();
@@ -183,6 +187,7 @@ export class ModelBuilder {
       }
       const model = this.buildComponent(rawComponent, ["components", i], { inline: false, commonKeys: COMPONENT_COMMON_KEYS });
       if (model) this.components.set(c.id, model);
+      else this.broken.add(c.id);
     });
   }
 
@@ -204,6 +209,7 @@ export class ModelBuilder {
     if (job.component === undefined) {
       // Upstream convention: a job without `component` uses the only component defined.
       if (ids.length === 1) return this.components.get(ids[0]);
+      if (ids.length === 0 && this.broken.size === 1) return undefined;
       this.fail(`missing required key "component" (components defined: ${ids.join(", ") || "none"})`, path);
       return undefined;
     }
@@ -215,6 +221,8 @@ export class ModelBuilder {
       for (const k of Object.keys(ref)) copyLocation(rawJob.component as Obj, k, inlineRaw, k);
       return this.buildComponent(inlineRaw, [...path, "component"], { inline: false, commonKeys: COMPONENT_COMMON_KEYS });
     }
+    // Its own error is reported already; "unknown component" here would only mislead.
+    if (this.broken.has(ref)) return undefined;
     const defined = this.components.get(ref);
     if (defined) {
       for (const k of extraKeys) {

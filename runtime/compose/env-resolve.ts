@@ -14,18 +14,21 @@ function hasDefault(expression: string): boolean {
   return /(^|[^|])\|(?!\|)/.test(expression.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, ""));
 }
 
-/** Environment variables `template` needs (no default) that `env` does not have. */
+/**
+ * Environment variables `template` needs (no default) that `env` does not have.
+ * `where(keyPath)` describes a key path inside the template (the string that uses it).
+ */
 export function missingEnvOf(
   template: Template,
   env: Readonly<Record<string, string>>,
-  where: () => string,
+  where: (inner: KeyPath) => string,
 ): MissingEnv[] {
   const out: MissingEnv[] = [];
   for (const ref of collectReferences(template)) {
     if (ref.source !== "env") continue;
     const name = ref.path[0];
     if (typeof name !== "string" || env[name] !== undefined || hasDefault(ref.expression)) continue;
-    out.push({ name, where: where() });
+    out.push({ name, where: where(ref.keyPath) });
   }
   return out;
 }
@@ -51,7 +54,7 @@ export function resolveEnvStrings(
       if (!isBindingString(v)) return;
       const t = compileTemplate(v);
       if (!hasOnlySources(t, ["env"])) return;
-      const absent = missingEnvOf(t, env, () => describeWhere(root, path));
+      const absent = missingEnvOf(t, env, (inner) => describeWhere(root, [...path, ...inner]));
       if (absent.length) {
         missing.push(...absent);
         return;

@@ -120,7 +120,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   if (defaults.length > 1) {
     builder.errors.push(new ConfigError(`more than one default workflow: ${defaults.map((w) => w.id).join(", ")}`));
   }
-  if (builder.errors.length) throw new ConfigErrors(builder.errors);
+  // A component-level mistake is found once per action; report it once.
+  if (builder.errors.length) throw new ConfigErrors(uniqueByMessage(builder.errors));
 
   const missing = [...controllerMissing];
   for (const wf of workflows.values()) {
@@ -147,6 +148,11 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
     warnings,
     controllerMissingEnv: controllerMissing,
   };
+}
+
+function uniqueByMessage(errors: ConfigError[]): ConfigError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => (seen.has(e.message) ? false : (seen.add(e.message), true)));
 }
 
 function dedupeMissing<T extends { name: string; where: string }>(list: T[]): T[] {

@@ -12,19 +12,32 @@ export function validateWith<S extends v.GenericSchema>(
   schema: S,
   input: unknown,
   basePath: KeyPath = [],
-  options: { ignore?: (issue: v.BaseIssue<unknown>) => boolean } = {},
+  options: {
+    ignore?: (issue: v.BaseIssue<unknown>) => boolean;
+    /** Where a top-level key of `input` sits, when not every key is under `basePath`. */
+    basePathOf?: (key: string | number) => KeyPath;
+  } = {},
 ): v.InferOutput<S> {
   const result = v.safeParse(schema, input, { abortEarly: false });
   if (result.success) return result.output;
-  const errors = collectIssues(result.issues, basePath, input).filter((_, i) => !options.ignore?.(result.issues[i]));
+  const errors = collectIssues(result.issues, basePath, input, options.basePathOf).filter(
+    (_, i) => !options.ignore?.(result.issues[i]),
+  );
   if (errors.length === 0) return input as v.InferOutput<S>;
   throw new ConfigErrors(dedupe(errors));
 }
 
-function collectIssues(issues: readonly v.BaseIssue<unknown>[], basePath: KeyPath, root: unknown): ConfigError[] {
+function collectIssues(
+  issues: readonly v.BaseIssue<unknown>[],
+  basePath: KeyPath,
+  root: unknown,
+  basePathOf?: (key: string | number) => KeyPath,
+): ConfigError[] {
   return issues.map((issue) => {
     const items = issue.path ?? [];
-    const keyPath = [...basePath, ...items.map((p) => p.key as string | number)];
+    const first = items[0]?.key as string | number | undefined;
+    const base = first !== undefined && basePathOf ? basePathOf(first) : basePath;
+    const keyPath = [...base, ...items.map((p) => p.key as string | number)];
     const last = items[items.length - 1];
     const parent = last ? last.input : root;
     const isKeyIssue = last && (last as { origin?: string }).origin === "key";
@@ -35,14 +48,20 @@ function collectIssues(issues: readonly v.BaseIssue<unknown>[], basePath: KeyPat
       : locate(root);
     const missing =
       last && issue.input === undefined && parent && typeof parent === "object" && !((last.key as string) in parent);
-    const reason = missing ? `missing required key "${String(last.key)}" (${explain(issue)})` : explain(issue);
+    // The schema's own message for a missing key describes the map, not the key.
+    const reason = missing ? `missing required key "${String(last.key)}"` : explain(issue);
     return new ConfigError(reason, location, keyPath);
   });
 }
 
 /** Our own schemas write full messages; for others, say what was expected and found. */
 function explain(issue: v.BaseIssue<unknown>): string {
-  if (issue.message && !issue.message.startsWith("Invalid ")) return issue.message;
+  if (issue.message && !issue.message.startsWith("Invalid ")) {
+    // Messages like "expected a number >= 0" say what was expected; add what was found.
+    const found =
+      issue.input !== undefined && issue.expected !== "never" && !/\bfound\b|^unknown key/.test(issue.message);
+    return found ? `${issue.message}, found ${describeValue(issue.input)}` : issue.message;
+  }
   if (issue.expected === "never") return `unknown key ${issue.received}`;
   if (issue.kind === "schema") {
     if (issue.input === undefined) return `missing required key (expected ${issue.expected})`;

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import * as v from "valibot";
-import { Duration, Flag, Text, strictMap } from "../../../runtime/schema-kit.ts";
+import { Duration, describeValue, Flag, strictMap, Text } from "../../../runtime/schema-kit.ts";
 import { definePlugin } from "../../../runtime/plugins.ts";
 import { bindPlaceholders, placeholderQuoter } from "./placeholders.ts";
 
@@ -14,7 +14,7 @@ const Scalar = v.union([v.string(), v.number(), v.boolean()]);
 
 export const ShellSchema = strictMap({
   command: v.union([Text, v.pipe(v.array(Scalar), v.minLength(1, "expected at least the program name"))], (i) =>
-    `expected a command string or a list of arguments, found ${typeof i.input}`,
+    `expected a command string or a list of arguments, found ${describeValue(i.input)}`,
   ),
   working_dir: v.optional(Text),
   env: v.optional(v.record(v.string(), Scalar)),
