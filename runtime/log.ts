@@ -53,7 +53,10 @@ export function createLogger(options: LoggerOptions): Logger {
     : [{ type: "console" as const, level: options.defaultConsoleLevel ?? "info" }];
   const streams: StreamEntry[] = entries.map((entry) => {
     if (entry.type === "file") {
-      return { level: pinoLevel(entry.level), stream: pino.destination({ dest: entry.path, mkdir: true, sync: true }) };
+      return {
+        level: pinoLevel(entry.level),
+        stream: pino.destination({ dest: entry.path, mkdir: true, sync: true }),
+      };
     }
     const level = pinoLevel(options.consoleLevelOverride ?? entry.level);
     return { level, stream: consoleStream(options.consoleStream) };
@@ -89,11 +92,18 @@ export function createLogger(options: LoggerOptions): Logger {
 function consoleStream(target?: NodeJS.WritableStream): pino.DestinationStream {
   const dest = target ?? process.stderr;
   const isTty = !target && Boolean(process.stderr.isTTY);
-  if (!isTty) return (target as pino.DestinationStream | undefined) ?? pino.destination({ dest: 2, sync: true });
+  if (!isTty)
+    return (target as pino.DestinationStream | undefined) ?? pino.destination({ dest: 2, sync: true });
   // Loaded only on a terminal: keeps JSON-only starts (CI, `run`) light.
   const require = createRequire(import.meta.url);
   const pretty = require("pino-pretty") as (o: object) => pino.DestinationStream;
-  return pretty({ colorize: true, sync: true, destination: dest, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" });
+  return pretty({
+    colorize: true,
+    sync: true,
+    destination: dest,
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname",
+  });
 }
 
 /** A logger that drops everything (for embedding and tests). */

@@ -10,6 +10,8 @@ export async function configCommand(opts: GlobalOptions & { format?: string }): 
   // 30000 would read back as 30000 seconds).
   const copy = structuredClone(project.written);
   const { value } = resolveEnvStrings(copy, copy, [], project.env);
-  process.stdout.write(opts.format === "json" ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 }));
+  process.stdout.write(
+    opts.format === "json" ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 }),
+  );
   return 0;
 }

@@ -15,7 +15,8 @@ export function exitCodeOf(error: unknown): number {
 
 export function describeError(error: unknown): string {
   if (error instanceof ConfigErrors) return error.errors.map((e) => e.message).join("\n");
-  if (error instanceof ConfigError || error instanceof RunError || error instanceof CancelledError) return error.message;
+  if (error instanceof ConfigError || error instanceof RunError || error instanceof CancelledError)
+    return error.message;
   if (error instanceof Error) return error.message;
   return String(error);
 }

@@ -5,8 +5,8 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../errors.ts";
-import { describeError, EXIT_OK, exitCodeOf } from "./report.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
+import { describeError, EXIT_OK, exitCodeOf } from "./report.ts";
 
 export interface RunCommandOptions extends GlobalOptions {
   input?: string;
@@ -23,7 +23,9 @@ export function parseInputArg(arg: string | undefined): unknown {
     try {
       text = readFileSync(file, "utf8");
     } catch (error) {
-      throw new ConfigError(`${label}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new ConfigError(
+        `${label}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
   }
   try {

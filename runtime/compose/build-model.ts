@@ -4,14 +4,26 @@
  * statically (sources, job ids), and the job graph is checked (unknown ids, cycles).
  */
 import type * as v from "valibot";
-import { BindingError, checkTemplate, collectReferences, compileTemplate, type Template } from "../binding/mod.ts";
-import { closest, ConfigError, ConfigErrors, type KeyPath } from "../errors.ts";
+import {
+  BindingError,
+  checkTemplate,
+  collectReferences,
+  compileTemplate,
+  type Template,
+} from "../binding/mod.ts";
+import { ConfigError, ConfigErrors, closest, type KeyPath } from "../errors.ts";
 import type { ComponentPlugin, PluginRegistry } from "../plugins.ts";
 import { describeWhere, missingEnvOf } from "./env-resolve.ts";
 import { copyLocation, inheritLocation, locatePath } from "./locations.ts";
 import { isPlainObject } from "./merge.ts";
 import type { ActionModel, ComponentModel, JobModel, MissingEnv, WorkflowModel } from "./model.ts";
-import { COMPONENT_COMMON_KEYS, type ComposeDocument, JOB_COMMON_KEYS, type JobConfig, type WorkflowConfig } from "./schema.ts";
+import {
+  COMPONENT_COMMON_KEYS,
+  type ComposeDocument,
+  JOB_COMMON_KEYS,
+  type JobConfig,
+  type WorkflowConfig,
+} from "./schema.ts";
 import { validateWith } from "./validate.ts";
 
 type Obj = Record<string, unknown>;
@@ -67,7 +79,9 @@ export class ModelBuilder {
   }
 
   private missingEnv(template: Template | undefined, keyPath: KeyPath): MissingEnv[] {
-    return template ? missingEnvOf(template, this.env, (inner) => describeWhere(this.raw, [...keyPath, ...inner])) : [];
+    return template
+      ? missingEnvOf(template, this.env, (inner) => describeWhere(this.raw, [...keyPath, ...inner]))
+      : [];
   }
 
   private componentPlugin(type: string, keyPath: KeyPath): ComponentPlugin | undefined {
@@ -84,7 +98,11 @@ export class ModelBuilder {
   }
 
   /** Builds one component from its raw map (from `components:` or inline on a job). */
-  buildComponent(raw: Obj, keyPath: KeyPath, options: { inline: boolean; commonKeys: readonly string[] }): ComponentModel | undefined {
+  buildComponent(
+    raw: Obj,
+    keyPath: KeyPath,
+    options: { inline: boolean; commonKeys: readonly string[] },
+  ): ComponentModel | undefined {
     const type = String(raw.type);
     const plugin = this.componentPlugin(type, keyPath);
     if (!plugin) return undefined;
@@ -100,10 +118,21 @@ export class ModelBuilder {
     const componentOutput = options.inline ? undefined : raw.output;
     if (Array.isArray(raw.actions)) {
       raw.actions.forEach((a, i) => {
-        if (isPlainObject(a)) rawActions.push({ id: String(a.id), fields: a, output: a.output ?? componentOutput, path: [...keyPath, "actions", i] });
+        if (isPlainObject(a))
+          rawActions.push({
+            id: String(a.id),
+            fields: a,
+            output: a.output ?? componentOutput,
+            path: [...keyPath, "actions", i],
+          });
       });
     } else if (isPlainObject(raw.action)) {
-      rawActions.push({ id: String(raw.action.id ?? "default"), fields: raw.action, output: raw.action.output ?? componentOutput, path: [...keyPath, "action"] });
+      rawActions.push({
+        id: String(raw.action.id ?? "default"),
+        fields: raw.action,
+        output: raw.action.output ?? componentOutput,
+        path: [...keyPath, "action"],
+      });
     } else {
       rawActions.push({ id: "default", fields: {}, output: componentOutput, path: keyPath });
     }
@@ -185,7 +214,10 @@ export class ModelBuilder {
         this.fail(`duplicate component id "${c.id}"`, ["components", i, "id"]);
         return;
       }
-      const model = this.buildComponent(rawComponent, ["components", i], { inline: false, commonKeys: COMPONENT_COMMON_KEYS });
+      const model = this.buildComponent(rawComponent, ["components", i], {
+        inline: false,
+        commonKeys: COMPONENT_COMMON_KEYS,
+      });
       if (model) this.components.set(c.id, model);
       else this.broken.add(c.id);
     });
@@ -219,7 +251,10 @@ export class ModelBuilder {
       const inlineRaw: Obj = { ...ref, id: `${job.id}` };
       inheritLocation(inlineRaw, rawJob.component as Obj);
       for (const k of Object.keys(ref)) copyLocation(rawJob.component as Obj, k, inlineRaw, k);
-      return this.buildComponent(inlineRaw, [...path, "component"], { inline: false, commonKeys: COMPONENT_COMMON_KEYS });
+      return this.buildComponent(inlineRaw, [...path, "component"], {
+        inline: false,
+        commonKeys: COMPONENT_COMMON_KEYS,
+      });
     }
     // Its own error is reported already; "unknown component" here would only mislead.
     if (this.broken.has(ref)) return undefined;
@@ -258,7 +293,8 @@ export class ModelBuilder {
     const rawJobs = (rawWf.jobs as Obj[]) ?? [];
     const jobIds = new Set<string>();
     wf.jobs.forEach((j, i) => {
-      if (jobIds.has(j.id)) this.fail(`duplicate job id "${j.id}" in workflow "${wf.id}"`, [...path, "jobs", i, "id"]);
+      if (jobIds.has(j.id))
+        this.fail(`duplicate job id "${j.id}" in workflow "${wf.id}"`, [...path, "jobs", i, "id"]);
       jobIds.add(j.id);
     });
     const sequential = wf.jobs.every((j) => j.depends_on === undefined);
@@ -278,17 +314,21 @@ export class ModelBuilder {
       const action = component.actions.get(actionId);
       if (!action) {
         const ids = [...component.actions.keys()];
-        this.fail(
-          `component "${component.id}" has no action "${actionId}" (actions: ${ids.join(", ")})`,
-          [...jobPath, "action"],
-        );
+        this.fail(`component "${component.id}" has no action "${actionId}" (actions: ${ids.join(", ")})`, [
+          ...jobPath,
+          "action",
+        ]);
         return;
       }
       const resultSources = [...component.plugin.resultVariables, ...JOB_INPUT_SOURCES];
       const input = this.compile(job.input, [...jobPath, "input"], JOB_INPUT_SOURCES);
       const output = this.compile(job.output, [...jobPath, "output"], resultSources);
       const condition = this.compile(job.if, [...jobPath, "if"], JOB_INPUT_SOURCES);
-      for (const [t, key] of [[input, "input"], [output, "output"], [condition, "if"]] as const) {
+      for (const [t, key] of [
+        [input, "input"],
+        [output, "output"],
+        [condition, "if"],
+      ] as const) {
         this.checkJobRefs(t, jobIds, job.id, [...jobPath, key]);
       }
       noteInputs(input);
@@ -297,7 +337,10 @@ export class ModelBuilder {
       for (const dep of job.depends_on ?? []) {
         if (!jobIds.has(dep)) {
           const hint = closest(dep, jobIds);
-          this.fail(`depends on unknown job "${dep}"${hint ? `; did you mean "${hint}"?` : ""}`, [...jobPath, "depends_on"]);
+          this.fail(`depends on unknown job "${dep}"${hint ? `; did you mean "${hint}"?` : ""}`, [
+            ...jobPath,
+            "depends_on",
+          ]);
         } else if (dep === job.id) {
           this.fail("a job cannot depend on itself", [...jobPath, "depends_on"]);
         }
@@ -343,12 +386,20 @@ export class ModelBuilder {
       output: wfOutput,
       jobs,
       sequential,
-      missingEnv: [...this.missingEnv(wfInput, [...path, "input"]), ...this.missingEnv(wfOutput, [...path, "output"])],
+      missingEnv: [
+        ...this.missingEnv(wfInput, [...path, "input"]),
+        ...this.missingEnv(wfOutput, [...path, "output"]),
+      ],
     };
   }
 
   /** `${jobs.X...}` must name a job of this workflow (and not the job itself). */
-  private checkJobRefs(t: Template | undefined, jobIds: Set<string>, self: string | undefined, keyPath: KeyPath): void {
+  private checkJobRefs(
+    t: Template | undefined,
+    jobIds: Set<string>,
+    self: string | undefined,
+    keyPath: KeyPath,
+  ): void {
     for (const r of t ? collectReferences(t) : []) {
       if (r.source !== "jobs") continue;
       const id = r.path[0];
@@ -377,7 +428,8 @@ export class ModelBuilder {
         return true;
       }
       state.set(id, "visiting");
-      for (const dep of byId.get(id)?.dependsOn ?? []) if (byId.has(dep) && visit(dep, [...trail, id])) return true;
+      for (const dep of byId.get(id)?.dependsOn ?? [])
+        if (byId.has(dep) && visit(dep, [...trail, id])) return true;
       state.set(id, "done");
       return false;
     };

@@ -4,7 +4,14 @@
  * A variable that is missing without a default is reported, not fatal: it fails the
  * `up` or run that needs it (MissingEnv), and only warns when merely mentioned.
  */
-import { collectReferences, compileTemplate, hasOnlySources, isBindingString, renderTemplate, type Template } from "../binding/mod.ts";
+import {
+  collectReferences,
+  compileTemplate,
+  hasOnlySources,
+  isBindingString,
+  renderTemplate,
+  type Template,
+} from "../binding/mod.ts";
 import { formatKeyPath, formatLocation, type KeyPath } from "../errors.ts";
 import { locatePath } from "./locations.ts";
 import type { MissingEnv } from "./model.ts";
@@ -61,7 +68,7 @@ export function resolveEnvStrings(
       }
       container[key] = renderTemplate(t, { env });
     } else if (Array.isArray(v)) {
-      v.forEach((_, i) => visit(v as unknown as Record<number, unknown>, i, [...path, i]));
+      for (let i = 0; i < v.length; i++) visit(v as unknown as Record<number, unknown>, i, [...path, i]);
     } else if (v && typeof v === "object") {
       for (const k of Object.keys(v)) visit(v as Record<string, unknown>, k, [...path, k]);
     }

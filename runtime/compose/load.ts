@@ -11,15 +11,15 @@ import { ConfigError, ConfigErrors } from "../errors.ts";
 import type { PluginRegistry } from "../plugins.ts";
 import { ModelBuilder } from "./build-model.ts";
 import { loadEnvironment } from "./env.ts";
-import { locatePath } from "./locations.ts";
 import { resolveEnvStrings } from "./env-resolve.ts";
 import { findComposeFiles } from "./find.ts";
+import { locatePath } from "./locations.ts";
 import { mergeDocuments } from "./merge.ts";
 import type { Project } from "./model.ts";
 import { normalizeFile } from "./normalize.ts";
 import { parseYaml } from "./parse.ts";
 import { type ComposeDocument, DocumentSchema } from "./schema.ts";
-import { validateWith } from "./validate.ts";
+import { uniqueBy, validateWith } from "./validate.ts";
 
 export interface LoadOptions {
   /** `-f` files; default: model-compose.yml / .yaml in `cwd`. */
@@ -71,18 +71,22 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   const cwd = options.cwd ?? process.cwd();
   const files = findComposeFiles(options.files ?? [], cwd);
   const projectDir = path.resolve(cwd, options.projectDirectory ?? path.dirname(files[0]));
-  const env = options.env ? { ...options.env } : loadEnvironment({
-    projectDir,
-    envFiles: options.envFiles,
-    envArgs: options.envArgs,
-    processEnv: options.processEnv,
-    cwd,
-  });
+  const env = options.env
+    ? { ...options.env }
+    : loadEnvironment({
+        projectDir,
+        envFiles: options.envFiles,
+        envArgs: options.envArgs,
+        processEnv: options.processEnv,
+        cwd,
+      });
   const raw = readDocument(files);
 
   // Load-time env: the controller, loggers and plugin list are needed before any run.
   const warnings: string[] = [];
-  const controllerMissing = raw.controller ? resolveEnvStrings(raw, raw.controller, ["controller"], env).missing : [];
+  const controllerMissing = raw.controller
+    ? resolveEnvStrings(raw, raw.controller, ["controller"], env).missing
+    : [];
   const loggerMissing = raw.logger ? resolveEnvStrings(raw, raw.logger, ["logger"], env).missing : [];
   if (raw.plugins) resolveEnvStrings(raw, raw.plugins, ["plugins"], env);
 
@@ -93,7 +97,10 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
       await registry.load(spec, projectDir);
     } catch (error) {
       if (error instanceof ConfigError) {
-        throw new ConfigError(error.reason, error.location ?? locatePath(raw, ["plugins", i]), ["plugins", i]);
+        throw new ConfigError(error.reason, error.location ?? locatePath(raw, ["plugins", i]), [
+          "plugins",
+          i,
+        ]);
       }
       throw error;
     }
@@ -118,7 +125,9 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   }
   const defaults = [...workflows.values()].filter((w) => w.isDefault);
   if (defaults.length > 1) {
-    builder.errors.push(new ConfigError(`more than one default workflow: ${defaults.map((w) => w.id).join(", ")}`));
+    builder.errors.push(
+      new ConfigError(`more than one default workflow: ${defaults.map((w) => w.id).join(", ")}`),
+    );
   }
   // A component-level mistake is found once per action; report it once.
   if (builder.errors.length) throw new ConfigErrors(uniqueByMessage(builder.errors));
@@ -151,14 +160,9 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
 }
 
 function uniqueByMessage(errors: ConfigError[]): ConfigError[] {
-  const seen = new Set<string>();
-  return errors.filter((e) => (seen.has(e.message) ? false : (seen.add(e.message), true)));
+  return uniqueBy(errors, (e) => e.message);
 }
 
 function dedupeMissing<T extends { name: string; where: string }>(list: T[]): T[] {
-  const seen = new Set<string>();
-  return list.filter((m) => {
-    const key = `${m.name} ${m.where}`;
-    return seen.has(key) ? false : (seen.add(key), true);
-  });
+  return uniqueBy(list, (m) => `${m.name} ${m.where}`);
 }

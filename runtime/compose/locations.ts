@@ -23,7 +23,12 @@ export function recordObject(obj: object, self: SourceLocation): void {
   positions.set(obj, { self, keys: new Map(), keyNames: new Map() });
 }
 
-export function recordKey(obj: object, key: string | number, value: SourceLocation, name?: SourceLocation): void {
+export function recordKey(
+  obj: object,
+  key: string | number,
+  value: SourceLocation,
+  name?: SourceLocation,
+): void {
   const p = positions.get(obj);
   if (!p) return;
   p.keys.set(key, value);
@@ -47,7 +52,12 @@ export function locateKeyName(obj: unknown, key: string): SourceLocation | undef
 }
 
 /** Copies the position of `from[fromKey]` to `to[toKey]`. */
-export function copyLocation(from: object, fromKey: string | number, to: object, toKey: string | number): void {
+export function copyLocation(
+  from: object,
+  fromKey: string | number,
+  to: object,
+  toKey: string | number,
+): void {
   const src = positions.get(from);
   if (!src) return;
   let dst = positions.get(to);

@@ -28,7 +28,8 @@ function mergeMaps(base: Obj, over: Obj, topLevel = false): Obj {
   }
   for (const [k, v] of Object.entries(over)) {
     const prev = out[k];
-    if (topLevel && BY_ID_LISTS.has(k) && Array.isArray(prev) && Array.isArray(v)) out[k] = mergeById(prev, v);
+    if (topLevel && BY_ID_LISTS.has(k) && Array.isArray(prev) && Array.isArray(v))
+      out[k] = mergeById(prev, v);
     else if (isPlainObject(prev) && isPlainObject(v)) out[k] = mergeMaps(prev, v);
     else out[k] = v;
     copyLocation(over, k, out, k);
@@ -38,7 +39,7 @@ function mergeMaps(base: Obj, over: Obj, topLevel = false): Obj {
 
 function mergeById(base: unknown[], over: unknown[]): unknown[] {
   const out = [...base];
-  base.forEach((_, i) => copyLocation(base, i, out, i));
+  for (let i = 0; i < base.length; i++) copyLocation(base, i, out, i);
   inheritLocation(out, base);
   for (const [j, item] of over.entries()) {
     const id = isPlainObject(item) ? item.id : undefined;

@@ -87,7 +87,8 @@ function normalizeController(controller: Obj, dir: string): void {
 /** Docker-style options that name host paths resolve against the compose file's directory. */
 function resolveRuntimePaths(runtime: Obj, dir: string): void {
   const build = runtime.build;
-  if (isPlainObject(build) && typeof build.context === "string") build.context = path.resolve(dir, build.context);
+  if (isPlainObject(build) && typeof build.context === "string")
+    build.context = path.resolve(dir, build.context);
   if (typeof runtime.env_file === "string") runtime.env_file = path.resolve(dir, runtime.env_file);
   else if (Array.isArray(runtime.env_file)) {
     runtime.env_file = runtime.env_file.map((f) => (typeof f === "string" ? path.resolve(dir, f) : f));
@@ -105,7 +106,6 @@ function resolveRuntimePaths(runtime: Obj, dir: string): void {
     });
   }
 }
-
 
 /** Adds `key` as the first key of `obj` (so `config` prints ids first); positions are unaffected. */
 function putFirst(obj: Obj, key: string, value: unknown): void {

@@ -18,7 +18,10 @@ export const RuntimeRefSchema = v.looseObject({
 });
 
 export const ControllerSchema = strictMap({
-  type: v.optional(v.picklist(["http-server"], (i) => `expected "http-server", found ${describeValue(i.input)}`), "http-server"),
+  type: v.optional(
+    v.picklist(["http-server"], (i) => `expected "http-server", found ${describeValue(i.input)}`),
+    "http-server",
+  ),
   name: v.optional(Text),
   title: v.optional(Text),
   description: v.optional(Text),
@@ -91,7 +94,8 @@ export const JobSchema = v.looseObject({
   component: v.optional(
     v.union(
       [Text, v.looseObject({ type: Text })],
-      (i) => `expected a component id, a component type, or an inline component map with a type, found ${describeValue(i.input)}`,
+      (i) =>
+        `expected a component id, a component type, or an inline component map with a type, found ${describeValue(i.input)}`,
     ),
   ),
   action: v.optional(Text),
@@ -140,4 +144,12 @@ export const DocumentSchema = strictMap({
 export type ComposeDocument = v.InferOutput<typeof DocumentSchema>;
 
 /** Top-level keys a user may write (singular shorthands included), for "did you mean". */
-export const TOP_LEVEL_KEYS = ["controller", "components", "component", "workflows", "workflow", "logger", "plugins"];
+export const TOP_LEVEL_KEYS = [
+  "controller",
+  "components",
+  "component",
+  "workflows",
+  "workflow",
+  "logger",
+  "plugins",
+];

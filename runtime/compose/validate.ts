@@ -47,7 +47,11 @@ function collectIssues(
         : locate(parent, last.key as string | number)
       : locate(root);
     const missing =
-      last && issue.input === undefined && parent && typeof parent === "object" && !((last.key as string) in parent);
+      last &&
+      issue.input === undefined &&
+      parent &&
+      typeof parent === "object" &&
+      !((last.key as string) in parent);
     // The schema's own message for a missing key describes the map, not the key.
     const reason = missing ? `missing required key "${String(last.key)}"` : explain(issue);
     return new ConfigError(reason, location, keyPath);
@@ -59,7 +63,9 @@ function explain(issue: v.BaseIssue<unknown>): string {
   if (issue.message && !issue.message.startsWith("Invalid ")) {
     // Messages like "expected a number >= 0" say what was expected; add what was found.
     const found =
-      issue.input !== undefined && issue.expected !== "never" && !/\bfound\b|^unknown key/.test(issue.message);
+      issue.input !== undefined &&
+      issue.expected !== "never" &&
+      !/\bfound\b|^unknown key/.test(issue.message);
     return found ? `${issue.message}, found ${describeValue(issue.input)}` : issue.message;
   }
   if (issue.expected === "never") return `unknown key ${issue.received}`;
@@ -71,6 +77,18 @@ function explain(issue: v.BaseIssue<unknown>): string {
 }
 
 function dedupe(errors: ConfigError[]): ConfigError[] {
+  return uniqueBy(errors, (e) => e.message);
+}
+
+/** The items of `list` whose `key` was not seen before, in order. */
+export function uniqueBy<T>(list: readonly T[], key: (item: T) => string): T[] {
   const seen = new Set<string>();
-  return errors.filter((e) => (seen.has(e.message) ? false : (seen.add(e.message), true)));
+  const out: T[] = [];
+  for (const item of list) {
+    const k = key(item);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(item);
+  }
+  return out;
 }

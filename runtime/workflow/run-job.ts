@@ -23,7 +23,12 @@ export interface JobRunContext {
 
 export type JobOutcome = { skipped: true } | { skipped: false; output: unknown; attempts: number };
 
-function render(template: Parameters<typeof renderTemplate>[0], scope: Scope, job: JobModel, what: string): unknown {
+function render(
+  template: Parameters<typeof renderTemplate>[0],
+  scope: Scope,
+  job: JobModel,
+  what: string,
+): unknown {
   try {
     return renderTemplate(template, scope);
   } catch (error) {
@@ -50,7 +55,9 @@ export async function runJob(
   const jobScope = { ...scope, context };
   if (job.missingEnv.length) {
     const m = job.missingEnv[0];
-    throw new RunError(`job "${job.id}": environment variable ${m.name} is not set (used at ${m.where})`, { jobId: job.id });
+    throw new RunError(`job "${job.id}": environment variable ${m.name} is not set (used at ${m.where})`, {
+      jobId: job.id,
+    });
   }
   if (job.condition && !isTruthy(render(job.condition, jobScope, job, "if"))) return { skipped: true };
   const input = job.input ? render(job.input, jobScope, job, "input") : scope.input;
@@ -64,16 +71,27 @@ export async function runJob(
       const call = callComponent(job, input, context, ctx, signal);
       const result = await (timeout ? raceAbort(call, signal) : call);
       const output = job.output
-        ? render(job.output, { ...result.variables, ...jobScope, input, output: result.output }, job, "output")
+        ? render(
+            job.output,
+            { ...result.variables, ...jobScope, input, output: result.output },
+            job,
+            "output",
+          )
         : result.output;
       return { skipped: false, output, attempts: attempt };
     } catch (error) {
       if (ctx.signal.aborted) throw new CancelledError();
       if (timeout?.aborted) {
-        throw new RunError(`job "${job.id}" timed out after ${job.timeoutMs} ms`, { jobId: job.id, cause: error });
+        throw new RunError(`job "${job.id}" timed out after ${job.timeoutMs} ms`, {
+          jobId: job.id,
+          cause: error,
+        });
       }
       if (attempt >= maxAttempts) throw asJobError(job, error, attempt);
-      ctx.logger.warn({ job: job.id, attempt, err: (error as Error).message }, "job attempt failed; retrying");
+      ctx.logger.warn(
+        { job: job.id, attempt, err: (error as Error).message },
+        "job attempt failed; retrying",
+      );
       if (delayMs > 0) await sleep(delayMs, signal);
     }
   }
@@ -104,9 +122,12 @@ async function callComponent(
     if (!parsed.success) {
       const issue = parsed.issues[0];
       const where = issue.path?.map((p) => p.key).join(".") ?? "";
-      throw new RunError(`job "${job.id}": component "${component.id}": ${where ? `${where}: ` : ""}${issue.message}`, {
-        jobId: job.id,
-      });
+      throw new RunError(
+        `job "${job.id}": component "${component.id}": ${where ? `${where}: ` : ""}${issue.message}`,
+        {
+          jobId: job.id,
+        },
+      );
     }
     const callContext: ComponentCallContext = {
       signal,
@@ -122,7 +143,8 @@ async function callComponent(
         try {
           return renderTemplate(t, scope, options);
         } catch (error) {
-          if (error instanceof BindingError) throw new RunError(`job "${job.id}": ${field}: ${error.message}`, { jobId: job.id });
+          if (error instanceof BindingError)
+            throw new RunError(`job "${job.id}": ${field}: ${error.message}`, { jobId: job.id });
           throw error;
         }
       },

@@ -10,8 +10,8 @@ import type { JobModel, Project, WorkflowModel } from "../compose/model.ts";
 import { CancelledError, ConfigError, RunError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { ComponentHost } from "./component-host.ts";
-import type { JobState, RunObserver } from "./run-state.ts";
 import { type JobOutcome, runJob } from "./run-job.ts";
+import type { JobState, RunObserver } from "./run-state.ts";
 
 export interface RunOptions {
   runId?: string;
@@ -52,20 +52,30 @@ export function selectWorkflow(project: Project, workflowId?: string): WorkflowM
 }
 
 /** Applies the workflow's `input:` template (defaults, conversions, required fields). */
-export function prepareInput(workflow: WorkflowModel, input: unknown, env: Readonly<Record<string, string>>, context: object): unknown {
+export function prepareInput(
+  workflow: WorkflowModel,
+  input: unknown,
+  env: Readonly<Record<string, string>>,
+  context: object,
+): unknown {
   if (!workflow.input) return input ?? {};
   const given = input && typeof input === "object" ? (input as Record<string, unknown>) : {};
   const missing = workflow.requiredInputs.filter((k) => given[k] === undefined || given[k] === null);
   if (missing.length) {
-    throw new RunError(`input of workflow "${workflow.id}" is missing ${missing.map((k) => `"${k}"`).join(", ")}`, {
-      workflowId: workflow.id,
-    });
+    throw new RunError(
+      `input of workflow "${workflow.id}" is missing ${missing.map((k) => `"${k}"`).join(", ")}`,
+      {
+        workflowId: workflow.id,
+      },
+    );
   }
   try {
     return renderTemplate(workflow.input, { input: input ?? {}, env, context });
   } catch (error) {
     if (error instanceof BindingError) {
-      throw new RunError(`input of workflow "${workflow.id}" is invalid: ${error.message}`, { workflowId: workflow.id });
+      throw new RunError(`input of workflow "${workflow.id}" is invalid: ${error.message}`, {
+        workflowId: workflow.id,
+      });
     }
     throw error;
   }
@@ -94,12 +104,17 @@ export async function runWorkflow(
   const startedAt = new Date().toISOString();
   const context = { run_id: runId, workflow_id: workflow.id, started_at: startedAt };
   options.observer?.onRunStart?.(runId);
-  logger.info({ input_keys: input && typeof input === "object" ? Object.keys(input) : undefined }, "run started");
+  logger.info(
+    { input_keys: input && typeof input === "object" ? Object.keys(input) : undefined },
+    "run started",
+  );
   const t0 = performance.now();
   try {
     if (workflow.missingEnv.length) {
       const m = workflow.missingEnv[0];
-      throw new RunError(`environment variable ${m.name} is not set (used at ${m.where})`, { workflowId: workflow.id });
+      throw new RunError(`environment variable ${m.name} is not set (used at ${m.where})`, {
+        workflowId: workflow.id,
+      });
     }
     const wfInput = prepareInput(workflow, input, project.env, context);
     const scheduler = new Scheduler(workflow, wfInput, {
@@ -119,7 +134,10 @@ export async function runWorkflow(
     return { runId, workflowId: workflow.id, output, jobs: scheduler.states() };
   } catch (error) {
     const level = error instanceof CancelledError ? "warn" : "error";
-    logger[level]({ duration_ms: Math.round(performance.now() - t0), err: (error as Error).message }, "run failed");
+    logger[level](
+      { duration_ms: Math.round(performance.now() - t0), err: (error as Error).message },
+      "run failed",
+    );
     throw error;
   } finally {
     if (ownHost) await host.close();
@@ -154,7 +172,9 @@ class Scheduler {
   ) {
     const jobs = workflow.jobs;
     // Sequential workflows: each job waits for the one listed before it.
-    this.deps = new Map(jobs.map((j, i) => [j.id, workflow.sequential ? (i > 0 ? [jobs[i - 1].id] : []) : j.dependsOn]));
+    this.deps = new Map(
+      jobs.map((j, i) => [j.id, workflow.sequential ? (i > 0 ? [jobs[i - 1].id] : []) : j.dependsOn]),
+    );
     for (const j of jobs) this.jobStates.set(j.id, { id: j.id, status: "pending" });
   }
 
@@ -219,10 +239,15 @@ class Scheduler {
     logger.debug("job started");
     let outcome: JobOutcome;
     try {
-      outcome = await runJob(job, this.scopeFor(job), { ...this.ctx, signal: this.abort.signal, logger }, (attempt) => {
-        this.jobStates.get(job.id)!.attempts = attempt;
-        this.ctx.observer?.onJobStart?.(job.id, attempt);
-      });
+      outcome = await runJob(
+        job,
+        this.scopeFor(job),
+        { ...this.ctx, signal: this.abort.signal, logger },
+        (attempt) => {
+          this.jobStates.get(job.id)!.attempts = attempt;
+          this.ctx.observer?.onJobStart?.(job.id, attempt);
+        },
+      );
     } catch (error) {
       const cancelled = error instanceof CancelledError;
       this.setState(job.id, {
@@ -231,12 +256,20 @@ class Scheduler {
         error: (error as Error).message,
       });
       logger.debug({ err: (error as Error).message }, cancelled ? "job cancelled" : "job failed");
-      throw error instanceof RunError || cancelled ? error : new RunError(`job "${job.id}" failed: ${(error as Error).message}`, { jobId: job.id, cause: error });
+      throw error instanceof RunError || cancelled
+        ? error
+        : new RunError(`job "${job.id}" failed: ${(error as Error).message}`, {
+            jobId: job.id,
+            cause: error,
+          });
     }
     const output = outcome.skipped ? null : outcome.output;
     this.outputs.set(job.id, output);
     this.jobsScope[job.id] = { output, status: outcome.skipped ? "skipped" : "completed" };
-    this.setState(job.id, { status: outcome.skipped ? "skipped" : "completed", finished_at: new Date().toISOString() });
+    this.setState(job.id, {
+      status: outcome.skipped ? "skipped" : "completed",
+      finished_at: new Date().toISOString(),
+    });
     logger.debug(outcome.skipped ? "job skipped" : "job completed");
   }
 
@@ -288,7 +321,8 @@ class Scheduler {
           output: lastRan ? this.outputs.get(lastRan.id) : null,
         });
       } catch (error) {
-        if (error instanceof BindingError) throw new RunError(`workflow output: ${error.message}`, { workflowId: wf.id });
+        if (error instanceof BindingError)
+          throw new RunError(`workflow output: ${error.message}`, { workflowId: wf.id });
         throw error;
       }
     }
@@ -298,7 +332,8 @@ class Scheduler {
     const sinks = wf.jobs.filter((j) => !needed.has(j.id));
     if (sinks.length === 1) return this.outputs.get(sinks[0].id);
     const values = sinks.map((j) => this.outputs.get(j.id));
-    if (values.every((v) => v !== null && typeof v === "object" && !Array.isArray(v))) return Object.assign({}, ...values);
+    if (values.every((v) => v !== null && typeof v === "object" && !Array.isArray(v)))
+      return Object.assign({}, ...values);
     return Object.fromEntries(sinks.map((j) => [j.id, this.outputs.get(j.id)]));
   }
 }

@@ -6,15 +6,16 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import * as v from "valibot";
-import { Duration, describeValue, Flag, strictMap, Text } from "../../../runtime/schema-kit.ts";
 import { definePlugin } from "../../../runtime/plugins.ts";
+import { Duration, describeValue, Flag, strictMap, Text } from "../../../runtime/schema-kit.ts";
 import { bindPlaceholders, placeholderQuoter } from "./placeholders.ts";
 
 const Scalar = v.union([v.string(), v.number(), v.boolean()]);
 
 export const ShellSchema = strictMap({
-  command: v.union([Text, v.pipe(v.array(Scalar), v.minLength(1, "expected at least the program name"))], (i) =>
-    `expected a command string or a list of arguments, found ${describeValue(i.input)}`,
+  command: v.union(
+    [Text, v.pipe(v.array(Scalar), v.minLength(1, "expected at least the program name"))],
+    (i) => `expected a command string or a list of arguments, found ${describeValue(i.input)}`,
   ),
   working_dir: v.optional(Text),
   env: v.optional(v.record(v.string(), Scalar)),
@@ -55,7 +56,12 @@ export default definePlugin({
           });
           const cwd = config.working_dir ? path.resolve(ctx.projectDir, config.working_dir) : ctx.projectDir;
           const result = await execute(argv, cwd, env, ctx.signal, config.timeout);
-          const variables = { stdout: result.stdout, stderr: result.stderr, exit_code: result.exitCode, result: result.stdout };
+          const variables = {
+            stdout: result.stdout,
+            stderr: result.stderr,
+            exit_code: result.exitCode,
+            result: result.stdout,
+          };
           if (result.timedOut) throw new Error(`command timed out after ${config.timeout} ms and was killed`);
           if (result.exitCode !== 0 && !config.allow_failure) {
             const tail = result.stderr.trim().split("\n").slice(-3).join(" | ");
@@ -85,7 +91,12 @@ function execute(
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     // A process group of its own, so a kill reaches every child it started.
-    const child = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
@@ -108,7 +119,11 @@ function execute(
         } catch {}
       }, KILL_GRACE_MS);
     };
-    const timer = timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), killGroup()), timeoutMs) : undefined;
+    const onTimeout = () => {
+      timedOut = true;
+      killGroup();
+    };
+    const timer = timeoutMs !== undefined ? setTimeout(onTimeout, timeoutMs) : undefined;
     const onAbort = () => killGroup();
     signal.addEventListener("abort", onAbort, { once: true });
     child.on("error", (e) => {

@@ -14,7 +14,12 @@ const MARK = "\u0000MC";
 /** Quote function for renderDeferred: records the value, returns a placeholder. */
 export function placeholderQuoter(values: string[]): (value: unknown) => string {
   return (value) => {
-    const text = value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+    const text =
+      value === null || value === undefined
+        ? ""
+        : typeof value === "object"
+          ? JSON.stringify(value)
+          : String(value);
     values.push(text);
     return `${MARK}${values.length - 1}\u0000`;
   };
