@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import type * as v from "valibot";
 import type { Logger } from "pino";
 import { ConfigError } from "./errors.ts";
+import { registerHostModules } from "./host-modules.ts";
 
 /** Options for rendering a deferred (plugin-rendered) template field. */
 export interface RenderOptions {
@@ -179,6 +180,7 @@ export class PluginRegistry {
     const target = isPath ? path.resolve(baseDir, specifier) : specifier;
     if (this.loaded.has(target)) return;
     let mod: { default?: unknown };
+    await registerHostModules();
     try {
       if (isPath) {
         mod = await import(pathToFileURL(target).href);

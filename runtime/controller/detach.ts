@@ -6,15 +6,9 @@
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { ConfigError } from "../errors.ts";
+import { selfCommand } from "../self.ts";
 import { clientHost, isAlive, ProjectState } from "./state.ts";
 import { mkdirSync } from "node:fs";
-
-/** argv that re-runs this program: the compiled binary, or Bun with the source entry. */
-export function selfCommand(): string[] {
-  const main = Bun.main;
-  const compiled = main.startsWith("/$bunfs/") || main.startsWith("B:/~BUN/");
-  return compiled ? [process.execPath] : [process.execPath, "--no-env-file", main];
-}
 
 function tail(file: string, lines = 20): string {
   try {

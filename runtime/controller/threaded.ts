@@ -3,15 +3,16 @@ import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import Tinypool from "tinypool";
 import type { Project } from "../compose/model.ts";
+import { EMBEDDED_ROOT, isCompiledBinary } from "../self.ts";
 import { CancelledError, RunError } from "../errors.ts";
 import { Semaphore } from "../workflow/semaphore.ts";
 import type { RunObserver } from "../workflow/run-state.ts";
 import type { RunExecutor, RunOutcome, RunRequest } from "./executor.ts";
 import type { WorkerReply, WorkerTask } from "./worker.ts";
 
-/** Where the worker entry lives; a compiled binary points this at its embedded copy. */
+/** Where the worker entry lives; in a compiled binary, its embedded copy (scripts/build.ts). */
 export function workerFilename(): string {
-  return new URL("./worker.ts", import.meta.url).href;
+  return isCompiledBinary() ? `${EMBEDDED_ROOT}/worker.js` : new URL("./worker.ts", import.meta.url).href;
 }
 
 export class ThreadedExecutor implements RunExecutor {

@@ -1,0 +1,50 @@
+/**
+ * model-compose's public API, for embedding and for plugin authors.
+ *
+ * @example Run a workflow from code
+ * ```ts
+ * import { loadProject, runWorkflow } from "model-compose";
+ * const project = await loadProject({ files: ["model-compose.yml"] });
+ * const { output } = await runWorkflow(project, undefined, { text: "hello" });
+ * ```
+ *
+ * @example A component plugin
+ * ```ts
+ * import * as v from "valibot";
+ * import { definePlugin } from "model-compose";
+ * export default definePlugin({
+ *   name: "upper",
+ *   components: [{
+ *     type: "upper",
+ *     schema: v.object({}),
+ *     resultVariables: ["result"],
+ *     create: () => ({
+ *       run: async (_config, input) => ({ output: String(input).toUpperCase(), variables: { result: input } }),
+ *     }),
+ *   }],
+ * });
+ * ```
+ */
+export { type LoadOptions, loadProject } from "./runtime/compose/load.ts";
+export type { ComponentModel, JobModel, Project, WorkflowModel } from "./runtime/compose/model.ts";
+export type { ComposeDocument, ControllerConfig, LoggerConfig } from "./runtime/compose/schema.ts";
+export { CancelledError, ConfigError, ConfigErrors, RunError, type SourceLocation } from "./runtime/errors.ts";
+export {
+  type ComponentCallContext,
+  type ComponentCreateContext,
+  type ComponentInstance,
+  type ComponentPlugin,
+  type ComponentResult,
+  definePlugin,
+  type Plugin,
+  PluginRegistry,
+  type RenderOptions,
+  type RuntimeCommandOptions,
+  type RuntimeInstance,
+  type RuntimePlugin,
+} from "./runtime/plugins.ts";
+export { Count, Duration, Flag, Port, parseDuration, parseSize, Size, strictMap, Text } from "./runtime/schema-kit.ts";
+export { VERSION } from "./runtime/version.ts";
+export type { JobState, JobStatus, RunObserver, RunStatus } from "./runtime/workflow/run-state.ts";
+export { type RunOptions, type RunResult, runWorkflow, selectWorkflow } from "./runtime/workflow/run-workflow.ts";
+export { builtinPlugins, builtinRegistry } from "./plugins/builtin.ts";
