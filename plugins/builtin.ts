@@ -2,10 +2,11 @@
 import { PluginRegistry } from "../runtime/plugins.ts";
 import httpClient from "./components/http-client/index.ts";
 import logger from "./components/logger/index.ts";
+import prometheusPush from "./components/prometheus-push/index.ts";
 import shell from "./components/shell/index.ts";
 import native from "./runtimes/native/index.ts";
 
-export const builtinPlugins = [shell, logger, httpClient, native];
+export const builtinPlugins = [shell, logger, httpClient, prometheusPush, native];
 
 /** A registry holding the built-in plugins. */
 export function builtinRegistry(): PluginRegistry {
