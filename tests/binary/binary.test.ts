@@ -1,0 +1,124 @@
+/**
+ * The compiled executable, end to end: built once by scripts/build.ts, then used the way
+ * users do (run, a plugin file from disk, threaded `up -d` / `down`).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { build } from "../../scripts/build.ts";
+
+const ROOT = path.resolve(import.meta.dir, "../..");
+let bin: string;
+const outdir = mkdtempSync(path.join(tmpdir(), "mc-bin-"));
+
+beforeAll(async () => {
+  const target = `${process.platform === "darwin" ? "darwin" : "linux"}-${process.arch === "arm64" ? "arm64" : "x64"}`;
+  [bin] = await build([target as "linux-x64"], outdir, true);
+}, 120_000);
+
+function exec(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
+  const r = Bun.spawnSync([bin, ...args], { cwd, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+async function freePort(): Promise<number> {
+  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const port = s.port!;
+  await s.stop(true);
+  return port;
+}
+
+describe("compiled binary", () => {
+  test("--version names the version and the commit, and the checksum file matches", () => {
+    const r = exec(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^model-compose \d+\.\d+\.\d+ \([0-9a-f]{7,}\)$/);
+    const sum = readFileSync(`${bin}.sha256`, "utf8");
+    const digest = new Bun.CryptoHasher("sha256").update(readFileSync(bin)).digest("hex");
+    expect(sum).toBe(`${digest}  ${path.basename(bin)}\n`);
+  });
+
+  test("runs the timed workflow example", () => {
+    const r = exec(["run", "-f", "examples/timed-workflow/model-compose.yml"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.message).toMatch(/^Execution time: \d+ms$/);
+    expect(Number(out.message.match(/\d+/)[0])).toBeGreaterThanOrEqual(150);
+  });
+
+  test("loads a third-party plugin file from disk", () => {
+    const r = exec(["run", "-f", "examples/plugins/model-compose.yml", "-i", '{"text":"from the binary"}']);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ text: "FROM THE BINARY", length: 15 });
+  });
+
+  test("a broken plugin file is a configuration error naming it", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "mc-badplugin-"));
+    writeFileSync(path.join(dir, "broken.ts"), "export default {\n");
+    writeFileSync(path.join(dir, "model-compose.yml"), "plugins: [./broken.ts]\nworkflow:\n  component: logger\n");
+    const r = exec(["run"], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("broken.ts");
+    expect(r.stderr).toContain("could not be loaded");
+  });
+
+  test("does not load .env from the current directory on its own", () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "mc-cwd-"));
+    const project = mkdtempSync(path.join(tmpdir(), "mc-proj-"));
+    writeFileSync(path.join(cwd, ".env"), "GREETING=from-cwd\n");
+    writeFileSync(path.join(project, "model-compose.yml"), 'workflow:\n  component: logger\n  input: ${env.GREETING | "unset"}\n');
+    const r = exec(["run", "-f", path.join(project, "model-compose.yml")], cwd, { GREETING: "" });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toBe("");
+    const r2 = Bun.spawnSync([bin, "run", "-f", path.join(project, "model-compose.yml")], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "" },
+      stdout: "pipe",
+    });
+    expect(JSON.parse(r2.stdout.toString())).toBe("unset");
+  });
+
+  describe("threaded controller in the background", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "mc-up-"));
+    let port: number;
+    afterAll(() => {
+      exec(["down"], dir);
+    });
+
+    test("up -d serves runs from worker threads, down stops it and cleans up", async () => {
+      port = await freePort();
+      writeFileSync(
+        path.join(dir, "model-compose.yml"),
+        [
+          "controller:",
+          `  port: ${port}`,
+          "  threaded: true",
+          "workflow:",
+          "  component: shell",
+          '  command: echo "thread ${input.name}"',
+          "  output: ${stdout.trim()}",
+        ].join("\n"),
+      );
+      const up = exec(["up", "-d"], dir);
+      expect(up.stderr).toBe("");
+      expect(up.code).toBe(0);
+      expect(up.stdout).toContain(`http://127.0.0.1:${port}`);
+      const state = JSON.parse(readFileSync(path.join(dir, ".model-compose/controller.json"), "utf8"));
+      expect(state.pid).toBeGreaterThan(0);
+      const res = await fetch(`http://127.0.0.1:${port}/api/workflows/runs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ input: { name: "x; id" } }),
+      });
+      expect(await res.json()).toMatchObject({ status: "completed", output: "thread x; id" });
+      const down = exec(["down"], dir);
+      expect(down.code).toBe(0);
+      expect(down.stdout).toContain(`controller stopped (pid ${state.pid})`);
+      expect(existsSync(path.join(dir, ".model-compose/controller.json"))).toBe(false);
+      expect(existsSync(path.join(dir, ".stop"))).toBe(false);
+      await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    }, 60_000);
+  });
+});
