@@ -23,9 +23,7 @@ export function parseInputArg(arg: string | undefined): unknown {
     try {
       text = readFileSync(file, "utf8");
     } catch (error) {
-      throw new ConfigError(
-        `${label}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      );
+      throw new ConfigError(`${label}: cannot read ${file}: ${readProblem(error)}`);
     }
   }
   try {
@@ -33,6 +31,17 @@ export function parseInputArg(arg: string | undefined): unknown {
   } catch (error) {
     throw new ConfigError(`${label}: not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/** "no such file" rather than "ENOENT". */
+function readProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const known: Record<string, string> = {
+    ENOENT: "no such file",
+    EACCES: "permission denied",
+    EISDIR: "it is a directory",
+  };
+  return (code && known[code]) ?? (error as Error).message;
 }
 
 function writeOutput(json: string, file: string | undefined): void {

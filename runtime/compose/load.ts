@@ -18,6 +18,7 @@ import { mergeDocuments } from "./merge.ts";
 import type { Project } from "./model.ts";
 import { normalizeFile } from "./normalize.ts";
 import { parseYaml } from "./parse.ts";
+import { resolveDocumentPaths } from "./paths.ts";
 import { type ComposeDocument, DocumentSchema } from "./schema.ts";
 import { uniqueBy, validateWith } from "./validate.ts";
 
@@ -53,7 +54,7 @@ export function readDocument(files: readonly string[]): Record<string, unknown> 
         column: 1,
       });
     }
-    return normalizeFile(parsed ?? {}, file);
+    return normalizeFile(parsed ?? {});
   });
   return mergeDocuments(docs);
 }
@@ -89,6 +90,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
     : [];
   const loggerMissing = raw.logger ? resolveEnvStrings(raw, raw.logger, ["logger"], env).missing : [];
   if (raw.plugins) resolveEnvStrings(raw, raw.plugins, ["plugins"], env);
+  resolveDocumentPaths(raw, projectDir);
 
   const doc = validateWith(DocumentSchema, raw) as ComposeDocument;
   const registry = options.registry ?? builtinRegistry();

@@ -7,11 +7,8 @@
  * - `controller.runtime: docker` -> `{type: docker}`
  * - `workflow: {component: x, ...}` without `jobs` -> a one-job workflow
  * - job `depends_on: a` -> `[a]`; a job without `id` gets `job-N`
- * - relative paths (plugins, file loggers, docker build/volumes/env_file) -> absolute,
- *   against the directory of the file that wrote them
  * Objects are moved, not copied, so their source positions stay attached.
  */
-import * as path from "node:path";
 import { copyLocation, inheritLocation } from "./locations.ts";
 import { isPlainObject } from "./merge.ts";
 
@@ -30,10 +27,9 @@ function singularToList(doc: Obj, from: string, to: string): void {
   copyLocation(doc, from, doc, to);
 }
 
-export function normalizeFile(raw: unknown, file: string): unknown {
+export function normalizeFile(raw: unknown): unknown {
   if (!isPlainObject(raw)) return raw;
   const doc = raw;
-  const dir = path.dirname(file);
   if (!Array.isArray(doc.components)) singularToList(doc, "component", "components");
   if (!Array.isArray(doc.workflows)) singularToList(doc, "workflow", "workflows");
   if (isPlainObject(doc.logger)) {
@@ -42,29 +38,17 @@ export function normalizeFile(raw: unknown, file: string): unknown {
     copyLocation(doc, "logger", list, 0);
     doc.logger = list;
   }
-  if (isPlainObject(doc.controller)) normalizeController(doc.controller, dir);
+  if (isPlainObject(doc.controller)) normalizeController(doc.controller);
   const workflows = doc.workflows;
   if (Array.isArray(workflows)) {
     workflows.forEach((wf, i) => {
       if (isPlainObject(wf)) normalizeWorkflow(wf, workflows.length === 1 ? "default" : `workflow-${i}`);
     });
   }
-  if (Array.isArray(doc.plugins)) {
-    doc.plugins = doc.plugins.map((p) => (typeof p === "string" && isPathLike(p) ? path.resolve(dir, p) : p));
-  }
-  if (Array.isArray(doc.logger)) {
-    for (const l of doc.logger) {
-      if (isPlainObject(l) && typeof l.path === "string") l.path = path.resolve(dir, l.path);
-    }
-  }
   return doc;
 }
 
-function isPathLike(p: string): boolean {
-  return p.startsWith("./") || p.startsWith("../") || p.startsWith("/") || /\.[cm]?[jt]s$/.test(p);
-}
-
-function normalizeController(controller: Obj, dir: string): void {
+function normalizeController(controller: Obj): void {
   if (isPlainObject(controller.adapter)) {
     const adapter = controller.adapter;
     for (const [k, v] of Object.entries(adapter)) {
@@ -80,30 +64,6 @@ function normalizeController(controller: Obj, dir: string): void {
     inheritLocation(runtime, controller);
     copyLocation(controller, "runtime", runtime, "type");
     controller.runtime = runtime;
-  }
-  if (isPlainObject(controller.runtime)) resolveRuntimePaths(controller.runtime, dir);
-}
-
-/** Docker-style options that name host paths resolve against the compose file's directory. */
-function resolveRuntimePaths(runtime: Obj, dir: string): void {
-  const build = runtime.build;
-  if (isPlainObject(build) && typeof build.context === "string")
-    build.context = path.resolve(dir, build.context);
-  if (typeof runtime.env_file === "string") runtime.env_file = path.resolve(dir, runtime.env_file);
-  else if (Array.isArray(runtime.env_file)) {
-    runtime.env_file = runtime.env_file.map((f) => (typeof f === "string" ? path.resolve(dir, f) : f));
-  }
-  if (Array.isArray(runtime.volumes)) {
-    runtime.volumes = runtime.volumes.map((vol) => {
-      if (typeof vol === "string" && (vol.startsWith(".") || vol.startsWith("~"))) {
-        const [src, ...rest] = vol.split(":");
-        return [path.resolve(dir, src), ...rest].join(":");
-      }
-      if (isPlainObject(vol) && (vol.type ?? "bind") === "bind" && typeof vol.source === "string") {
-        vol.source = path.resolve(dir, vol.source);
-      }
-      return vol;
-    });
   }
 }
 
