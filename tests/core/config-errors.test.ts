@@ -1,0 +1,363 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose texts are full of ${...} bindings
+/**
+ * Every configuration error path, through the real CLI: exit code 2, one `error:` line
+ * per problem on stderr naming file:line:column and the key path, no stack trace
+ * (unless -v), and for `run` the same message as `{"error": ...}` on stdout.
+ */
+import { describe, expect, test } from "bun:test";
+import * as path from "node:path";
+import { errorLines, project, runCli, tempDir, writeFiles } from "./helpers.ts";
+
+interface Case {
+  name: string;
+  yaml: string;
+  /** The expected error lines, with FILE standing for the compose file's path. */
+  errors: Array<string | RegExp>;
+  extra?: Record<string, string>;
+  args?: string[];
+}
+
+const cases: Case[] = [
+  {
+    name: "invalid YAML",
+    yaml: "workflow:\n  component: shell\n  command: echo: bad: x\n",
+    errors: ["FILE:3:12: invalid YAML: Nested mappings are not allowed in compact mappings"],
+  },
+  {
+    name: "invalid YAML (unterminated quote)",
+    yaml: 'workflow:\n  component: shell\n  command: "echo\n',
+    errors: [/^FILE:4:1: invalid YAML: Missing closing "quote$/],
+  },
+  {
+    name: "duplicate key",
+    yaml: "workflow:\n  component: shell\n  command: echo hi\n  command: echo ho\n",
+    errors: ['FILE:4:3: workflow.command: duplicate key "command" (first written at line 3, column 3)'],
+  },
+  {
+    name: "unknown top-level key with a did-you-mean",
+    yaml: "workflowz:\n  component: shell\n  command: echo\n",
+    errors: [
+      'FILE:1:1: workflowz: unknown key "workflowz"; did you mean "workflows"? (valid keys: controller, components, workflows, logger, plugins)',
+    ],
+  },
+  {
+    name: "unknown component type lists the registered types",
+    yaml: "components:\n  - id: x\n    type: shel\n    command: echo\nworkflow:\n  component: x\n",
+    errors: [
+      /^FILE:3:11: components\[0\]\.type: unknown component type "shel"; did you mean "shell"\? \(registered types: [^)]*\blogger, [^)]*\bshell\)$/,
+    ],
+  },
+  {
+    name: "unknown component reference",
+    yaml: "components:\n  - id: x\n    type: shell\n    command: echo\nworkflow:\n  jobs:\n    - id: a\n      component: y\n",
+    errors: [
+      /^FILE:8:18: workflows\[0\]\.jobs\[0\]\.component: unknown component "y"; did you mean "x"\?: no component has this id \(defined: x\) and no component type has this name \(types: .*shell.*\)$/,
+    ],
+  },
+  {
+    name: "unknown key on a job whose component is defined",
+    yaml: "components:\n  - id: x\n    type: shell\n    command: echo\nworkflow:\n  jobs:\n    - id: a\n      component: x\n      command: echo\n",
+    errors: [
+      'FILE:9:16: workflows[0].jobs[0].command: unknown key "command" on a job that uses component "x" (type fields such as "command" belong on the component, or use an inline component: component: <type>)',
+    ],
+  },
+  {
+    name: "port: abc",
+    yaml: "controller:\n  port: abc\nworkflow:\n  component: shell\n  command: echo\n",
+    errors: ['FILE:2:9: controller.port: expected a whole number, found the string "abc"'],
+  },
+  {
+    name: "timeout: 5x",
+    yaml: "workflow:\n  jobs:\n    - id: a\n      component: shell\n      command: echo\n      timeout: 5x\n",
+    errors: [
+      'FILE:6:16: workflows[0].jobs[0].timeout: expected a duration like 30s, 1m30s or 500ms, found the string "5x"',
+    ],
+  },
+  {
+    name: "timeout: 5x on a component",
+    yaml: "components:\n  - id: x\n    type: shell\n    command: echo\n    timeout: 5x\nworkflow:\n  component: x\n",
+    errors: [
+      'FILE:5:14: components[0].timeout: expected a duration like 30s, 1m30s or 500ms, found the string "5x"',
+    ],
+  },
+  {
+    name: "max_concurrent_count: -1",
+    yaml: "components:\n  - id: x\n    type: shell\n    command: echo\n    max_concurrent_count: -1\nworkflow:\n  component: x\n",
+    errors: ["FILE:5:27: components[0].max_concurrent_count: expected a number >= 0, found the number -1"],
+  },
+  {
+    name: "missing required key (command on shell)",
+    yaml: "components:\n  - id: x\n    type: shell\nworkflow:\n  component: x\n",
+    errors: ['FILE:2:5: components[0].command: missing required key "command"'],
+  },
+  {
+    name: "missing required key on an inline job component",
+    yaml: "workflow:\n  jobs:\n    - id: a\n      component: shell\n",
+    errors: ['FILE:3:7: workflows[0].jobs[0].command: missing required key "command"'],
+  },
+  {
+    name: "unknown job in depends_on",
+    yaml: "workflow:\n  jobs:\n    - id: a\n      component: shell\n      command: echo\n      depends_on: [b]\n",
+    errors: ['FILE:6:19: workflows[0].jobs[0].depends_on: depends on unknown job "b"; did you mean "a"?'],
+  },
+  {
+    name: "dependency cycle",
+    yaml:
+      "workflow:\n  jobs:\n    - id: a\n      component: shell\n      command: echo\n      depends_on: [b]\n" +
+      "    - id: b\n      component: shell\n      command: echo\n      depends_on: [a]\n",
+    errors: ["FILE:6:19: workflows[0].jobs[0].depends_on: dependency cycle: a -> b -> a"],
+  },
+  {
+    name: "duplicate job id",
+    yaml:
+      "workflow:\n  jobs:\n    - id: a\n      component: shell\n      command: echo\n" +
+      "    - id: a\n      component: shell\n      command: echo\n",
+    errors: ['FILE:6:11: workflows[0].jobs[1].id: duplicate job id "a" in workflow "default"'],
+  },
+  {
+    name: "${jobs.nope.output}: unknown job",
+    yaml: "workflow:\n  jobs:\n    - id: a\n      component: shell\n      command: echo\n      input:\n        x: ${jobs.nope.output}\n",
+    errors: [
+      'FILE:7:12: workflows[0].jobs[0].input.x: ${jobs.nope.output} refers to unknown job "nope" (jobs: a)',
+    ],
+  },
+  {
+    name: "${foo.bar}: unknown binding source",
+    yaml: "workflow:\n  jobs:\n    - id: a\n      component: shell\n      command: echo\n      input:\n        x: ${foo.bar}\n",
+    errors: [
+      /^FILE:7:12: workflows\[0\]\.jobs\[0\]\.input\.x: unknown source "foo"; allowed here: input, env, jobs, output, context .*\$\{foo\.bar\}$/,
+    ],
+  },
+  {
+    name: "unknown binding source in a shell command",
+    yaml: "workflow:\n  component: shell\n  command: echo ${stdout}\n",
+    errors: [
+      /^FILE:3:12: workflows\[0\]\.jobs\[0\]\.command: unknown source "stdout"; allowed here: input, env, context/,
+    ],
+  },
+  {
+    name: "binding syntax error",
+    yaml: 'workflow:\n  jobs:\n    - id: a\n      component: shell\n      command: echo\n      input:\n        x: "hello ${input.x +}"\n',
+    errors: [
+      /^FILE:7:12: workflows\[0\]\.jobs\[0\]\.input\.x: unexpected "}"; expected a value .*\$\{input\.x \+\}$/,
+    ],
+  },
+  {
+    name: "unknown action",
+    yaml:
+      "components:\n  - id: x\n    type: shell\n    actions:\n      - id: one\n        command: echo 1\n" +
+      "workflow:\n  jobs:\n    - id: a\n      component: x\n      action: two\n",
+    errors: ['FILE:11:15: workflows[0].jobs[0].action: component "x" has no action "two" (actions: one)'],
+  },
+  {
+    name: "unknown logger type",
+    yaml: "logger:\n  - type: syslog\nworkflow:\n  component: shell\n  command: echo\n",
+    errors: [
+      'FILE:2:11: logger[0].type: expected a logger type of console or file, found the string "syslog"',
+    ],
+  },
+  {
+    name: "unknown logger level",
+    yaml: "logger:\n  type: console\n  level: loud\nworkflow:\n  component: shell\n  command: echo\n",
+    errors: [
+      'FILE:3:10: logger[0].level: expected one of debug, info, warning, error, critical, found the string "loud"',
+    ],
+  },
+  {
+    name: "a broken plugin is named",
+    yaml: "plugins: [./broken-plugin.ts]\nworkflow:\n  component: shell\n  command: echo\n",
+    extra: { "broken-plugin.ts": "export default {{ broken\n" },
+    errors: [/^FILE:1:11: plugins\[0\]: plugin .*broken-plugin\.ts could not be loaded/],
+  },
+  {
+    name: "a missing plugin file is named",
+    yaml: "plugins: [./nope-plugin.ts]\nworkflow:\n  component: shell\n  command: echo\n",
+    errors: [/^FILE:1:11: plugins\[0\]: plugin .*nope-plugin\.ts could not be loaded/],
+  },
+  {
+    name: "a plugin without a default export is named",
+    yaml: "plugins: [./empty-plugin.ts]\nworkflow:\n  component: shell\n  command: echo\n",
+    extra: { "empty-plugin.ts": "export const x = 1;\n" },
+    errors: [/^FILE:1:11: plugins\[0\]: plugin .*empty-plugin\.ts .*has no default export/],
+  },
+];
+
+function expectLines(lines: string[], expected: Array<string | RegExp>, file: string): void {
+  expect(lines.length).toBe(expected.length);
+  expected.forEach((e, i) => {
+    const line = lines[i].replace(/^error: /, "");
+    if (typeof e === "string") expect(line).toBe(e.replace("FILE", file));
+    else
+      expect(line).toMatch(
+        new RegExp(e.source.replace("FILE", file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"))),
+      );
+  });
+}
+
+function noStack(stderr: string): void {
+  expect(stderr).not.toMatch(/^\s+at /m);
+}
+
+describe("configuration errors (exit 2, file:line:column and key path)", () => {
+  for (const c of cases) {
+    test(c.name, async () => {
+      const dir = project(c.yaml, c.extra);
+      const file = path.join(dir, "model-compose.yml");
+      const run = await runCli(["-f", file, "run", ...(c.args ?? [])]);
+      expect(run.code).toBe(2);
+      const lines = errorLines(run.stderr);
+      expectLines(lines, c.errors, file);
+      noStack(run.stderr);
+      // stdout carries exactly the error as JSON.
+      const printed = JSON.parse(run.stdout) as { error: string };
+      expect(printed.error).toBe(lines.map((l) => l.replace(/^error: /, "")).join("\n"));
+
+      const config = await runCli(["-f", file, "config"]);
+      expect(config.code).toBe(2);
+      expect(config.stdout).toBe("");
+      expectLines(errorLines(config.stderr), c.errors, file);
+      noStack(config.stderr);
+    });
+  }
+
+  test("several problems are reported together, one line each", async () => {
+    const dir = project(
+      "components:\n  - id: x\n    type: shell\n    command: echo\n    timeout: 1x\n    actions:\n" +
+        "      - id: a\n      - id: b\n        command: 3\n        bogus: 1\nworkflow:\n  component: x\n",
+    );
+    const file = path.join(dir, "model-compose.yml");
+    const r = await runCli(["-f", file, "config"]);
+    expect(r.code).toBe(2);
+    expectLines(
+      errorLines(r.stderr),
+      [
+        'FILE:5:14: components[0].timeout: expected a duration like 30s, 1m30s or 500ms, found the string "1x"',
+        "FILE:9:18: components[0].actions[1].command: expected a command string or a list of arguments, found the number 3",
+        'FILE:10:9: components[0].actions[1].bogus: unknown key "bogus" (valid keys: command, working_dir, env, timeout, allow_failure, shell)',
+      ],
+      file,
+    );
+  });
+
+  test("the stack trace is printed only with -v", async () => {
+    const dir = project("workflowz: {}\n");
+    const file = path.join(dir, "model-compose.yml");
+    const quiet = await runCli(["-f", file, "run"]);
+    expect(quiet.stderr).not.toMatch(/^\s+at /m);
+    const verbose = await runCli(["-v", "-f", file, "run"]);
+    expect(verbose.code).toBe(2);
+    expect(verbose.stderr).toMatch(/^\s+at /m);
+    expect(errorLines(verbose.stderr)[0]).toContain('unknown key "workflowz"');
+  });
+});
+
+describe("command-line errors (exit 2)", () => {
+  const okYaml =
+    "workflows:\n  - id: greet\n    component: shell\n    command: echo ${input.x}\n    output: ${stdout.trim()}\n";
+
+  async function expectRunError(args: string[], message: string | RegExp, cwd?: string): Promise<void> {
+    const r = await runCli(args, { cwd });
+    expect(r.code).toBe(2);
+    const lines = errorLines(r.stderr);
+    expect(lines.length).toBe(1);
+    const text = lines[0].replace(/^error: /, "");
+    if (typeof message === "string") expect(text).toBe(message);
+    else expect(text).toMatch(message);
+    expect(JSON.parse(r.stdout)).toEqual({ error: text });
+    noStack(r.stderr);
+  }
+
+  test("unknown workflow name given to run", async () => {
+    const dir = project(okYaml);
+    await expectRunError(
+      ["-f", path.join(dir, "model-compose.yml"), "run", "nope"],
+      'unknown workflow "nope" (workflows: greet)',
+    );
+  });
+
+  test("several workflows without a default", async () => {
+    const dir = project(`${okYaml}  - id: other\n    component: shell\n    command: echo\n`);
+    await expectRunError(
+      ["-f", path.join(dir, "model-compose.yml"), "run"],
+      "several workflows and none is the default; name one (greet, other) or mark one with default: true",
+    );
+  });
+
+  test("--input that is not JSON", async () => {
+    const dir = project(okYaml);
+    await expectRunError(
+      ["-f", path.join(dir, "model-compose.yml"), "run", "--input", "{bad"],
+      /^--input: not valid JSON: .+/,
+    );
+  });
+
+  test("--input @missing.json", async () => {
+    const dir = project(okYaml);
+    await expectRunError(
+      ["-f", path.join(dir, "model-compose.yml"), "run", "--input", "@missing.json"],
+      `--input @missing.json: cannot read ${path.join(dir, "missing.json")}: no such file`,
+      dir,
+    );
+  });
+
+  test("--input @file.json that is not JSON", async () => {
+    const dir = project(okYaml, { "in.json": "{nope" });
+    await expectRunError(
+      ["-f", path.join(dir, "model-compose.yml"), "run", "-i", "@in.json"],
+      /^--input @in\.json: not valid JSON: .+/,
+      dir,
+    );
+  });
+
+  test("missing -f file", async () => {
+    const dir = tempDir();
+    await expectRunError(
+      ["-f", "nope.yml", "run"],
+      `compose file not found: nope.yml (looked at ${path.join(dir, "nope.yml")})`,
+      dir,
+    );
+  });
+
+  test("no compose file in the directory", async () => {
+    const dir = tempDir();
+    await expectRunError(
+      ["run"],
+      `no compose file: neither model-compose.yml nor model-compose.yaml exists in ${dir}; pass one with -f FILE`,
+      dir,
+    );
+    const config = await runCli(["config"], { cwd: dir });
+    expect(config.code).toBe(2);
+    expect(errorLines(config.stderr)[0]).toContain("no compose file");
+  });
+
+  test("model-compose.yaml is found when there is no .yml", async () => {
+    const dir = tempDir();
+    writeFiles(dir, { "model-compose.yaml": okYaml });
+    const r = await runCli(["run", "-i", '{"x": "found"}'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toBe("found");
+  });
+
+  test("a missing --env-file", async () => {
+    const dir = project(okYaml);
+    await expectRunError(
+      ["-f", path.join(dir, "model-compose.yml"), "--env-file", "nope.env", "run"],
+      `--env-file nope.env: file not found (looked at ${path.join(dir, "nope.env")})`,
+      dir,
+    );
+  });
+
+  test("an -e without a variable name", async () => {
+    const dir = project(okYaml);
+    await expectRunError(
+      ["-f", path.join(dir, "model-compose.yml"), "-e", "=x", "run"],
+      "-e =x: expected KEY=VALUE with a variable name as KEY",
+    );
+  });
+
+  test("an unknown command is a usage error", async () => {
+    const r = await runCli(["bogus"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'bogus'");
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Shared by the core tests: temporary projects, running the real CLI as a child
+ * process, and loading/running a compose text in-process.
+ */
+import { afterAll } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { loadProject } from "../../runtime/compose/load.ts";
+import type { Project } from "../../runtime/compose/model.ts";
+import { type RunResult, runWorkflow } from "../../runtime/workflow/run-workflow.ts";
+
+export const repoRoot = path.resolve(import.meta.dir, "../..");
+export const cliPath = path.join(repoRoot, "cli.ts");
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed after the test file. */
+export function tempDir(prefix = "mc-core-"): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Writes `files` (relative path -> text) under `dir`, creating parent directories. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [name, text] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
+}
+
+/** A temporary project with `model-compose.yml` holding `yaml`; returns its directory. */
+export function project(yaml: string, extra: Record<string, string> = {}): string {
+  const dir = tempDir();
+  writeFiles(dir, { "model-compose.yml": yaml, ...extra });
+  return dir;
+}
+
+/** Process env for children: the test's own, minus anything that could leak in. */
+export function baseEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Run `cli.ts` through its shebang instead of `bun --no-env-file cli.ts`. */
+  viaShebang?: boolean;
+}
+
+/** Runs the CLI as a child process and collects everything it printed. */
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const cmd = options.viaShebang ? [cliPath, ...args] : ["bun", "--no-env-file", cliPath, ...args];
+  const t0 = performance.now();
+  const proc = Bun.spawn(cmd, {
+    cwd: options.cwd ?? repoRoot,
+    env: baseEnv(options.env),
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { code, stdout, stderr, ms: performance.now() - t0 };
+}
+
+/** The lines of stderr that start with `error:`. */
+export function errorLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => l.startsWith("error: "));
+}
+
+/** Loads the project in `dir` (its model-compose.yml) in-process. */
+export function load(dir: string, options: Parameters<typeof loadProject>[0] = {}): Promise<Project> {
+  return loadProject({ cwd: dir, processEnv: {}, ...options });
+}
+
+/** Loads `yaml` as a fresh project and runs its default (or named) workflow. */
+export async function runYaml(
+  yaml: string,
+  input: unknown = {},
+  options: { workflow?: string; signal?: AbortSignal; dir?: string; env?: Record<string, string> } = {},
+): Promise<RunResult> {
+  const dir = options.dir ?? project(yaml);
+  if (options.dir) writeFiles(dir, { "model-compose.yml": yaml });
+  const p = await load(dir, { processEnv: { PATH: process.env.PATH, ...options.env } });
+  return runWorkflow(p, options.workflow, input, { signal: options.signal });
+}
+
+/** Whether a process with this pid still exists (`kill -0`). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `check` until it is true or `ms` passes; returns its last answer. */
+export async function waitFor(check: () => boolean, ms = 5000, step = 25): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await Bun.sleep(step);
+  }
+  return check();
+}
