@@ -150,9 +150,16 @@ function jsonLines(
       buffer = lines.pop() ?? "";
       for (const line of lines) handle(line);
     });
+    let ended = false;
     stream.on("end", () => {
+      ended = true;
       handle(buffer);
       if (!failed) resolve();
+    });
+    stream.on("close", () => {
+      if (ended || failed) return;
+      failed = true;
+      reject(new Error("the Docker daemon closed the connection before the operation finished"));
     });
     stream.on("error", (error: Error) => {
       if (!failed) reject(error);
