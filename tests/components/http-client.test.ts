@@ -264,6 +264,13 @@ describe("request", () => {
     expect(JSON.parse(last().body)).toEqual({ name: ["file.txt"], tags: ["a", "b"] });
   });
 
+  test("body: null sends no body, not even the job input", async () => {
+    await runComponent(plugin, { endpoint: `${base}/echo`, body: null }, { some: "input" });
+    expect(last().method).toBe("POST");
+    expect(last().body).toBe("");
+    expect(last().headers.has("content-type")).toBe(false);
+  });
+
   test("GET sends no body and ignores the job input", async () => {
     await runComponent(plugin, { endpoint: `${base}/echo`, method: "GET" }, { some: "input" });
     expect(last().method).toBe("GET");

@@ -103,6 +103,7 @@ const INPUT_AS_BODY = new Set(["POST", "PUT", "PATCH"]);
  * is configured: JSON for structured values). Returns undefined for no body.
  *
  * - `body:` absent: a POST, PUT or PATCH sends the job input; other methods send none.
+ * - `body: null` (also a binding that resolves to null): no body.
  * - an input `{body: "<string>"}` is sent as that string when a non-JSON Content-Type
  *   is configured (the Pushgateway style); with JSON it stays a JSON object, so APIs
  *   that take `{"body": ...}` keep working.
@@ -114,7 +115,7 @@ export function buildBody(options: BodyOptions): RequestBody | undefined {
   let value: unknown;
   if (options.hasBody) {
     value = options.body;
-    if (value === undefined) return undefined;
+    if (value === undefined || value === null) return undefined;
     if (method === "GET" || method === "HEAD") {
       throw new Error(`a ${method} request cannot have a body; remove \`body:\` or use params`);
     }
