@@ -3,7 +3,7 @@
  * process, and loading/running a compose text in-process.
  */
 import { afterAll } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { loadProject } from "../../runtime/compose/load.ts";
@@ -66,9 +66,19 @@ export interface CliOptions {
   viaShebang?: boolean;
 }
 
+/** The interpreter command of cli.ts's `#!` line (as the kernel would run it). */
+function shebang(): string[] {
+  const first = readFileSync(cliPath, "utf8").split("\n")[0];
+  const [program, rest] = first.slice(2).trim().split(/ (.*)/s);
+  // `env -S` splits the rest itself; a plain shebang passes it as one argument.
+  return rest === undefined ? [program] : [program, rest];
+}
+
 /** Runs the CLI as a child process and collects everything it printed. */
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const cmd = options.viaShebang ? [cliPath, ...args] : ["bun", "--no-env-file", cliPath, ...args];
+  const cmd = options.viaShebang
+    ? [...shebang(), cliPath, ...args]
+    : ["bun", "--no-env-file", cliPath, ...args];
   const t0 = performance.now();
   const proc = Bun.spawn(cmd, {
     cwd: options.cwd ?? repoRoot,

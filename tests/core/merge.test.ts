@@ -1,0 +1,213 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose texts are full of ${...} bindings
+/**
+ * `-f a.yml -f b.yml`: maps merge deeply (later wins), `components` and `workflows`
+ * merge by id, other lists are replaced, relative paths resolve against each file's
+ * own directory, and `config` prints the merged result.
+ */
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { runCli, tempDir, writeFiles } from "./helpers.ts";
+
+const BASE = `
+controller:
+  host: 127.0.0.1
+  port: 8080
+  shutdown_grace_period: 10s
+components:
+  - id: greeter
+    type: shell
+    command: printf '%s %s' "$GREETING" "$NAME"
+    env:
+      GREETING: hello
+      NAME: base
+    timeout: 5s
+  - id: untouched
+    type: shell
+    command: echo untouched
+workflows:
+  - id: main
+    title: Base title
+    jobs:
+      - id: greet
+        component: greeter
+        output: \${stdout}
+  - id: replaced-jobs
+    jobs:
+      - id: one
+        component: untouched
+      - id: two
+        component: untouched
+logger:
+  - type: file
+    path: ./logs/base.log
+    level: debug
+`;
+
+const OVERRIDE = `
+controller:
+  port: 9090
+components:
+  - id: greeter
+    env:
+      NAME: override
+  - id: added
+    type: shell
+    command: echo added
+workflows:
+  - id: main
+    default: true
+  - id: replaced-jobs
+    jobs:
+      - id: only
+        component: added
+        output: \${stdout.trim()}
+  - id: appended
+    component: added
+logger:
+  - type: file
+    path: ./logs/override.log
+    level: info
+`;
+
+function setUp() {
+  const baseDir = tempDir();
+  const overDir = tempDir();
+  writeFiles(baseDir, { "base.yml": BASE });
+  writeFiles(overDir, { "conf/override.yml": OVERRIDE });
+  return {
+    baseDir,
+    overDir,
+    files: ["-f", path.join(baseDir, "base.yml"), "-f", path.join(overDir, "conf/override.yml")],
+  };
+}
+
+describe("-f merging", () => {
+  test("config prints the merged document", async () => {
+    const { baseDir, overDir, files } = setUp();
+    const r = await runCli([...files, "config"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(parse(r.stdout)).toEqual({
+      controller: { host: "127.0.0.1", port: 9090, shutdown_grace_period: "10s" },
+      components: [
+        {
+          id: "greeter",
+          type: "shell",
+          command: `printf '%s %s' "$GREETING" "$NAME"`,
+          env: { GREETING: "hello", NAME: "override" },
+          timeout: "5s",
+        },
+        { id: "untouched", type: "shell", command: "echo untouched" },
+        { id: "added", type: "shell", command: "echo added" },
+      ],
+      workflows: [
+        {
+          id: "main",
+          title: "Base title",
+          default: true,
+          jobs: [{ id: "greet", component: "greeter", output: "${stdout}" }],
+        },
+        { id: "replaced-jobs", jobs: [{ id: "only", component: "added", output: "${stdout.trim()}" }] },
+        { id: "appended", jobs: [{ id: "job", component: "added" }] },
+      ],
+      logger: [{ type: "file", path: path.join(overDir, "conf/logs/override.log"), level: "info" }],
+    });
+    expect(existsSync(path.join(baseDir, "logs"))).toBe(false);
+  });
+
+  test("config --format json prints the same document", async () => {
+    const { files } = setUp();
+    const yaml = parse((await runCli([...files, "config"])).stdout);
+    const json = await runCli([...files, "config", "--format", "json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual(yaml);
+  });
+
+  test("what config prints loads again with the same meaning", async () => {
+    const { files } = setUp();
+    const first = (await runCli([...files, "config"])).stdout;
+    const dir = tempDir();
+    writeFiles(dir, { "model-compose.yml": first });
+    const again = await runCli(["-f", path.join(dir, "model-compose.yml"), "config"]);
+    expect(again.code).toBe(0);
+    expect(parse(again.stdout)).toEqual(parse(first));
+  });
+
+  test("the merged components and workflows run; the file logger's path is relative to its own file", async () => {
+    const { overDir, files } = setUp();
+    const main = await runCli([...files, "run"]);
+    expect(main.code).toBe(0);
+    expect(JSON.parse(main.stdout)).toBe("hello override");
+
+    const replaced = await runCli([...files, "run", "replaced-jobs"]);
+    expect(replaced.code).toBe(0);
+    expect(JSON.parse(replaced.stdout)).toBe("added");
+
+    const log = readFileSync(path.join(overDir, "conf/logs/override.log"), "utf8");
+    const lines = log
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.msg === "run completed" && l.workflow === "replaced-jobs")).toBe(true);
+  });
+
+  test("the project directory is the first file's directory (.env is read there)", async () => {
+    const { baseDir, overDir, files } = setUp();
+    writeFiles(baseDir, { ".env": "NAME_FROM_DOTENV=base-dir\n" });
+    writeFiles(overDir, { "conf/.env": "NAME_FROM_DOTENV=override-dir\n" });
+    writeFiles(overDir, {
+      "conf/extra.yml":
+        "workflows:\n  - id: dot\n    component: shell\n    command: echo ${env.NAME_FROM_DOTENV}\n    output: ${stdout.trim()}\n",
+    });
+    const r = await runCli([...files, "-f", path.join(overDir, "conf/extra.yml"), "run", "dot"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toBe("base-dir");
+  });
+
+  test("--project-directory moves the .env lookup", async () => {
+    const { overDir, files } = setUp();
+    writeFiles(overDir, { ".env": "NAME_FROM_DOTENV=chosen\n" });
+    writeFiles(overDir, {
+      "conf/extra.yml":
+        "workflows:\n  - id: dot\n    component: shell\n    command: echo ${env.NAME_FROM_DOTENV}\n    output: ${stdout.trim()}\n",
+    });
+    const r = await runCli([
+      ...files,
+      "-f",
+      path.join(overDir, "conf/extra.yml"),
+      "--project-directory",
+      overDir,
+      "run",
+      "dot",
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toBe("chosen");
+  });
+
+  test("maps nested in lists that are not merged by id are replaced whole", async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      "a.yml":
+        "logger:\n  - type: console\n    level: debug\n  - type: file\n    path: a.log\nworkflow:\n  component: shell\n  command: echo\n",
+      "b.yml": "logger:\n  type: console\n  level: error\n",
+    });
+    const r = await runCli(["-f", path.join(dir, "a.yml"), "-f", path.join(dir, "b.yml"), "config"]);
+    expect(r.code).toBe(0);
+    expect(parse(r.stdout).logger).toEqual([{ type: "console", level: "error" }]);
+  });
+
+  test("an error in the second file names the second file", async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      "a.yml": "workflow:\n  component: shell\n  command: echo\n",
+      "b.yml": "controller:\n  port: 99999\n",
+    });
+    const r = await runCli(["-f", path.join(dir, "a.yml"), "-f", path.join(dir, "b.yml"), "config"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `error: ${path.join(dir, "b.yml")}:2:9: controller.port: expected a port number up to 65535, found the number 99999`,
+    );
+  });
+});
