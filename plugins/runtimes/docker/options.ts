@@ -494,35 +494,33 @@ const absolutePath = (what: string) =>
 // The options
 // ---------------------------------------------------------------------------
 
-const PortObjectSchema = v.pipe(
-  mapping(
-    {
-      target: int(1, 65535, "a container port number 1-65535"),
-      published: v.optional(
-        oneOf(
-          {
-            number: int(0, 65535, "a port number 0-65535"),
-            string: v.pipe(
-              v.string(),
-              parses((s: string) => portRange(s, "published port", true)),
-            ),
-          },
-          "a port number or a range like 8000-8010",
-        ),
+const PortObjectSchema = mapping(
+  {
+    target: int(1, 65535, "a container port number 1-65535"),
+    published: v.optional(
+      oneOf(
+        {
+          number: int(0, 65535, "a port number 0-65535"),
+          string: v.pipe(
+            v.string(),
+            parses((s: string) => portRange(s, "published port", true)),
+          ),
+        },
+        "a port number or a range like 8000-8010",
       ),
-      protocol: v.optional(
-        v.picklist(["tcp", "udp"], (issue) => `expected "tcp" or "udp", got ${describeValue(issue.input)}`),
+    ),
+    protocol: v.optional(
+      v.picklist(["tcp", "udp"], (issue) => `expected "tcp" or "udp", got ${describeValue(issue.input)}`),
+    ),
+    mode: v.optional(
+      v.picklist(
+        ["host", "ingress"],
+        (issue) => `expected "host" or "ingress", got ${describeValue(issue.input)}`,
       ),
-      mode: v.optional(
-        v.picklist(
-          ["host", "ingress"],
-          (issue) => `expected "host" or "ingress", got ${describeValue(issue.input)}`,
-        ),
-      ),
-      host_ip: v.optional(nonEmpty("an IP address")),
-    },
-    "a port",
-  ),
+    ),
+    host_ip: v.optional(nonEmpty("an IP address")),
+  },
+  "a port",
 );
 
 const PortSchema = oneOf(
