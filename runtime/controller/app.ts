@@ -81,7 +81,9 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
     });
   }
 
-  app.get("/metrics", async (c) => c.body(await metrics.render(), 200, { "Content-Type": metrics.contentType }));
+  app.get("/metrics", async (c) =>
+    c.body(await metrics.render(), 200, { "Content-Type": metrics.contentType }),
+  );
 
   app.get(`${base}/workflows`, (c) =>
     c.json(
@@ -105,7 +107,12 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
       description: w.description ?? null,
       default: w.id === project.defaultWorkflowId,
       input: w.inputVariables.map((name) => ({ name, required: w.requiredInputs.includes(name) })),
-      jobs: w.jobs.map((j) => ({ id: j.id, component: j.component.id, type: j.component.type, depends_on: j.dependsOn })),
+      jobs: w.jobs.map((j) => ({
+        id: j.id,
+        component: j.component.id,
+        type: j.component.type,
+        depends_on: j.dependsOn,
+      })),
     });
   });
 
@@ -113,13 +120,18 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
     `${base}/workflows/runs`,
     bodyLimit({
       maxSize: controller.max_body_size,
-      onError: (c) => c.json({ error: `request body is larger than the limit of ${controller.max_body_size} bytes` }, 413),
+      onError: (c) =>
+        c.json({ error: `request body is larger than the limit of ${controller.max_body_size} bytes` }, 413),
     }),
     async (c) => {
-      if (!manager.accepting) throw new HttpError(503, "the controller is shutting down and accepts no new runs");
+      if (!manager.accepting)
+        throw new HttpError(503, "the controller is shutting down and accepts no new runs");
       const type = c.req.header("content-type") ?? "";
       if (!/^application\/(.+\+)?json\b/i.test(type)) {
-        throw new HttpError(415, `expected Content-Type: application/json, got ${type ? `"${type}"` : "none"}`);
+        throw new HttpError(
+          415,
+          `expected Content-Type: application/json, got ${type ? `"${type}"` : "none"}`,
+        );
       }
       const text = await c.req.text();
       let body: unknown;
@@ -128,6 +140,9 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
       } catch (error) {
         throw new HttpError(400, `malformed JSON body: ${(error as Error).message}`);
       }
+      // valibot's object schemas accept arrays; a list is not a request.
+      if (Array.isArray(body))
+        throw new HttpError(400, "invalid request body: expected a JSON object, found a list");
       const parsed = v.safeParse(RunRequestSchema, body);
       if (!parsed.success) {
         const issue = parsed.issues[0];
@@ -137,7 +152,10 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
       const request = parsed.output;
       const workflowId = request.workflow_id ?? project.defaultWorkflowId;
       if (!workflowId) {
-        throw new HttpError(400, `no default workflow; name one with workflow_id (${[...project.workflows.keys()].join(", ")})`);
+        throw new HttpError(
+          400,
+          `no default workflow; name one with workflow_id (${[...project.workflows.keys()].join(", ")})`,
+        );
       }
       const workflow = project.workflows.get(workflowId);
       if (!workflow) throw new HttpError(404, unknownWorkflow(project, workflowId));
@@ -145,14 +163,19 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
       try {
         prepareInput(workflow, input, project.env, { run_id: "", workflow_id: workflowId, started_at: "" });
       } catch (error) {
-        if (error instanceof RunError || error instanceof ConfigError) throw new HttpError(400, error.message);
+        if (error instanceof RunError || error instanceof ConfigError)
+          throw new HttpError(400, error.message);
         throw error;
       }
       const { taskId, done } = manager.submit(workflowId, input);
       if (!request.wait_for_completion) return c.json({ task_id: taskId, status: "pending" }, 202);
       const task = await done;
-      if (task.status === "completed") return c.json({ task_id: taskId, status: task.status, output: task.output ?? null });
-      return c.json({ task_id: taskId, status: task.status, error: task.error ?? task.status }, task.status === "cancelled" ? 409 : 500);
+      if (task.status === "completed")
+        return c.json({ task_id: taskId, status: task.status, output: task.output ?? null });
+      return c.json(
+        { task_id: taskId, status: task.status, error: task.error ?? task.status },
+        task.status === "cancelled" ? 409 : 500,
+      );
     },
   );
 
@@ -167,7 +190,10 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
     const result = manager.cancel(id);
     if (result === "unknown") throw new HttpError(404, `unknown task "${id}"`);
     if (result === "finished") {
-      throw new HttpError(409, `task "${id}" has already finished (${store.get(id)?.status}) and cannot be cancelled`);
+      throw new HttpError(
+        409,
+        `task "${id}" has already finished (${store.get(id)?.status}) and cannot be cancelled`,
+      );
     }
     return c.json({ task_id: id, status: "cancelling" }, 202);
   });
