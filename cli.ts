@@ -56,6 +56,15 @@ function buildProgram(setExit: (code: number) => void): Command {
       const { configCommand } = await import("./runtime/cli/config-command.ts");
       setExit(await configCommand(globals(cmd)));
     });
+  program
+    .command("health")
+    .description("exit 0 if the controller's /health answers (for container health checks)")
+    .option("--url <url>", "health URL (default: http://127.0.0.1:$MODEL_COMPOSE_PORT or 8080/health)")
+    .option("--timeout <ms>", "how long to wait", "3000")
+    .action(async (opts: { url?: string; timeout?: string }) => {
+      const { healthCommand } = await import("./runtime/cli/health-command.ts");
+      setExit(await healthCommand(opts));
+    });
   return program;
 }
 

@@ -39,6 +39,8 @@ function run(cmd: string[], cwd = ROOT): string {
 }
 
 function gitCommit(): string {
+  // Docker builds have no .git in their context; they pass the commit in.
+  if (process.env.MODEL_COMPOSE_COMMIT) return process.env.MODEL_COMPOSE_COMMIT;
   try {
     return run(["git", "rev-parse", "--short=12", "HEAD"]);
   } catch {

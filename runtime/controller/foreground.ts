@@ -20,14 +20,19 @@ export async function serveForeground(project: Project, logger: Logger, consoleL
   // A `.stop` left by a crash must not stop the new controller at once.
   state.clearStop();
   const controller = await startController(project, { logger, consoleLevel });
-  state.write({
-    pid: process.pid,
-    host: controller.host,
-    port: controller.port,
-    base_path: project.controller.base_path,
-    started_at: new Date().toISOString(),
-    log: process.env.MODEL_COMPOSE_LOG_FILE,
-  });
+  try {
+    state.write({
+      pid: process.pid,
+      host: controller.host,
+      port: controller.port,
+      base_path: project.controller.base_path,
+      started_at: new Date().toISOString(),
+      log: process.env.MODEL_COMPOSE_LOG_FILE,
+    });
+  } catch (error) {
+    // A read-only project (e.g. mounted into a container) still serves; signals stop it.
+    logger.warn({ err: (error as Error).message }, "cannot record the controller's state; `down` will not find it");
+  }
   logger.info(
     { url: controller.url, base_path: project.controller.base_path, threaded: project.controller.threaded },
     `controller listening on ${controller.url}`,

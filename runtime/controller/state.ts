@@ -65,7 +65,11 @@ export class ProjectState {
   }
 
   clearStop(): void {
-    rmSync(this.stopFile, { force: true });
+    try {
+      rmSync(this.stopFile, { force: true });
+    } catch {
+      // Read-only project directory: there is no stop file to clear either.
+    }
   }
 }
 
