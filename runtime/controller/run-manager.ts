@@ -49,7 +49,9 @@ export class RunManager {
       jobs: workflow.jobs.map((j) => ({ id: j.id, status: "pending" })),
     });
     const abort = new AbortController();
-    const done = this.execute(taskId, workflowId, input, abort.signal).finally(() => this.live.delete(taskId));
+    const done = this.execute(taskId, workflowId, input, abort.signal).finally(() =>
+      this.live.delete(taskId),
+    );
     this.live.set(taskId, { abort, done });
     return { taskId, done };
   }
@@ -63,9 +65,17 @@ export class RunManager {
     return "cancelled";
   }
 
-  private async execute(taskId: string, workflowId: string, input: unknown, signal: AbortSignal): Promise<TaskRecord> {
+  private async execute(
+    taskId: string,
+    workflowId: string,
+    input: unknown,
+    signal: AbortSignal,
+  ): Promise<TaskRecord> {
     const m = this.metrics;
     m.runsWaiting.inc();
+    // Let the HTTP response (202 for a run nobody waits for) go out first: otherwise a
+    // component that computes before its first await holds the response back.
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       await this.gate.acquire(signal);
     } catch {
@@ -90,7 +100,8 @@ export class RunManager {
         },
         onJobEnd: (jobId, state) => {
           const job = this.project.workflows.get(workflowId)?.jobs.find((j) => j.id === jobId);
-          if (job && state.status === "failed") m.componentErrors.inc({ component: job.component.id, type: job.component.type });
+          if (job && state.status === "failed")
+            m.componentErrors.inc({ component: job.component.id, type: job.component.type });
           if (state.started_at && state.finished_at) {
             const seconds = (Date.parse(state.finished_at) - Date.parse(state.started_at)) / 1000;
             m.jobDuration.observe({ workflow: workflowId, job: jobId, status: state.status }, seconds);
@@ -116,13 +127,25 @@ export class RunManager {
     this.store.update(taskId, { jobs: task.jobs.map((j) => (j.id === state.id ? { ...j, ...state } : j)) });
   }
 
-  private finish(taskId: string, workflowId: string, status: RunStatus, patch: Partial<TaskRecord>): TaskRecord {
+  private finish(
+    taskId: string,
+    workflowId: string,
+    status: RunStatus,
+    patch: Partial<TaskRecord>,
+  ): TaskRecord {
     this.metrics.runsFinished.inc({ workflow: workflowId, status });
     const task = this.store.get(taskId);
     const jobs = (patch.jobs ?? task?.jobs ?? []).map((j) =>
-      status !== "completed" && (j.status === "pending" || j.status === "running") ? { ...j, status: "cancelled" as const } : j,
+      status !== "completed" && (j.status === "pending" || j.status === "running")
+        ? { ...j, status: "cancelled" as const }
+        : j,
     );
-    const record = this.store.update(taskId, { ...patch, jobs, status, finished_at: new Date().toISOString() })!;
+    const record = this.store.update(taskId, {
+      ...patch,
+      jobs,
+      status,
+      finished_at: new Date().toISOString(),
+    })!;
     this.logger.info({ task_id: taskId, workflow: workflowId, status }, "task finished");
     return record;
   }
