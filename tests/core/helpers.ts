@@ -117,13 +117,21 @@ export async function runYaml(
   return runWorkflow(p, options.workflow, input, { signal: options.signal });
 }
 
-/** Whether a process with this pid still exists (`kill -0`). */
+/**
+ * Whether a process with this pid still runs (`kill -0`). A zombie (dead, waiting to be
+ * reaped by whoever inherited it) counts as gone.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return true;
   }
 }
 
