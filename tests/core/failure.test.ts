@@ -86,7 +86,18 @@ workflow:
     const states: Record<string, string> = {};
     const t0 = performance.now();
     const error = await runError(
-      runWorkflow(p, undefined, {}, { observer: { onJobEnd: (id, s) => void (states[id] = s.status) } }),
+      runWorkflow(
+        p,
+        undefined,
+        {},
+        {
+          observer: {
+            onJobEnd: (id, s) => {
+              states[id] = s.status;
+            },
+          },
+        },
+      ),
     );
     const elapsed = performance.now() - t0;
     expect(error.message).toBe('job "failing" failed: command exited with code 1');
