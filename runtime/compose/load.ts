@@ -116,7 +116,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   builder.buildComponents(doc);
   const workflows = builder.buildWorkflows(doc);
   const runtimeType = doc.controller.runtime.type;
-  if (!registry.runtime(runtimeType)) {
+  const runtimePlugin = registry.runtime(runtimeType);
+  if (!runtimePlugin) {
     builder.errors.push(
       new ConfigError(
         `unknown runtime "${runtimeType}" (registered runtimes: ${registry.runtimeTypes().join(", ")})`,
@@ -124,6 +125,17 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
         ["controller", "runtime"],
       ),
     );
+  } else {
+    // Runtime options (docker's ports, volumes, limits, ...) are checked when loading,
+    // not only when `up` needs them.
+    const rawRuntime =
+      (raw.controller as Record<string, unknown> | undefined)?.runtime ?? doc.controller.runtime;
+    try {
+      validateWith(runtimePlugin.schema, rawRuntime, ["controller", "runtime"]);
+    } catch (error) {
+      if (error instanceof ConfigErrors) builder.errors.push(...error.errors);
+      else throw error;
+    }
   }
   const defaults = [...workflows.values()].filter((w) => w.isDefault);
   if (defaults.length > 1) {

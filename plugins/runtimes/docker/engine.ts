@@ -297,6 +297,17 @@ export class DockerEngine {
     }
   }
 
+  /** An image's labels, or undefined when there is no such image. */
+  async imageLabels(image: string): Promise<Record<string, string> | undefined> {
+    try {
+      const info = await this.docker.getImage(image).inspect();
+      return (info.Config?.Labels ?? {}) as Record<string, string>;
+    } catch (error) {
+      if (statusCode(error) === 404) return undefined;
+      throw new Error(`cannot inspect image ${image}: ${dockerErrorMessage(error)}`, { cause: error });
+    }
+  }
+
   /**
    * Pulls an image; resolves when the pull has finished. `onProgress` gets one line per
    * layer status change (`3f4ca61aafcd: Pull complete`). Rejects with the registry's

@@ -1,19 +1,17 @@
 /**
- * `native`: the controller runs as a process on this host: in the foreground, or
- * detached (`up -d`) with its pid and log under `.model-compose/`.
+ * The native runtime's lifecycle: the controller as a process on this host, in the
+ * foreground, or detached (`up -d`) with its pid and log under `.model-compose/`.
  */
-import * as v from "valibot";
-import type { Project } from "../../../runtime/compose/model.ts";
+
 import { secretValues } from "../../../runtime/compose/env.ts";
+import type { Project } from "../../../runtime/compose/model.ts";
 import { startDetached, stopRunning } from "../../../runtime/controller/detach.ts";
 import { serveForeground } from "../../../runtime/controller/foreground.ts";
 import { ProjectState } from "../../../runtime/controller/state.ts";
 import { createLogger } from "../../../runtime/log.ts";
-import { definePlugin, type RuntimeCommandOptions, type RuntimeInstance } from "../../../runtime/plugins.ts";
+import type { RuntimeCommandOptions, RuntimeInstance } from "../../../runtime/plugins.ts";
 
-export const NativeRuntimeSchema = v.strictObject({ type: v.literal("native") });
-
-class NativeRuntime implements RuntimeInstance {
+export class NativeRuntime implements RuntimeInstance {
   constructor(private readonly project: Project) {}
 
   async up(options: RuntimeCommandOptions): Promise<void> {
@@ -31,7 +29,9 @@ class NativeRuntime implements RuntimeInstance {
 
   async start(options: RuntimeCommandOptions): Promise<void> {
     const { pid, url, log } = await startDetached(this.project.projectDir, options.globalArgs);
-    process.stdout.write(`controller started (pid ${pid}) at ${url}${this.project.controller.base_path}; logs: ${log}\n`);
+    process.stdout.write(
+      `controller started (pid ${pid}) at ${url}${this.project.controller.base_path}; logs: ${log}\n`,
+    );
   }
 
   async down(): Promise<void> {
@@ -40,7 +40,9 @@ class NativeRuntime implements RuntimeInstance {
       process.stdout.write("no controller is running for this project\n");
       return;
     }
-    process.stdout.write(`controller stopped (pid ${stopped.pid}${stopped.forced ? ", forced after the grace period" : ""})\n`);
+    process.stdout.write(
+      `controller stopped (pid ${stopped.pid}${stopped.forced ? ", forced after the grace period" : ""})\n`,
+    );
   }
 
   stop(): Promise<void> {
@@ -52,15 +54,3 @@ class NativeRuntime implements RuntimeInstance {
     return s ? `running (pid ${s.pid}) at http://${s.host}:${s.port}` : "not running";
   }
 }
-
-export default definePlugin({
-  name: "native",
-  runtimes: [
-    {
-      type: "native",
-      description: "Runs the controller as a process on this host",
-      schema: NativeRuntimeSchema,
-      create: (_options, project: Project) => new NativeRuntime(project),
-    },
-  ],
-});

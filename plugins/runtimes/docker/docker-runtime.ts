@@ -1,0 +1,197 @@
+/** The docker runtime's lifecycle: image (pull or build), container, logs, stop/remove. */
+import type Dockerode from "dockerode";
+import type { Project } from "../../../runtime/compose/model.ts";
+import { ConfigError } from "../../../runtime/errors.ts";
+import type { RuntimeCommandOptions, RuntimeInstance } from "../../../runtime/plugins.ts";
+import { stageContext } from "./build-context.ts";
+import { buildSpec, containerSpec, PROJECT_LABEL, projectLabels } from "./container-spec.ts";
+import { DockerEngine, type FoundContainer } from "./engine.ts";
+import type { DockerRuntimeOptions } from "./options.ts";
+import { resolveRegistryAuth } from "./registry-auth.ts";
+
+const CONTEXT_HASH_LABEL = "com.model-compose.context-hash";
+const HEALTH_TIMEOUT_MS = 120_000;
+
+function say(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Variables that came from `.env`, `--env-file` or `-e` (not the host's own environment). */
+function projectVariables(project: Project): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(project.env)) if (process.env[k] !== v) out[k] = v;
+  return out;
+}
+
+export class DockerRuntime implements RuntimeInstance {
+  private readonly engine = new DockerEngine();
+  private readonly labels: Record<string, string>;
+
+  constructor(
+    private readonly options: DockerRuntimeOptions,
+    private readonly project: Project,
+  ) {
+    this.labels = projectLabels(project.name, project.projectDir);
+  }
+
+  private defaultImage(): string {
+    const name =
+      this.project.name
+        .toLowerCase()
+        .replace(/[^a-z0-9_.-]+/g, "-")
+        .replace(/^[^a-z0-9]+/, "") || "project";
+    return `model-compose-${name}:local`;
+  }
+
+  private find(): Promise<FoundContainer | undefined> {
+    return this.engine.findContainer({ [PROJECT_LABEL]: this.project.name, ...this.labels });
+  }
+
+  /** Pulls `image`, or builds locally when there is none or the pull fails. */
+  private async prepareImage(): Promise<string> {
+    const { image } = this.options;
+    if (image) {
+      try {
+        const auth = await resolveRegistryAuth(image);
+        say(`pulling ${image}`);
+        await this.engine.pull(image, auth, (line) => say(`  ${line}`));
+        return image;
+      } catch (error) {
+        say(`pull of ${image} failed (${(error as Error).message.split("\n")[0]}); building it locally`);
+      }
+    }
+    return this.buildImage(image ?? this.defaultImage());
+  }
+
+  private async buildImage(tag: string): Promise<string> {
+    const build =
+      typeof this.options.build === "string" ? { context: this.options.build } : this.options.build;
+    const staged = await stageContext(
+      this.project,
+      build?.context === undefined ? build?.dockerfile : undefined,
+    );
+    const labels = { ...this.labels, [CONTEXT_HASH_LABEL]: staged.hash };
+    // The auto context: rebuild only when something staged changed.
+    if (build?.context === undefined) {
+      const existing = await this.engine.imageLabels(tag);
+      if (existing?.[CONTEXT_HASH_LABEL] === staged.hash && !build?.pull) {
+        say(`image ${tag} is up to date`);
+        return tag;
+      }
+    }
+    const options: DockerRuntimeOptions =
+      build?.context === undefined
+        ? { ...this.options, build: { ...(build ?? {}), context: staged.dir, dockerfile: staged.dockerfile } }
+        : this.options;
+    const spec = buildSpec(options, { projectDir: this.project.projectDir, image: tag, labels })!;
+    spec.options.buildargs = {
+      CONTROLLER_PORT: String(this.project.controller.port),
+      ...(build?.context !== undefined ? { MC_DIR: ".docker" } : {}),
+      ...(spec.options.buildargs ?? {}),
+    };
+    say(`building ${tag} from ${spec.context}`);
+    await this.engine.build(spec.context, spec.options, (line) => say(`  ${line}`));
+    return tag;
+  }
+
+  async up(options: RuntimeCommandOptions): Promise<void> {
+    await this.engine.connect();
+    const image = await this.prepareImage();
+    const old = await this.find();
+    if (old) {
+      say(`replacing container ${old.name}`);
+      await this.engine.remove(old.container);
+    }
+    const spec = containerSpec(this.options, {
+      projectDir: this.project.projectDir,
+      projectName: this.project.name,
+      controllerPort: this.project.controller.port,
+      image,
+      env: projectVariables(this.project),
+    });
+    if (this.options.networks?.length) await this.engine.ensureNetworks(this.options.networks, this.labels);
+    const container = await this.engine.createAndStart(spec.create, spec.extraNetworks);
+    const name = (await container.inspect()).Name.replace(/^\//, "");
+    if (options.detach) {
+      await this.engine.waitHealthy(container, HEALTH_TIMEOUT_MS);
+      process.stdout.write(`container ${name} is running (${describePorts(spec.create)})\n`);
+      return;
+    }
+    say(`container ${name} started (${describePorts(spec.create)}); Ctrl+C stops it`);
+    await this.follow(container);
+  }
+
+  /** Streams the container's logs until it stops, or until Ctrl+C (then stops it). */
+  private async follow(container: Dockerode.Container): Promise<void> {
+    const abort = new AbortController();
+    let stopping: Promise<void> | undefined;
+    const onSignal = () => {
+      if (stopping) return;
+      say("stopping the container");
+      stopping = this.engine.stop(
+        container,
+        Math.ceil(this.project.controller.shutdown_grace_period / 1000) + 5,
+      );
+      stopping.finally(() => abort.abort());
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    try {
+      await this.engine.logs(
+        container,
+        true,
+        (line, stream) => (stream === "stderr" ? process.stderr : process.stdout).write(`${line}\n`),
+        abort.signal,
+      );
+      await stopping;
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  }
+
+  async down(): Promise<void> {
+    await this.engine.connect();
+    const found = await this.find();
+    if (!found) {
+      process.stdout.write("no container for this project\n");
+      return;
+    }
+    if (found.state === "running") await this.engine.stop(found.container);
+    await this.engine.remove(found.container);
+    process.stdout.write(`container ${found.name} stopped and removed\n`);
+  }
+
+  async stop(): Promise<void> {
+    await this.engine.connect();
+    const found = await this.find();
+    if (!found) throw new ConfigError("no container for this project; start one with `model-compose up`");
+    await this.engine.stop(found.container);
+    process.stdout.write(`container ${found.name} stopped\n`);
+  }
+
+  async start(options: RuntimeCommandOptions): Promise<void> {
+    await this.engine.connect();
+    const found = await this.find();
+    if (!found) throw new ConfigError("no container for this project; create one with `model-compose up`");
+    await this.engine.start(found.container);
+    if (options.detach !== false) await this.engine.waitHealthy(found.container, HEALTH_TIMEOUT_MS);
+    process.stdout.write(`container ${found.name} started\n`);
+  }
+
+  async status(): Promise<string> {
+    await this.engine.connect();
+    const found = await this.find();
+    return found ? `${found.name}: ${found.status}` : "no container";
+  }
+}
+
+function describePorts(create: Dockerode.ContainerCreateOptions): string {
+  const bindings = create.HostConfig?.PortBindings ?? {};
+  const parts = Object.entries(bindings).flatMap(([port, list]) =>
+    (list as Array<{ HostIp?: string; HostPort?: string }>).map(
+      (b) => `${b.HostIp || "0.0.0.0"}:${b.HostPort} -> ${port}`,
+    ),
+  );
+  return parts.length ? parts.join(", ") : "no published ports";
+}

@@ -1,0 +1,32 @@
+/**
+ * `docker`: `up` runs the controller inside a container that model-compose builds and
+ * starts itself through the Docker Engine API. `image` is pulled when set; when that
+ * fails (or no image is set) the image is built locally from `.docker/` (or the
+ * project's `build` context). Containers carry project labels, so `down`, `stop` and
+ * `start` find them without a name.
+ */
+import type { Project } from "../../../runtime/compose/model.ts";
+import { definePlugin, type RuntimeCommandOptions, type RuntimeInstance } from "../../../runtime/plugins.ts";
+import { type DockerRuntimeOptions, DockerRuntimeOptionsSchema } from "./options.ts";
+
+export default definePlugin({
+  name: "docker",
+  runtimes: [
+    {
+      type: "docker",
+      description: "Runs the controller in a Docker container built and started by model-compose",
+      schema: DockerRuntimeOptionsSchema,
+      create: (options: DockerRuntimeOptions, project: Project): RuntimeInstance => {
+        // The Docker client is heavy to load: only commands that use it pay for it.
+        const lazy = async () => new (await import("./docker-runtime.ts")).DockerRuntime(options, project);
+        return {
+          up: async (o: RuntimeCommandOptions) => (await lazy()).up(o),
+          down: async () => (await lazy()).down(),
+          start: async (o: RuntimeCommandOptions) => (await lazy()).start(o),
+          stop: async () => (await lazy()).stop(),
+          status: async () => (await lazy()).status(),
+        };
+      },
+    },
+  ],
+});
