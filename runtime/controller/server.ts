@@ -73,7 +73,18 @@ export async function startController(project: Project, options: ServeOptions): 
     shutdown(graceMs = controller.shutdown_grace_period) {
       stopping ??= (async () => {
         await manager.drain(graceMs);
-        await server.stop(true);
+        // Not stop(true) at once: the replies of runs that just finished (clients
+        // waiting for completion) must still go out. Force only what lingers.
+        // A cleared timer, not a sleep: a pending one would keep the process alive.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const closed = await Promise.race([
+          server.stop(false).then(() => true),
+          new Promise<false>((resolve) => {
+            timer = setTimeout(() => resolve(false), 5000);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (!closed) await server.stop(true);
         await executor.close();
       })();
       return stopping;
