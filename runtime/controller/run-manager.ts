@@ -112,7 +112,9 @@ export class RunManager {
       patch = { output: outcome.output, jobs: outcome.jobs };
     } catch (error) {
       status = signal.aborted || error instanceof CancelledError ? "cancelled" : "failed";
-      patch = { error: error instanceof Error ? error.message : String(error) };
+      // Say who cancelled (a request, the shutdown), not just that the run was cancelled.
+      const cause = signal.aborted && signal.reason instanceof Error ? signal.reason : error;
+      patch = { error: cause instanceof Error ? cause.message : String(cause) };
     } finally {
       m.runsInFlight.dec();
       this.gate.release();
