@@ -31,6 +31,16 @@ type Obj = Record<string, unknown>;
 const CONTEXT_SOURCES = ["input", "env", "context"] as const;
 const JOB_INPUT_SOURCES = ["input", "env", "jobs", "output", "context"] as const;
 
+/**
+ * `${HOME}` or `${VAR:-x}` in a shell command is most likely meant for the shell:
+ * say how to write a literal `${`.
+ */
+function literalHint(expression: string): string {
+  const name = /^\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(expression)?.[1];
+  if (!name || !/^[A-Z_][A-Z0-9_]*$/.test(name)) return "";
+  return ` (to leave \${${expression}} to the shell, write $\${${expression}})`;
+}
+
 export class ModelBuilder {
   readonly errors: ConfigError[] = [];
   readonly components = new Map<string, ComponentModel>();
@@ -68,12 +78,12 @@ export class ModelBuilder {
     } catch (error) {
       if (!(error instanceof BindingError)) throw error;
       const inner = (error as BindingError & { path?: KeyPath }).path ?? [];
-      this.fail(error.message, [...keyPath, ...inner]);
+      this.fail(error.message + literalHint(error.expression), [...keyPath, ...inner]);
       return undefined;
     }
     for (const e of checkTemplate(template, sources)) {
       const inner = (e as BindingError & { path?: KeyPath }).path ?? [];
-      this.fail(e.message, [...keyPath, ...inner]);
+      this.fail(e.message + literalHint(e.expression), [...keyPath, ...inner]);
     }
     return template;
   }
