@@ -136,6 +136,13 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "a shell variable written as a binding gets a hint",
+    yaml: "workflow:\n  component: shell\n  command: echo ${HOME}\n",
+    errors: [
+      /^FILE:3:12: workflows\[0\]\.jobs\[0\]\.command: unknown source "HOME"; .* \(to leave \$\{HOME\} to the shell, write \$\$\{HOME\}\)$/,
+    ],
+  },
+  {
     name: "binding syntax error",
     yaml: 'workflow:\n  jobs:\n    - id: a\n      component: shell\n      command: echo\n      input:\n        x: "hello ${input.x +}"\n',
     errors: [
