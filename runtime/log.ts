@@ -3,8 +3,8 @@
  * per entry, each with its own level. No worker-thread transports (they do not work
  * inside a compiled binary): files use pino.destination, the console writes to stderr
  * (stdout carries `run` output), pretty on a terminal and JSON otherwise.
- * Secrets never reach a stream: the Authorization header is redacted by path, and
- * values of secret-looking environment variables are masked in every line.
+ * Secrets never reach a stream: Authorization headers are redacted wherever they sit,
+ * and values of secret-looking environment variables are masked in every line.
  */
 import { createRequire } from "node:module";
 import pino, { type Level, type Logger, type StreamEntry } from "pino";
@@ -37,15 +37,38 @@ export interface LoggerOptions {
   consoleStream?: NodeJS.WritableStream;
 }
 
-const REDACT_PATHS = [
-  "headers.authorization",
-  "headers.Authorization",
-  "*.headers.authorization",
-  "*.headers.Authorization",
-  "request.headers.authorization",
-  "authorization",
-  "Authorization",
-];
+/** Header names whose values are credentials, wherever they sit in a logged object. */
+const CREDENTIAL_KEYS = /^(proxy-)?authorization$/i;
+const REDACTED = "[REDACTED]";
+
+/**
+ * A copy of `value` with every Authorization header value replaced, at any depth and
+ * in any letter case (fixed redaction paths would miss `input.request.headers.AUTHORIZATION`).
+ * Unchanged parts are shared, not copied.
+ */
+export function redactCredentials(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== "object" || depth > 10) return value;
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((v) => {
+      const r = redactCredentials(v, depth + 1);
+      if (r !== v) changed = true;
+      return r;
+    });
+    return changed ? out : value;
+  }
+  if (value instanceof Error) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const r =
+      CREDENTIAL_KEYS.test(k) && v !== undefined && v !== null ? REDACTED : redactCredentials(v, depth + 1);
+    if (r !== v) {
+      out ??= { ...(value as Record<string, unknown>) };
+      out[k] = r;
+    }
+  }
+  return out ?? value;
+}
 
 export function createLogger(options: LoggerOptions): Logger {
   const entries = options.loggers.length
@@ -61,7 +84,11 @@ export function createLogger(options: LoggerOptions): Logger {
     const level = pinoLevel(options.consoleLevelOverride ?? entry.level);
     return { level, stream: consoleStream(options.consoleStream) };
   });
-  const secrets = [...(options.secrets ?? [])].sort((a, b) => b.length - a.length);
+  // Lines are JSON: a secret with quotes, backslashes or control characters appears
+  // escaped, so mask that form too. Longest first, so no part of a longer one survives.
+  const secrets = [
+    ...new Set((options.secrets ?? []).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)])),
+  ].sort((a, b) => b.length - a.length);
   const minLevel = streams.reduce(
     (min, s) => (pino.levels.values[s.level as Level] < pino.levels.values[min] ? (s.level as Level) : min),
     "fatal" as Level,
@@ -71,14 +98,16 @@ export function createLogger(options: LoggerOptions): Logger {
       level: minLevel,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redactCredentials(object) as Record<string, unknown>,
+      },
       ...(secrets.length
         ? {
             hooks: {
               streamWrite(line: string) {
                 let out = line;
-                for (const s of secrets) if (out.includes(s)) out = out.split(s).join("[REDACTED]");
+                for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
                 return out;
               },
             },
