@@ -9,6 +9,7 @@
 import { createRequire } from "node:module";
 import pino, { type Level, type Logger, type StreamEntry } from "pino";
 import type { LoggerConfig } from "./compose/schema.ts";
+import { ConfigError } from "./errors.ts";
 
 export type { Logger } from "pino";
 
@@ -74,13 +75,8 @@ export function createLogger(options: LoggerOptions): Logger {
   const entries = options.loggers.length
     ? options.loggers
     : [{ type: "console" as const, level: options.defaultConsoleLevel ?? "info" }];
-  const streams: StreamEntry[] = entries.map((entry) => {
-    if (entry.type === "file") {
-      return {
-        level: pinoLevel(entry.level),
-        stream: pino.destination({ dest: entry.path, mkdir: true, sync: true }),
-      };
-    }
+  const streams: StreamEntry[] = entries.map((entry, i) => {
+    if (entry.type === "file") return { level: pinoLevel(entry.level), stream: fileStream(entry.path, i) };
     const level = pinoLevel(options.consoleLevelOverride ?? entry.level);
     return { level, stream: consoleStream(options.consoleStream) };
   });
@@ -116,6 +112,16 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     pino.multistream(streams, { dedupe: false }),
   );
+}
+
+/** A log file (its directories created); a path that cannot be opened is a configuration error. */
+function fileStream(file: string, index: number): pino.DestinationStream {
+  try {
+    return pino.destination({ dest: file, mkdir: true, sync: true });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError(`cannot open log file ${file}: ${reason}`, undefined, ["logger", index, "path"]);
+  }
 }
 
 function consoleStream(target?: NodeJS.WritableStream): pino.DestinationStream {

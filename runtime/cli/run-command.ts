@@ -4,6 +4,8 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { locatePath } from "../compose/locations.ts";
+import type { Project } from "../compose/model.ts";
 import { ConfigError } from "../errors.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
 import { describeError, EXIT_OK, exitCodeOf } from "./report.ts";
@@ -56,6 +58,18 @@ function writeOutput(json: string, file: string | undefined): void {
   renameSync(tmp, target);
 }
 
+/** Adds file:line:column to a ConfigError that only knows its key path (e.g. a log file). */
+function withPosition<T>(project: Project, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof ConfigError && !error.location && error.keyPath) {
+      throw new ConfigError(error.reason, locatePath(project.written, error.keyPath), error.keyPath);
+    }
+    throw error;
+  }
+}
+
 export async function runCommand(workflowId: string | undefined, opts: RunCommandOptions): Promise<number> {
   const verbose = Boolean(opts.verbose);
   let logger: import("../log.ts").Logger | undefined;
@@ -64,12 +78,14 @@ export async function runCommand(workflowId: string | undefined, opts: RunComman
     const project = await loadFromOptions(opts);
     const { createLogger } = await import("../log.ts");
     const { secretValues } = await import("../compose/env.ts");
-    logger = createLogger({
-      loggers: project.loggers,
-      defaultConsoleLevel: "warning",
-      consoleLevelOverride: verbose ? "debug" : undefined,
-      secrets: secretValues(project.env),
-    });
+    logger = withPosition(project, () =>
+      createLogger({
+        loggers: project.loggers,
+        defaultConsoleLevel: "warning",
+        consoleLevelOverride: verbose ? "debug" : undefined,
+        secrets: secretValues(project.env),
+      }),
+    );
     for (const w of project.warnings) logger.warn(w);
     const { runWorkflow } = await import("../workflow/run-workflow.ts");
     const controller = new AbortController();
