@@ -3,10 +3,10 @@ import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import Tinypool from "tinypool";
 import type { Project } from "../compose/model.ts";
-import { EMBEDDED_ROOT, isCompiledBinary } from "../self.ts";
 import { CancelledError, RunError } from "../errors.ts";
-import { Semaphore } from "../workflow/semaphore.ts";
+import { EMBEDDED_ROOT, isCompiledBinary } from "../self.ts";
 import type { RunObserver } from "../workflow/run-state.ts";
+import { Semaphore } from "../workflow/semaphore.ts";
 import type { RunExecutor, RunOutcome, RunRequest } from "./executor.ts";
 import type { WorkerReply, WorkerTask } from "./worker.ts";
 
@@ -15,27 +15,74 @@ export function workerFilename(): string {
   return isCompiledBinary() ? `${EMBEDDED_ROOT}/worker.js` : new URL("./worker.ts", import.meta.url).href;
 }
 
+/** tinypool needs a number of runs per thread; the controller's gate is the real limit. */
+const RUNS_PER_THREAD = 100_000;
+
+/** One worker thread (a tinypool pool of one) and the runs it is executing. */
+interface Lane {
+  pool: Tinypool;
+  active: number;
+  /** Settles once the worker has loaded the project. */
+  warm: Promise<unknown>;
+}
+
+/**
+ * Executes each run in a worker thread. A new run goes to an idle thread, or to a new
+ * one while there are fewer than one per CPU (at most max_concurrent_count), else to
+ * the thread with the fewest runs: CPU-heavy runs spread over the CPUs, and runs that
+ * wait on I/O (HTTP, processes) share threads instead of queueing for one, which
+ * would cap the controller at the thread count with the rest reported running.
+ */
 export class ThreadedExecutor implements RunExecutor {
-  private readonly pool: Tinypool;
+  private readonly lanes: Lane[] = [];
+  private readonly maxThreads: number;
   /** Component gates live here, shared by every worker. */
   private readonly gates = new Map<string, Semaphore>();
 
   constructor(
     private readonly project: Project,
     private readonly consoleLevel: string,
-    filename = workerFilename(),
+    private readonly filename = workerFilename(),
   ) {
     const limit = project.controller.max_concurrent_count;
-    const threads = limit > 0 ? Math.min(limit, availableParallelism() * 4) : availableParallelism();
-    this.pool = new Tinypool({ filename, minThreads: 1, maxThreads: Math.max(1, threads), idleTimeout: 60_000 });
+    const cpus = availableParallelism();
+    this.maxThreads = Math.max(1, limit > 0 ? Math.min(limit, cpus) : cpus);
     for (const c of project.components.values()) this.gates.set(c.id, new Semaphore(c.maxConcurrent));
+    // The first worker loads the project now, not on the first request.
+    this.addLane();
+  }
+
+  private addLane(): Lane {
+    const pool = new Tinypool({
+      filename: this.filename,
+      minThreads: 1,
+      maxThreads: 1,
+      concurrentTasksPerWorker: RUNS_PER_THREAD,
+    });
+    const { files, projectDir, env } = this.project;
+    const warmUp: WorkerTask = {
+      load: { files, projectDirectory: projectDir, env },
+      consoleLevel: this.consoleLevel,
+    };
+    // A load error shows in each run's own reply; the warm-up only has to settle.
+    const lane = { pool, active: 0, warm: pool.run(warmUp).catch(() => undefined) };
+    this.lanes.push(lane);
+    return lane;
+  }
+
+  private pickLane(): Lane {
+    const least = this.lanes.reduce((a, b) => (b.active < a.active ? b : a));
+    if (least.active === 0 || this.lanes.length >= this.maxThreads) return least;
+    return this.addLane();
   }
 
   private gate(componentId: string): Semaphore {
     let g = this.gates.get(componentId);
     if (!g) {
       // Inline components: look their limit up by id among the workflows' jobs.
-      const model = [...this.project.workflows.values()].flatMap((w) => w.jobs).find((j) => j.component.id === componentId)?.component;
+      const model = [...this.project.workflows.values()]
+        .flatMap((w) => w.jobs)
+        .find((j) => j.component.id === componentId)?.component;
       g = new Semaphore(model?.maxConcurrent ?? 0);
       this.gates.set(componentId, g);
     }
@@ -45,41 +92,47 @@ export class ThreadedExecutor implements RunExecutor {
   async execute(request: RunRequest, signal: AbortSignal, observer: RunObserver): Promise<RunOutcome> {
     const { port1, port2 } = new MessageChannel();
     const held = new Map<number, Semaphore>();
-    port1.on("message", (m: { type: string; id: number; component: string; jobId: string; attempt: number; state: never }) => {
-      if (m.type === "job-start") observer.onJobStart?.(m.jobId, m.attempt);
-      else if (m.type === "job-end") observer.onJobEnd?.(m.jobId, m.state);
-      else if (m.type === "gate-acquire") {
-        const g = this.gate(m.component);
-        g.acquire(signal).then(
-          () => {
-            held.set(m.id, g);
-            port1.postMessage({ type: "gate-granted", id: m.id });
-          },
-          () => port1.postMessage({ type: "gate-denied", id: m.id }),
-        );
-      } else if (m.type === "gate-release") {
-        held.get(m.id)?.release();
-        held.delete(m.id);
-      }
-    });
+    port1.on(
+      "message",
+      (m: { type: string; id: number; component: string; jobId: string; attempt: number; state: never }) => {
+        if (m.type === "job-start") observer.onJobStart?.(m.jobId, m.attempt);
+        else if (m.type === "job-end") observer.onJobEnd?.(m.jobId, m.state);
+        else if (m.type === "gate-acquire") {
+          const g = this.gate(m.component);
+          g.acquire(signal).then(
+            () => {
+              held.set(m.id, g);
+              port1.postMessage({ type: "gate-granted", id: m.id });
+            },
+            () => port1.postMessage({ type: "gate-denied", id: m.id }),
+          );
+        } else if (m.type === "gate-release") {
+          held.get(m.id)?.release();
+          held.delete(m.id);
+        }
+      },
+    );
     const onAbort = () => port1.postMessage({ type: "cancel" });
     signal.addEventListener("abort", onAbort, { once: true });
+    const { files, projectDir, env } = this.project;
     const task: WorkerTask = {
-      load: {
-        files: this.project.files,
-        projectDirectory: this.project.projectDir,
-        env: this.project.env,
-      },
+      load: { files, projectDirectory: projectDir, env },
       consoleLevel: this.consoleLevel,
       request,
       port: port2,
     };
+    const lane = this.pickLane();
+    lane.active++;
     try {
-      const reply = (await this.pool.run(task, { transferList: [port2] as never })) as WorkerReply;
+      // Before its worker is up, tinypool would queue the run, and its queue hands out
+      // one task per freed slot: runs would wait for each other to finish.
+      await lane.warm;
+      const reply = (await lane.pool.run(task, { transferList: [port2] as never })) as WorkerReply;
       if (reply.ok) return { output: reply.output, jobs: reply.jobs };
       if (reply.cancelled) throw new CancelledError(reply.error);
       throw new RunError(reply.error, { workflowId: request.workflowId });
     } finally {
+      lane.active--;
       signal.removeEventListener("abort", onAbort);
       // A worker that died mid-call must not keep slots.
       for (const g of held.values()) g.release();
@@ -88,6 +141,6 @@ export class ThreadedExecutor implements RunExecutor {
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await Promise.all(this.lanes.map((lane) => lane.pool.destroy()));
   }
 }

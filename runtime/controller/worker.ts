@@ -1,9 +1,11 @@
 /**
  * The worker-thread side of `threaded: true`. Each worker loads the compose file and
- * its plugins once, then runs workflows sent by the main thread. A MessagePort per run
- * carries cancellation in, job events out, and component gate requests (so a
- * component's `max_concurrent_count` holds across all threads).
+ * its plugins once, then runs workflows sent by the main thread, several at a time (a
+ * run waiting on I/O must not hold a whole thread). A MessagePort per run carries
+ * cancellation in, job events out, and component gate requests (so a component's
+ * `max_concurrent_count` holds across all threads).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { MessagePort } from "node:worker_threads";
 import { secretValues } from "../compose/env.ts";
 import { type LoadOptions, loadProject } from "../compose/load.ts";
@@ -17,8 +19,9 @@ import type { RunRequest } from "./executor.ts";
 export interface WorkerTask {
   load: LoadOptions & { env: Record<string, string> };
   consoleLevel?: string;
-  request: RunRequest;
-  port: MessagePort;
+  /** Absent for a warm-up task, which only loads the project. */
+  request?: RunRequest;
+  port?: MessagePort;
 }
 
 export type WorkerReply =
@@ -55,9 +58,15 @@ function remoteGate(model: ComponentModel, current: () => MessagePort): Gate {
   };
 }
 
-// One run at a time per worker (tinypool's default), so "the current port" is well defined.
-let currentPort: MessagePort | undefined;
+/** The port of the run a component call belongs to: runs share the worker and its components. */
+const runPort = new AsyncLocalStorage<MessagePort>();
 let host: ComponentHost | undefined;
+
+function currentPort(): MessagePort {
+  const port = runPort.getStore();
+  if (!port) throw new Error("a component gate was used outside of a run");
+  return port;
+}
 
 export default async function runInWorker(task: WorkerTask): Promise<WorkerReply> {
   loaded ??= (async () => {
@@ -70,23 +79,26 @@ export default async function runInWorker(task: WorkerTask): Promise<WorkerReply
     return { project, logger };
   })();
   const { project, logger } = await loaded;
-  host ??= new ComponentHost(project.projectDir, logger, (model) => remoteGate(model, () => currentPort!));
-  currentPort = task.port;
+  host ??= new ComponentHost(project.projectDir, logger, (model) => remoteGate(model, currentPort));
+  const { request, port } = task;
+  if (!request || !port) return { ok: true, output: null, jobs: [] };
   const abort = new AbortController();
-  task.port.on("message", (m: { type: string }) => {
+  port.on("message", (m: { type: string }) => {
     if (m.type === "cancel") abort.abort(new CancelledError());
   });
   try {
-    const result = await runWorkflow(project, task.request.workflowId, task.request.input, {
-      runId: task.request.runId,
-      signal: abort.signal,
-      logger,
-      host,
-      observer: {
-        onJobStart: (jobId, attempt) => task.port.postMessage({ type: "job-start", jobId, attempt }),
-        onJobEnd: (jobId, state) => task.port.postMessage({ type: "job-end", jobId, state }),
-      },
-    });
+    const result = await runPort.run(port, () =>
+      runWorkflow(project, request.workflowId, request.input, {
+        runId: request.runId,
+        signal: abort.signal,
+        logger,
+        host,
+        observer: {
+          onJobStart: (jobId, attempt) => port.postMessage({ type: "job-start", jobId, attempt }),
+          onJobEnd: (jobId, state) => port.postMessage({ type: "job-end", jobId, state }),
+        },
+      }),
+    );
     return { ok: true, output: result.output, jobs: result.jobs };
   } catch (error) {
     return {
@@ -95,6 +107,6 @@ export default async function runInWorker(task: WorkerTask): Promise<WorkerReply
       error: error instanceof Error ? error.message : String(error),
     };
   } finally {
-    task.port.close();
+    port.close();
   }
 }
