@@ -5,6 +5,7 @@
  * from a file the jobs append `start`/`end` lines to.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import {
   cleanup,
@@ -164,3 +165,43 @@ for (const threaded of [false, true]) {
     }, 60_000);
   });
 }
+
+describe("threaded runs waiting on I/O", () => {
+  /** Starts `count` runs at once of a job that sleeps `seconds`; the most that overlapped. */
+  async function overlapOf(
+    controller: Record<string, unknown>,
+    count: number,
+    seconds: number,
+  ): Promise<number> {
+    let log = "";
+    const project = makeProject((dir) => {
+      log = path.join(dir, "runs.log");
+      return {
+        controller: { threaded: true, ...controller },
+        workflows: [
+          {
+            id: "nap",
+            jobs: [{ id: "z", component: "shell", command: loggedSleep(log, "${input.n}", seconds) }],
+          },
+        ],
+      };
+    });
+    await upForeground(project);
+    const replies = await Promise.all(
+      Array.from({ length: count }, (_, n) => startRun(project, { input: { n } })),
+    );
+    expect(replies.map((r) => r.body.status)).toEqual(Array(count).fill("completed"));
+    return maxOverlap(readLines(log));
+  }
+
+  test("no limit: runs are not capped at the number of worker threads", async () => {
+    // Far more runs than this machine has CPUs (and so worker threads).
+    const count = Math.max(8, availableParallelism() * 2 + 2);
+    expect(await overlapOf({}, count, 2)).toBe(count);
+  }, 60_000);
+
+  test("a limit above four threads per CPU is still the limit", async () => {
+    const limit = availableParallelism() * 4 + 2;
+    expect(await overlapOf({ max_concurrent_count: limit }, limit + 3, 2)).toBe(limit);
+  }, 60_000);
+});

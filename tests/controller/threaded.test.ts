@@ -19,8 +19,9 @@ interface Latencies {
 }
 
 /**
- * Starts a controller, warms it up, then starts two ~2 s burning runs and samples
- * `GET /health` every 20 ms until both are done.
+ * Starts a controller, warms it up, then starts two 2.5 s burning runs and samples
+ * `GET /health` every 20 ms until both are done (over 100 samples, so the p99 is not
+ * simply the maximum).
  */
 async function healthWhileBurning(threaded: boolean): Promise<Latencies> {
   const project = makeProject({
@@ -46,7 +47,7 @@ async function healthWhileBurning(threaded: boolean): Promise<Latencies> {
     }
   })();
   const runs = await Promise.all(
-    [1, 2].map(() => startRun(project, { input: { ms: 2000 }, wait_for_completion: false })),
+    [1, 2].map(() => startRun(project, { input: { ms: 2500 }, wait_for_completion: false })),
   );
   const finished = await Promise.all(
     runs.map((r) => waitForTask(project, r.body.task_id, ["completed", "failed"], 60_000)),
@@ -75,8 +76,8 @@ describe("health under CPU load", () => {
         `(${threaded.count} samples); in-thread p99 ${inThread.p99.toFixed(1)} ms, max ${inThread.max.toFixed(1)} ms ` +
         `(${inThread.count} samples)`,
     );
-    for (const r of [...threaded.results, ...inThread.results]) expect(r).toMatchObject({ burned_ms: 2000 });
-    // Two seconds of burning at 20 ms intervals: the threaded server answered all along.
+    for (const r of [...threaded.results, ...inThread.results]) expect(r).toMatchObject({ burned_ms: 2500 });
+    // 2.5 s of burning at 20 ms intervals: the threaded server answered all along.
     expect(threaded.count).toBeGreaterThan(20);
     expect(threaded.p99).toBeLessThan(50);
     expect(inThread.max).toBeGreaterThan(threaded.max);
