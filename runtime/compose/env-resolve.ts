@@ -5,6 +5,7 @@
  * `up` or run that needs it (MissingEnv), and only warns when merely mentioned.
  */
 import {
+  BindingError,
   collectReferences,
   compileTemplate,
   hasOnlySources,
@@ -12,7 +13,7 @@ import {
   renderTemplate,
   type Template,
 } from "../binding/mod.ts";
-import { formatKeyPath, formatLocation, type KeyPath } from "../errors.ts";
+import { ConfigError, formatKeyPath, formatLocation, type KeyPath } from "../errors.ts";
 import { locatePath } from "./locations.ts";
 import type { MissingEnv } from "./model.ts";
 
@@ -44,29 +45,62 @@ export function describeWhere(root: unknown, keyPath: KeyPath): string {
   return [formatLocation(locatePath(root, keyPath)), formatKeyPath(keyPath)].filter(Boolean).join(" ");
 }
 
+export interface ResolveOptions {
+  /** Report bindings that read anything but `env` (sections resolved at load time). */
+  envOnly?: boolean;
+  /** Write `${` in the resolved text as `$${`, so the result reads back as the same text. */
+  escape?: boolean;
+  /** Values to leave as written. */
+  skip?: (path: KeyPath) => boolean;
+}
+
 /**
  * Replaces, in place, every string under `value` whose bindings read only `env` and
- * can be resolved. Returns the (possibly replaced) value and what could not be resolved.
+ * can be resolved. Returns the (possibly replaced) value, what could not be resolved,
+ * and the bindings that are wrong here (syntax errors; other sources with `envOnly`).
  */
 export function resolveEnvStrings(
   root: unknown,
   value: unknown,
   basePath: KeyPath,
   env: Readonly<Record<string, string>>,
-): { value: unknown; missing: MissingEnv[] } {
+  options: ResolveOptions = {},
+): { value: unknown; missing: MissingEnv[]; errors: ConfigError[] } {
   const missing: MissingEnv[] = [];
+  const errors: ConfigError[] = [];
+  const fail = (reason: string, path: KeyPath) =>
+    errors.push(new ConfigError(reason, locatePath(root, path), path));
   const visit = (container: Record<string | number, unknown>, key: string | number, path: KeyPath) => {
     const v = container[key];
+    if (options.skip?.(path)) return;
     if (typeof v === "string") {
       if (!isBindingString(v)) return;
-      const t = compileTemplate(v);
-      if (!hasOnlySources(t, ["env"])) return;
+      let t: Template;
+      try {
+        t = compileTemplate(v);
+      } catch (error) {
+        if (!(error instanceof BindingError)) throw error;
+        fail(error.message, path);
+        return;
+      }
+      if (!hasOnlySources(t, ["env"])) {
+        if (options.envOnly) {
+          const other = collectReferences(t).find((r) => r.source !== "env");
+          fail(
+            `\${${other?.expression}}: only \${env.NAME} can be used here (this value is needed before any run)`,
+            path,
+          );
+        }
+        return;
+      }
       const absent = missingEnvOf(t, env, (inner) => describeWhere(root, [...path, ...inner]));
       if (absent.length) {
         missing.push(...absent);
         return;
       }
-      container[key] = renderTemplate(t, { env });
+      const resolved = renderTemplate(t, { env });
+      container[key] =
+        options.escape && typeof resolved === "string" ? resolved.replaceAll("${", () => "$${") : resolved;
     } else if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) visit(v as unknown as Record<number, unknown>, i, [...path, i]);
     } else if (v && typeof v === "object") {
@@ -75,5 +109,5 @@ export function resolveEnvStrings(
   };
   const holder: Record<string, unknown> = { value };
   visit(holder, "value", basePath);
-  return { value: holder.value, missing };
+  return { value: holder.value, missing, errors };
 }

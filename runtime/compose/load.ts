@@ -85,11 +85,22 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
 
   // Load-time env: the controller, loggers and plugin list are needed before any run.
   const warnings: string[] = [];
-  const controllerMissing = raw.controller
-    ? resolveEnvStrings(raw, raw.controller, ["controller"], env).missing
-    : [];
-  const loggerMissing = raw.logger ? resolveEnvStrings(raw, raw.logger, ["logger"], env).missing : [];
-  if (raw.plugins) resolveEnvStrings(raw, raw.plugins, ["plugins"], env);
+  // Only `${env...}` can be known this early.
+  const loadTime = (key: string) =>
+    raw[key] === undefined
+      ? { missing: [], errors: [] }
+      : resolveEnvStrings(raw, raw[key], [key], env, { envOnly: true });
+  const controllerEnv = loadTime("controller");
+  const loggerEnv = loadTime("logger");
+  const pluginsEnv = loadTime("plugins");
+  const bindingErrors = [...controllerEnv.errors, ...loggerEnv.errors, ...pluginsEnv.errors];
+  if (bindingErrors.length) throw new ConfigErrors(bindingErrors);
+  const controllerMissing = controllerEnv.missing;
+  // Loggers are set up and plugins loaded before anything runs: a missing variable there is fatal.
+  const needed = [...pluginsEnv.missing, ...loggerEnv.missing];
+  if (needed.length) {
+    throw new ConfigError(`environment variable ${needed[0].name} is not set (used at ${needed[0].where})`);
+  }
   resolveDocumentPaths(raw, projectDir);
 
   const doc = validateWith(DocumentSchema, raw) as ComposeDocument;
@@ -106,10 +117,6 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
       }
       throw error;
     }
-  }
-  if (loggerMissing.length) {
-    const m = loggerMissing[0];
-    throw new ConfigError(`environment variable ${m.name} is not set (used at ${m.where})`);
   }
 
   const builder = new ModelBuilder(raw, registry, env);
