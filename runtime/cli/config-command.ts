@@ -1,6 +1,8 @@
 /** `model-compose config`: the merged, validated, env-resolved document. */
 import { stringify } from "yaml";
+import { deferredFieldPaths } from "../compose/deferred-paths.ts";
 import { resolveEnvStrings } from "../compose/env-resolve.ts";
+import { formatKeyPath } from "../errors.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
 
 export async function configCommand(opts: GlobalOptions & { format?: string }): Promise<number> {
@@ -9,7 +11,14 @@ export async function configCommand(opts: GlobalOptions & { format?: string }): 
   // The document as written, not the validated one: `30s` must stay `30s` (a printed
   // 30000 would read back as 30000 seconds).
   const copy = structuredClone(project.written);
-  const { value } = resolveEnvStrings(copy, copy, [], project.env);
+  // Escaped, so a literal `$${HOME}` next to a resolved `${env.X}` prints as `$${HOME}` again.
+  // Fields a plugin renders itself (the shell's command) keep their `${env.X}`: resolved
+  // into the text, a value would become code instead of the data it is at run time.
+  const deferred = deferredFieldPaths(copy, project.registry);
+  const { value } = resolveEnvStrings(copy, copy, [], project.env, {
+    escape: true,
+    skip: (path) => deferred.has(formatKeyPath(path)),
+  });
   process.stdout.write(
     opts.format === "json" ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 }),
   );
