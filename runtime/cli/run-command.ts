@@ -2,11 +2,11 @@
  * `model-compose run [WORKFLOW] [-i JSON|@file] [-o FILE]`: one run, no controller.
  * stdout carries exactly the JSON result (or `{"error": ...}`); logs go to stderr.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { locatePath } from "../compose/locations.ts";
 import type { Project } from "../compose/model.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, RunError } from "../errors.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
 import { describeError, EXIT_OK, exitCodeOf } from "./report.ts";
 
@@ -46,6 +46,19 @@ function readProblem(error: unknown): string {
   return (code && known[code]) ?? (error as Error).message;
 }
 
+/** `-o FILE` must be writable where it is: checked before the workflow runs. */
+export function checkOutputArg(file: string | undefined): void {
+  if (file === undefined) return;
+  const target = path.resolve(file);
+  const dir = path.dirname(target);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ConfigError(`-o ${file}: the directory ${dir} does not exist`);
+  }
+  if (existsSync(target) && statSync(target).isDirectory()) {
+    throw new ConfigError(`-o ${file}: ${target} is a directory`);
+  }
+}
+
 function writeOutput(json: string, file: string | undefined): void {
   if (!file) {
     process.stdout.write(json);
@@ -54,8 +67,13 @@ function writeOutput(json: string, file: string | undefined): void {
   // Written next to the target and renamed: no half-written file on failure.
   const target = path.resolve(file);
   const tmp = `${target}.${process.pid}.tmp`;
-  writeFileSync(tmp, json);
-  renameSync(tmp, target);
+  try {
+    writeFileSync(tmp, json);
+    renameSync(tmp, target);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw new RunError(`-o ${file}: cannot write ${target}: ${readProblem(error)}`);
+  }
 }
 
 /** Adds file:line:column to a ConfigError that only knows its key path (e.g. a log file). */
@@ -75,6 +93,7 @@ export async function runCommand(workflowId: string | undefined, opts: RunComman
   let logger: import("../log.ts").Logger | undefined;
   try {
     const input = parseInputArg(opts.input);
+    checkOutputArg(opts.output);
     const project = await loadFromOptions(opts);
     const { createLogger } = await import("../log.ts");
     const { secretValues } = await import("../compose/env.ts");
