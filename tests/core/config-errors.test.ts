@@ -5,6 +5,7 @@
  * (unless -v), and for `run` the same message as `{"error": ...}` on stdout.
  */
 import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { errorLines, project, runCli, tempDir, writeFiles } from "./helpers.ts";
 
@@ -141,6 +142,23 @@ const cases: Case[] = [
     errors: [
       /^FILE:3:12: workflows\[0\]\.jobs\[0\]\.command: unknown source "HOME"; .* \(to leave \$\{HOME\} to the shell, write \$\$\{HOME\}\)$/,
     ],
+  },
+  {
+    name: "a binding other than ${env...} where the value is needed at load time",
+    yaml: "controller:\n  host: ${input.host}\nworkflow:\n  component: shell\n  command: echo\n",
+    errors: [
+      "FILE:2:9: controller.host: ${input.host}: only ${env.NAME} can be used here (this value is needed before any run)",
+    ],
+  },
+  {
+    name: "a binding syntax error where the value is needed at load time",
+    yaml: "logger:\n  type: file\n  path: ${env.LOG_DIR/x.log\nworkflow:\n  component: shell\n  command: echo\n",
+    errors: [/^FILE:3:9: logger\[0\]\.path: .*\$\{env\.LOG_DIR\/x\.log/],
+  },
+  {
+    name: "an unset variable in a log file path",
+    yaml: "logger:\n  type: file\n  path: ${env.MC_UNSET_LOG_DIR}/x.log\nworkflow:\n  component: shell\n  command: echo\n",
+    errors: ["environment variable MC_UNSET_LOG_DIR is not set (used at FILE:3:9 logger[0].path)"],
   },
   {
     name: "binding syntax error",
@@ -359,6 +377,24 @@ describe("command-line errors (exit 2)", () => {
     await expectRunError(
       ["-f", path.join(dir, "model-compose.yml"), "-e", "=x", "run"],
       "-e =x: expected KEY=VALUE with a variable name as KEY",
+    );
+  });
+
+  test("-o into a directory that does not exist is refused before anything runs", async () => {
+    const dir = project("workflow:\n  component: shell\n  command: touch ran\n");
+    await expectRunError(
+      ["-f", path.join(dir, "model-compose.yml"), "run", "-o", "no/such/dir/out.json"],
+      `-o no/such/dir/out.json: the directory ${path.join(dir, "no/such/dir")} does not exist`,
+      dir,
+    );
+    expect(existsSync(path.join(dir, "ran"))).toBe(false);
+  });
+
+  test("-o onto a directory is refused", async () => {
+    const dir = project("workflow:\n  component: shell\n  command: echo\n");
+    await expectRunError(
+      ["-f", path.join(dir, "model-compose.yml"), "run", "-o", dir],
+      `-o ${dir}: ${dir} is a directory`,
     );
   });
 

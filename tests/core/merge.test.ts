@@ -126,13 +126,29 @@ describe("-f merging", () => {
   });
 
   test("what config prints loads again with the same meaning", async () => {
-    const { files } = setUp();
-    const first = (await runCli([...files, "config"])).stdout;
+    const { baseDir, files } = setUp();
+    writeFiles(baseDir, {
+      "escapes.yml":
+        "workflows:\n  - id: escapes\n    component: shell\n    command: printf '%s %s|' \"$${HOME}\" ${env.MC_WHO}\n" +
+        '    output: { shell: "${stdout}", env: "${env.MC_WHO}" }\n',
+    });
+    files.push("-f", path.join(baseDir, "escapes.yml"));
+    const env = { MC_WHO: "literal-${not-a-binding}", HOME: "/home/x" };
+    const first = (await runCli([...files, "config"], { env })).stdout;
+    // A shell command keeps its ${env...}: the shell gets the value as data, not as code.
+    expect(first).toContain(`command: printf '%s %s|' "$\${HOME}" \${env.MC_WHO}`);
+    // Elsewhere the value is printed, with its "${" escaped.
+    expect(first).toContain(`env: literal-$\${not-a-binding}`);
     const dir = tempDir();
     writeFiles(dir, { "model-compose.yml": first });
-    const again = await runCli(["-f", path.join(dir, "model-compose.yml"), "config"]);
+    const again = await runCli(["-f", path.join(dir, "model-compose.yml"), "config"], { env });
     expect(again.code).toBe(0);
     expect(parse(again.stdout)).toEqual(parse(first));
+    const ran = await runCli(["-f", path.join(dir, "model-compose.yml"), "run", "escapes"], { env });
+    expect(JSON.parse(ran.stdout)).toEqual({
+      shell: "/home/x literal-${not-a-binding}|",
+      env: "literal-${not-a-binding}",
+    });
   });
 
   test("the merged components and workflows run; the file logger's path is relative to its own file", async () => {
