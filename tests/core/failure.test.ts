@@ -223,6 +223,40 @@ workflow:
     expect(performance.now() - t0).toBeGreaterThanOrEqual(390);
   });
 
+  test("a timeout that strikes during the delay between attempts is a timeout", async () => {
+    const t0 = performance.now();
+    const error = await runError(
+      runYaml(
+        "workflow:\n  jobs:\n    - id: flaky\n      component: shell\n      command: exit 1\n      timeout: 300ms\n      retry: { max_attempts: 5, delay: 2s }\n",
+      ),
+    );
+    expect(error.message).toBe('job "flaky" timed out after 300 ms');
+    expect(performance.now() - t0).toBeLessThan(1500);
+  });
+
+  test("an output: mapping that fails does not run the command again", async () => {
+    const counter = path.join(tempDir(), "count");
+    const error = await runError(
+      runYaml(
+        `workflow:\n  jobs:\n    - id: once\n      component: shell\n      command: echo x >> ${counter}; echo not-json\n      output: \${stdout as json}\n      retry: { max_attempts: 3 }\n`,
+      ),
+    );
+    expect(error.message).toMatch(/^job "once": output: .*as json/);
+    expect(readFileSync(counter, "utf8")).toBe("x\n");
+  });
+
+  test("a binding in the command that cannot be rendered is not retried", async () => {
+    const t0 = performance.now();
+    const error = await runError(
+      runYaml(
+        `workflow:\n  jobs:\n    - id: once\n      component: shell\n      command: echo \${input.missing.deep}\n      retry: { max_attempts: 3, delay: 1s }\n`,
+      ),
+    );
+    expect(error.message).toMatch(/^job "once": command: the value is missing/);
+    // Retried, it would have waited 1 s before each further attempt.
+    expect(performance.now() - t0).toBeLessThan(900);
+  });
+
   test("without retry, a job runs once", async () => {
     const counter = path.join(tempDir(), "count");
     await runError(runYaml(flaky(counter, 2, "{}")));
