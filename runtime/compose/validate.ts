@@ -58,20 +58,32 @@ function collectIssues(
   });
 }
 
+/** valibot's names for expected types, as a user would say them. */
+const TYPE_WORDS: Record<string, string> = {
+  Array: "a list",
+  Object: "a map",
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+};
+
 /** Our own schemas write full messages; for others, say what was expected and found. */
 function explain(issue: v.BaseIssue<unknown>): string {
   if (issue.message && !issue.message.startsWith("Invalid ")) {
     // Messages like "expected a number >= 0" say what was expected; add what was found.
+    // (Not for maps and lists: "found a list" says nothing when the list's content is the problem.)
     const found =
       issue.input !== undefined &&
+      (issue.input === null || typeof issue.input !== "object") &&
       issue.expected !== "never" &&
       !/\bfound\b|^unknown key/.test(issue.message);
     return found ? `${issue.message}, found ${describeValue(issue.input)}` : issue.message;
   }
   if (issue.expected === "never") return `unknown key ${issue.received}`;
   if (issue.kind === "schema") {
-    if (issue.input === undefined) return `missing required key (expected ${issue.expected})`;
-    return `expected ${issue.expected}, found ${describeValue(issue.input)}`;
+    const expected = TYPE_WORDS[issue.expected ?? ""] ?? issue.expected;
+    if (issue.input === undefined) return `missing required key (expected ${expected})`;
+    return `expected ${expected}, found ${describeValue(issue.input)}`;
   }
   return `${issue.message}`;
 }

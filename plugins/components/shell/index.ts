@@ -15,7 +15,8 @@ const Scalar = v.union([v.string(), v.number(), v.boolean()]);
 export const ShellSchema = strictMap({
   command: v.union(
     [Text, v.pipe(v.array(Scalar), v.minLength(1, "expected at least the program name"))],
-    (i) => `expected a command string or a list of arguments, found ${describeValue(i.input)}`,
+    (i) =>
+      `expected a command string or a list of arguments (strings, numbers or true/false), found ${describeValue(i.input)}`,
   ),
   working_dir: v.optional(Text),
   env: v.optional(v.record(v.string(), Scalar)),
