@@ -87,6 +87,16 @@ const cases: Case[] = [
     errors: ["FILE:5:27: components[0].max_concurrent_count: expected a number >= 0, found the number -1"],
   },
   {
+    name: "a list where a map is expected",
+    yaml: "workflows:\n  id: x\n",
+    errors: ["FILE:2:3: workflows: expected a list, found a map"],
+  },
+  {
+    name: "a workflow without jobs",
+    yaml: "workflow:\n  jobs: []\n",
+    errors: ["FILE:2:9: workflows[0].jobs: a workflow needs at least one job"],
+  },
+  {
     name: "missing required key (command on shell)",
     yaml: "components:\n  - id: x\n    type: shell\nworkflow:\n  component: x\n",
     errors: ['FILE:2:5: components[0].command: missing required key "command"'],
@@ -257,7 +267,7 @@ describe("configuration errors (exit 2, file:line:column and key path)", () => {
       errorLines(r.stderr),
       [
         'FILE:5:14: components[0].timeout: expected a duration like 30s, 1m30s or 500ms, found the string "1x"',
-        "FILE:9:18: components[0].actions[1].command: expected a command string or a list of arguments, found the number 3",
+        "FILE:9:18: components[0].actions[1].command: expected a command string or a list of arguments (strings, numbers or true/false), found the number 3",
         'FILE:10:9: components[0].actions[1].bogus: unknown key "bogus" (valid keys: command, working_dir, env, timeout, allow_failure, shell)',
       ],
       file,
