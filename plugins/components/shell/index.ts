@@ -109,8 +109,11 @@ function execute(
     child.stderr.on("data", collect(err));
     let timedOut = false;
     let killTimer: ReturnType<typeof setTimeout> | undefined;
+    let closed = false;
     const killGroup = () => {
-      if (child.pid === undefined || child.exitCode !== null) return;
+      // Not `child.exitCode`: the shell may have exited while a background child it
+      // started still holds the output open; the group is killed until all are gone.
+      if (child.pid === undefined || closed) return;
       try {
         process.kill(-child.pid, "SIGTERM");
       } catch {}
@@ -133,6 +136,7 @@ function execute(
       reject(new Error(`cannot start ${argv[0]}: ${e.message}`));
     });
     child.on("close", (code, sig) => {
+      closed = true;
       clearTimeout(timer);
       clearTimeout(killTimer);
       signal.removeEventListener("abort", onAbort);
