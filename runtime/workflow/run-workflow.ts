@@ -327,9 +327,11 @@ class Scheduler {
       }
     }
     if (wf.sequential) return lastRan ? this.outputs.get(lastRan.id) : null;
-    // A graph: the outputs of the jobs no other job depends on, merged.
+    // A graph: the outputs of the jobs no other job depends on, merged. A skipped job
+    // has no output to give.
     const needed = new Set(wf.jobs.flatMap((j) => j.dependsOn));
-    const sinks = wf.jobs.filter((j) => !needed.has(j.id));
+    const sinks = wf.jobs.filter((j) => !needed.has(j.id) && this.jobsScope[j.id]?.status === "completed");
+    if (sinks.length === 0) return null;
     if (sinks.length === 1) return this.outputs.get(sinks[0].id);
     const values = sinks.map((j) => this.outputs.get(j.id));
     if (values.every((v) => v !== null && typeof v === "object" && !Array.isArray(v)))
