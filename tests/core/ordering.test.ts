@@ -139,6 +139,14 @@ describe("workflow output", () => {
     expect(r.output).toBe(2);
   });
 
+  test("graph: a skipped sink gives nothing to merge", async () => {
+    const r = await runYaml(
+      "workflow:\n  jobs:\n    - id: x\n      component: logger\n      input: { x: 1 }\n      depends_on: []\n" +
+        "    - id: y\n      component: logger\n      input: { y: 2 }\n      if: ${input.with_y | false}\n",
+    );
+    expect(r.output).toEqual({ x: 1 });
+  });
+
   test("graph: sinks with outputs that are not maps are keyed by job id", async () => {
     const r = await runYaml(
       "workflow:\n  jobs:\n    - id: x\n      component: shell\n      command: echo x\n      output: ${stdout.trim()}\n      depends_on: []\n    - id: y\n      component: shell\n      command: echo y\n      output: ${stdout.trim()}\n",
