@@ -14,6 +14,7 @@ import {
 import { ConfigError, ConfigErrors, closest, type KeyPath } from "../errors.ts";
 import type { ComponentPlugin, PluginRegistry } from "../plugins.ts";
 import { describeWhere, missingEnvOf } from "./env-resolve.ts";
+import { checkJobOrder } from "./job-order.ts";
 import { copyLocation, inheritLocation, locatePath } from "./locations.ts";
 import { isPlainObject } from "./merge.ts";
 import type { ActionModel, ComponentModel, JobModel, MissingEnv, WorkflowModel } from "./model.ts";
@@ -375,7 +376,13 @@ export class ModelBuilder {
         location: locatePath(this.raw, jobPath),
       });
     });
-    if (!sequential) this.checkCycles(jobs, path);
+    // Index in the document (a job whose component failed is missing from `jobs`).
+    const index = new Map(wf.jobs.map((j, i) => [j.id, i] as const).reverse());
+    const jobPathOf = (id: string) => [...path, "jobs", index.get(id) ?? 0];
+    const cyclic = !sequential && this.checkCycles(jobs, jobPathOf);
+    if (!cyclic) {
+      for (const p of checkJobOrder(jobs, sequential, (j) => jobPathOf(j.id))) this.fail(p.reason, p.keyPath);
+    }
     const wfInput = this.compile(wf.input, [...path, "input"], CONTEXT_SOURCES);
     const wfOutput = this.compile(wf.output, [...path, "output"], [...JOB_INPUT_SOURCES]);
     this.checkJobRefs(wfOutput, jobIds, undefined, [...path, "output"]);
@@ -426,15 +433,15 @@ export class ModelBuilder {
     }
   }
 
-  private checkCycles(jobs: JobModel[], path: KeyPath): void {
+  /** Reports the first dependency cycle; true when there is one. */
+  private checkCycles(jobs: JobModel[], jobPathOf: (id: string) => KeyPath): boolean {
     const byId = new Map(jobs.map((j) => [j.id, j]));
     const state = new Map<string, "visiting" | "done">();
     const visit = (id: string, trail: string[]): boolean => {
       if (state.get(id) === "done") return false;
       if (state.get(id) === "visiting") {
         const cycle = [...trail.slice(trail.indexOf(id)), id];
-        const index = jobs.findIndex((j) => j.id === id);
-        this.fail(`dependency cycle: ${cycle.join(" -> ")}`, [...path, "jobs", index, "depends_on"]);
+        this.fail(`dependency cycle: ${cycle.join(" -> ")}`, [...jobPathOf(id), "depends_on"]);
         return true;
       }
       state.set(id, "visiting");
@@ -443,6 +450,6 @@ export class ModelBuilder {
       state.set(id, "done");
       return false;
     };
-    for (const j of jobs) if (visit(j.id, [])) return;
+    return jobs.some((j) => visit(j.id, []));
   }
 }
