@@ -133,6 +133,23 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "${jobs.X.output} of a job listed later (sequential)",
+    yaml: "workflow:\n  jobs:\n    - id: a\n      component: logger\n      input: ${jobs.b.output}\n    - id: b\n      component: logger\n",
+    errors: [
+      'FILE:5:14: workflows[0].jobs[0].input: ${jobs.b.output}: job "b" is not certain to have finished when job "a" starts; "b" is listed after it (without depends_on, jobs run in the order listed)',
+    ],
+  },
+  {
+    name: "${jobs.X.output} of a job that is not a dependency (graph)",
+    yaml:
+      "workflow:\n  jobs:\n    - id: a\n      component: logger\n      depends_on: []\n      input:\n        x: ${jobs.b.output}\n" +
+      "    - id: b\n      component: logger\n    - id: c\n      component: logger\n      depends_on: [d]\n      input: ${jobs.a.output}\n" +
+      "    - id: d\n      component: logger\n      depends_on: [a]\n",
+    errors: [
+      'FILE:7:12: workflows[0].jobs[0].input.x: ${jobs.b.output}: job "b" is not certain to have finished when job "a" starts; add "b" to the depends_on of "a"',
+    ],
+  },
+  {
     name: "${foo.bar}: unknown binding source",
     yaml: "workflow:\n  jobs:\n    - id: a\n      component: shell\n      command: echo\n      input:\n        x: ${foo.bar}\n",
     errors: [
