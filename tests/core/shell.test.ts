@@ -37,6 +37,11 @@ describe("commands", () => {
     expect(r.output).toBe("$HOME|*|a  b|it's|; touch nope|3|");
   });
 
+  test('["echo", "$HOME"] prints $HOME literally', async () => {
+    const r = await runYaml(shellJob('command: ["echo", "$HOME"]'));
+    expect(r.output).toBe("$HOME\n");
+  });
+
   test("a list can splice a list of arguments", async () => {
     const r = await runYaml(shellJob('command: [printf, "%s,", "...${input.args}"]'), {
       args: ["a b", "$x", 1],
