@@ -106,7 +106,15 @@ export async function runCommand(workflowId: string | undefined, opts: RunComman
       }),
     );
     for (const w of project.warnings) logger.warn(w);
-    const { runWorkflow } = await import("../workflow/run-workflow.ts");
+    const { prepareInput, runWorkflow, selectWorkflow } = await import("../workflow/run-workflow.ts");
+    // Input the workflow's `input:` rejects is a usage error (exit 2), found before anything runs.
+    const workflow = selectWorkflow(project, workflowId);
+    try {
+      prepareInput(workflow, input, project.env, { run_id: "", workflow_id: workflow.id, started_at: "" });
+    } catch (error) {
+      if (error instanceof RunError) throw new ConfigError(`--input: ${error.message}`);
+      throw error;
+    }
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once("SIGINT", onSignal);
