@@ -407,6 +407,18 @@ describe("command-line errors (exit 2)", () => {
     );
   });
 
+  test("input that the workflow's input: rejects is refused before anything runs", async () => {
+    const dir = project(
+      "workflow:\n  input:\n    name: ${input.name}\n  jobs:\n    - id: a\n      component: shell\n      command: touch ran\n",
+    );
+    await expectRunError(
+      ["-f", path.join(dir, "model-compose.yml"), "run", "-i", '{"other": 1}'],
+      '--input: input of workflow "default" is missing "name"',
+      dir,
+    );
+    expect(existsSync(path.join(dir, "ran"))).toBe(false);
+  });
+
   test("-o into a directory that does not exist is refused before anything runs", async () => {
     const dir = project("workflow:\n  component: shell\n  command: touch ran\n");
     await expectRunError(
