@@ -1,5 +1,5 @@
 /** Which compose files to read: `-f` as given, else the default names in the directory. */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../errors.ts";
 
@@ -10,6 +10,11 @@ export function findComposeFiles(files: readonly string[], cwd: string): string[
     return files.map((f) => {
       const abs = path.resolve(cwd, f);
       if (!existsSync(abs)) throw new ConfigError(`compose file not found: ${f} (looked at ${abs})`);
+      if (statSync(abs).isDirectory()) {
+        throw new ConfigError(
+          `compose file ${f} is a directory; name the file (e.g. ${path.join(f, DEFAULT_FILE_NAMES[0])})`,
+        );
+      }
       return abs;
     });
   }

@@ -370,6 +370,15 @@ describe("command-line errors (exit 2)", () => {
     );
   });
 
+  test("-f naming a directory", async () => {
+    const dir = tempDir();
+    await expectRunError(
+      ["-f", ".", "run"],
+      "compose file . is a directory; name the file (e.g. model-compose.yml)",
+      dir,
+    );
+  });
+
   test("no compose file in the directory", async () => {
     const dir = tempDir();
     await expectRunError(
