@@ -119,7 +119,11 @@ export async function runCommand(workflowId: string | undefined, opts: RunComman
     const onSignal = () => controller.abort();
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
-    const result = await runWorkflow(project, workflowId, input, { logger, signal: controller.signal });
+    const result = await runWorkflow(project, workflowId, input, {
+      logger,
+      signal: controller.signal,
+      failureLogLevel: "info",
+    });
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     writeOutput(`${JSON.stringify(result.output ?? null, null, 2)}\n`, opts.output);

@@ -20,6 +20,11 @@ export interface RunOptions {
   observer?: RunObserver;
   /** Shared component instances (and their concurrency gates); default: a private host. */
   host?: ComponentHost;
+  /**
+   * Level of the "run failed" line; default error (warn when cancelled). `run` uses
+   * info: it prints the failure itself, and a console would show it twice.
+   */
+  failureLogLevel?: "error" | "warn" | "info";
 }
 
 export interface RunResult {
@@ -133,7 +138,7 @@ export async function runWorkflow(
     logger.info({ duration_ms: Math.round(performance.now() - t0) }, "run completed");
     return { runId, workflowId: workflow.id, output, jobs: scheduler.states() };
   } catch (error) {
-    const level = error instanceof CancelledError ? "warn" : "error";
+    const level = options.failureLogLevel ?? (error instanceof CancelledError ? "warn" : "error");
     logger[level](
       { duration_ms: Math.round(performance.now() - t0), err: (error as Error).message },
       "run failed",
