@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { CancelledError, RunError } from "../../runtime/errors.ts";
-import { alive, errorLines, project, runCli, runYaml, tempDir, waitFor } from "./helpers.ts";
+import { alive, project, runCli, runYaml, tempDir, waitFor } from "./helpers.ts";
 
 async function runError(promise: Promise<unknown>): Promise<Error> {
   try {
