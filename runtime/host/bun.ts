@@ -1,0 +1,86 @@
+/**
+ * The Bun side of the host module. Bun's global is reached through a small typed view
+ * so this file also type-checks where Bun's types are absent (`deno check`).
+ */
+import { addrInUse, type Host, type HostServer, type ServeOptions } from "./types.ts";
+
+/** Root of a compiled binary's embedded file system (see scripts/build.ts). */
+export const EMBEDDED_ROOT = "/$bunfs/root";
+
+interface BunPluginBuilder {
+  module(name: string, load: () => { exports: Record<string, unknown>; loader: "object" }): void;
+}
+
+interface BunGlobal {
+  main: string;
+  serve(options: {
+    hostname: string;
+    port: number;
+    fetch: ServeOptions["fetch"];
+    maxRequestBodySize?: number;
+    idleTimeout?: number;
+  }): { port?: number; stop(closeActiveConnections?: boolean): Promise<void> | void };
+  sleep(ms: number): Promise<void>;
+  resolveSync(specifier: string, from: string): string;
+  plugin?: (plugin: { name: string; setup(build: BunPluginBuilder): void }) => void;
+}
+
+const bun = (): BunGlobal => (globalThis as unknown as { Bun: BunGlobal }).Bun;
+
+export const bunHost: Host = {
+  name: "bun",
+
+  serve(options: ServeOptions): HostServer {
+    let server: ReturnType<BunGlobal["serve"]>;
+    try {
+      server = bun().serve({
+        hostname: options.hostname,
+        port: options.port,
+        fetch: options.fetch,
+        maxRequestBodySize: options.maxRequestBodySize,
+        // Runs can take long; the controller decides when a request is over.
+        idleTimeout: 0,
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === "EADDRINUSE")
+        throw addrInUse(options.hostname, options.port, error);
+      throw error;
+    }
+    return {
+      port: server.port ?? options.port,
+      async stop(closeActive = false) {
+        await server.stop(closeActive);
+      },
+    };
+  },
+
+  mainModule: () => bun().main,
+
+  isCompiledBinary() {
+    const main = bun().main;
+    return main.startsWith(`${EMBEDDED_ROOT}/`) || main.startsWith("B:/~BUN/");
+  },
+
+  selfCommand() {
+    // --no-env-file: the project's .env is read by model-compose itself (§2.2), never by Bun.
+    return bunHost.isCompiledBinary() ? [process.execPath] : [process.execPath, "--no-env-file", bun().main];
+  },
+
+  sleep: (ms) => bun().sleep(ms),
+
+  resolveModule: (specifier, fromDir) => bun().resolveSync(specifier, fromDir),
+
+  registerModules(pluginName, modules) {
+    const host = bun();
+    if (typeof host.plugin !== "function") return false;
+    host.plugin({
+      name: pluginName,
+      setup(build) {
+        for (const [name, exports] of Object.entries(modules)) {
+          build.module(name, () => ({ exports: { ...exports }, loader: "object" }));
+        }
+      },
+    });
+    return true;
+  },
+};

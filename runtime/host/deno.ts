@@ -1,0 +1,111 @@
+/**
+ * The Deno side of the host module. Deno's global is reached through a small typed view
+ * so this file also type-checks with Bun's types (`tsc`).
+ *
+ * Differences from Bun, by design:
+ * - `serve`: Deno.serve has no body-size cap of its own; the controller's app enforces
+ *   `max_body_size`. Stopping is graceful; with `closeActive`, requests still open after
+ *   a short wait no longer keep the process alive.
+ * - `registerModules`: not available. A plugin file's `import "model-compose"` or
+ *   `import "valibot"` resolves through Deno's own resolution: the import map in
+ *   deno.json and the node_modules next to it or next to the plugin.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolveFromNodeModules } from "./node-resolve.ts";
+import { addrInUse, type Host, type HostServer, type ServeOptions } from "./types.ts";
+
+interface DenoHttpServer {
+  addr: { port: number };
+  shutdown(): Promise<void>;
+  unref(): void;
+}
+
+interface DenoGlobal {
+  mainModule: string;
+  execPath(): string;
+  build: { standalone?: boolean };
+  errors: { AddrInUse: abstract new (...args: never[]) => Error };
+  serve(options: {
+    hostname: string;
+    port: number;
+    onListen?: (addr: unknown) => void;
+    handler: (request: Request, info: unknown) => Response | Promise<Response>;
+  }): DenoHttpServer;
+}
+
+const deno = (): DenoGlobal => (globalThis as unknown as { Deno: DenoGlobal }).Deno;
+
+/** How long `stop(true)` waits for open requests before it lets go of them. */
+const FORCE_STOP_MS = 1000;
+
+/** The deno.json at the repository root, which source runs of the CLI use. */
+function configFile(): string | undefined {
+  const url = new URL("../../deno.json", import.meta.url);
+  if (url.protocol !== "file:") return undefined;
+  const file = fileURLToPath(url);
+  return existsSync(file) ? file : undefined;
+}
+
+export const denoHost: Host = {
+  name: "deno",
+
+  serve(options: ServeOptions): HostServer {
+    let server: DenoHttpServer;
+    try {
+      server = deno().serve({
+        hostname: options.hostname,
+        port: options.port,
+        // Without onListen, Deno prints "Listening on ..." to stdout.
+        onListen: () => {},
+        handler: (request, info) => options.fetch(request, info),
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (error instanceof deno().errors.AddrInUse || code === "EADDRINUSE") {
+        throw addrInUse(options.hostname, options.port, error);
+      }
+      throw error;
+    }
+    return {
+      port: server.addr.port,
+      async stop(closeActive = false) {
+        const done = server.shutdown();
+        if (!closeActive) return done;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, FORCE_STOP_MS)))]);
+        clearTimeout(timer);
+        server.unref();
+      },
+    };
+  },
+
+  mainModule() {
+    const main = deno().mainModule;
+    return main.startsWith("file:") ? fileURLToPath(main) : main;
+  },
+
+  isCompiledBinary: () => deno().build.standalone === true,
+
+  selfCommand() {
+    if (denoHost.isCompiledBinary()) return [deno().execPath()];
+    // All permissions: the controller spawns commands, serves, reads and writes files.
+    // The repository's deno.json gives the same resolution as `deno task run` from any
+    // working directory. Deno reads no .env file unless told to, so none is passed.
+    const config = configFile();
+    return [deno().execPath(), "run", "-A", ...(config ? ["--config", config] : []), denoHost.mainModule()];
+  },
+
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+
+  resolveModule(specifier, fromDir) {
+    // Deno's own specifiers are imported as they are.
+    if (/^(npm|jsr|node|https?|file|data):/.test(specifier)) return specifier;
+    const file = resolveFromNodeModules(specifier, fromDir);
+    if (file) return pathToFileURL(file).href;
+    // Deno's resolution: deno.json's import map, the node_modules next to model-compose.
+    return import.meta.resolve(specifier);
+  },
+
+  registerModules: () => false,
+};
