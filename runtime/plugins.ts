@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import type * as v from "valibot";
 import type { Logger } from "pino";
 import { ConfigError } from "./errors.ts";
+import { resolveModule } from "./host/mod.ts";
 import { registerHostModules } from "./host-modules.ts";
 
 /** Options for rendering a deferred (plugin-rendered) template field. */
@@ -185,7 +186,7 @@ export class PluginRegistry {
       if (isPath) {
         mod = await import(pathToFileURL(target).href);
       } else {
-        mod = await import(Bun.resolveSync(specifier, baseDir));
+        mod = await import(resolveModule(specifier, baseDir));
       }
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

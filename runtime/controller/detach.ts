@@ -6,6 +6,7 @@
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { ConfigError } from "../errors.ts";
+import { sleep } from "../host/mod.ts";
 import { selfCommand } from "../self.ts";
 import { clientHost, isAlive, ProjectState } from "./state.ts";
 import { mkdirSync } from "node:fs";
@@ -59,7 +60,7 @@ export async function startDetached(
     if (exited !== null || !isAlive(pid)) {
       throw new Error(`the controller exited during start-up (exit code ${exited ?? "?"}); last lines of ${state.logFile}:\n${tail(state.logFile)}`);
     }
-    await Bun.sleep(100);
+    await sleep(100);
   }
   try {
     process.kill(pid, "SIGTERM");
@@ -78,7 +79,7 @@ export async function stopRunning(projectDir: string, graceMs: number): Promise<
   state.requestStop();
   // The controller polls every second, then drains for up to its grace period.
   const deadline = Date.now() + graceMs + 10_000;
-  while (Date.now() < deadline && isAlive(running.pid)) await Bun.sleep(100);
+  while (Date.now() < deadline && isAlive(running.pid)) await sleep(100);
   let forced = false;
   if (isAlive(running.pid)) {
     forced = true;
@@ -86,7 +87,7 @@ export async function stopRunning(projectDir: string, graceMs: number): Promise<
       process.kill(running.pid, "SIGTERM");
     } catch {}
     const hard = Date.now() + 5000;
-    while (Date.now() < hard && isAlive(running.pid)) await Bun.sleep(100);
+    while (Date.now() < hard && isAlive(running.pid)) await sleep(100);
     if (isAlive(running.pid)) process.kill(running.pid, "SIGKILL");
   }
   state.clearStop();

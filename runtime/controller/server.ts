@@ -1,9 +1,10 @@
 /**
  * Assembles and serves the controller: task store, metrics, executor (in-process or
- * threaded), run manager and the hono app, on Bun's HTTP server.
+ * threaded), run manager and the hono app, on the runtime's HTTP server (runtime/host/).
  */
 import type { Project } from "../compose/model.ts";
 import { ConfigError } from "../errors.ts";
+import { type HostServer, serve } from "../host/mod.ts";
 import type { Logger } from "../log.ts";
 import { createApp } from "./app.ts";
 import { InProcessExecutor, type RunExecutor } from "./executor.ts";
@@ -45,15 +46,14 @@ export async function startController(project: Project, options: ServeOptions): 
   }
   const manager = new RunManager(project, store, metrics, executor, options.logger);
   const app = createApp({ project, manager, store, metrics });
-  let server: ReturnType<typeof Bun.serve>;
+  let server: HostServer;
   try {
-    server = Bun.serve({
+    server = serve({
       hostname: host,
       port: controller.port,
       fetch: app.fetch,
       // The app enforces max_body_size with a clear message; this is only the hard cap.
       maxRequestBodySize: controller.max_body_size + 1024 * 1024,
-      idleTimeout: 0,
     });
   } catch (error) {
     await executor.close();
@@ -63,7 +63,7 @@ export async function startController(project: Project, options: ServeOptions): 
     }
     throw new ConfigError(`cannot listen on ${host}:${controller.port}: ${(error as Error).message}`);
   }
-  const port = server.port ?? controller.port;
+  const port = server.port;
   let stopping: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,

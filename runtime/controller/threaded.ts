@@ -4,6 +4,7 @@ import { MessageChannel } from "node:worker_threads";
 import Tinypool from "tinypool";
 import type { Project } from "../compose/model.ts";
 import { CancelledError, RunError } from "../errors.ts";
+import { runtimeName } from "../host/mod.ts";
 import { EMBEDDED_ROOT, isCompiledBinary } from "../self.ts";
 import type { RunObserver } from "../workflow/run-state.ts";
 import { Semaphore } from "../workflow/semaphore.ts";
@@ -58,6 +59,8 @@ export class ThreadedExecutor implements RunExecutor {
       minThreads: 1,
       maxThreads: 1,
       concurrentTasksPerWorker: RUNS_PER_THREAD,
+      // Under Deno, a worker blocked in Atomics.wait never sees its tasks: use messages only.
+      useAtomics: runtimeName() !== "deno",
     });
     const { files, projectDir, env } = this.project;
     const warmUp: WorkerTask = {
