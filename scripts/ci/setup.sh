@@ -18,6 +18,7 @@
 set -euo pipefail
 
 BUN_VERSION=1.4.5
+DENO_VERSION=2.9.6
 APT_PACKAGES=(docker.io prometheus-pushgateway redis-server postgresql debootstrap
   busybox-static hyperfine wrk curl ca-certificates git)
 ROOTFS_CACHE=/var/cache/mc-rootfs
@@ -136,6 +137,37 @@ else
   [[ $got == "$BUN_VERSION" ]] || die "bun --version says '$got' after install, expected $BUN_VERSION"
 fi
 BUN_BIN=$(readlink -f "$(command -v bun)")
+
+# ---------------------------------------------------------------- deno
+# Deno runs the source too (deno.json, tests/deno/). The npm package "deno" carries
+# the binary in its platform package (@deno/linux-x64-glibc, ...); its postinstall
+# only puts that binary in place of a Node wrapper. Where npm skips install scripts
+# the wrapper may not find it, so the binary is then linked onto the PATH directly.
+deno_version() { deno --version 2>/dev/null | awk 'NR == 1 { print $2 }' || true; }
+if [[ $(deno_version) == "$DENO_VERSION" ]]; then
+  log "deno: $DENO_VERSION already installed"
+else
+  log "deno: installing deno@$DENO_VERSION with npm"
+  retry npm install -g "deno@$DENO_VERSION"
+  hash -r
+  if [[ $(deno_version) != "$DENO_VERSION" ]]; then
+    npm_root=$(npm root -g)
+    case $(uname -m) in
+      aarch64 | arm64) deno_pkg=@deno/linux-arm64-glibc ;;
+      *) deno_pkg=@deno/linux-x64-glibc ;;
+    esac
+    for candidate in "$npm_root/deno/node_modules/$deno_pkg/deno" "$npm_root/$deno_pkg/deno"; do
+      if [[ -x $candidate ]]; then
+        log "  linking $candidate as /usr/local/bin/deno"
+        ln -sf "$candidate" /usr/local/bin/deno
+        hash -r
+        break
+      fi
+    done
+  fi
+  got=$(deno_version)
+  [[ $got == "$DENO_VERSION" ]] || die "deno --version says '$got' after install, expected $DENO_VERSION"
+fi
 
 # ---------------------------------------------------------------- docker engine
 if docker info >/dev/null 2>&1; then
@@ -413,6 +445,7 @@ docker_server=$(docker version -f '{{.Server.Version}}' 2>/dev/null || echo '?')
 cat <<EOF
 [setup] done in ${SECONDS}s
   bun          $(bun --version)  ($BUN_BIN)
+  deno         $(deno_version)  ($(readlink -f "$(command -v deno)"))
   docker       server $docker_server at unix:///var/run/docker.sock
   images       debian:bookworm-slim, model-compose/busybox:local, model-compose/bun-builder:local
   pushgateway  http://127.0.0.1:9091   ($(prometheus-pushgateway --version 2>&1 | awk 'NR == 1 { print $3; exit }'))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, run by `bun run test:all` (and so by .ci/run).
 # Each suite runs even when an earlier one failed; the exit status is non-zero
-# if any failed. Extra arguments go to `bun test` (e.g. a file filter).
+# if any failed. Extra arguments go to `bun test` (e.g. a file filter); the Deno
+# tests run in full either way.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 
@@ -9,5 +10,14 @@ status=0
 
 # Bun's runner: every *.test.ts under the repo root (bunfig.toml sets root = ".").
 bun test --timeout 60000 "$@" || status=1
+
+# Deno runs the source too (deno.json): its own subset in tests/deno/, always whole.
+# Its summary line ("ok | N passed | N failed") is counted by count.sh.
+if command -v deno >/dev/null 2>&1; then
+  NO_COLOR=1 deno test -A tests/deno/ || status=1
+else
+  echo "deno is not installed (scripts/ci/setup.sh installs it); the Deno tests did not run" >&2
+  status=1
+fi
 
 exit "$status"
