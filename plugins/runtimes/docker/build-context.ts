@@ -13,6 +13,7 @@ import { stringify } from "yaml";
 import { readDocument } from "../../../runtime/compose/load.ts";
 import type { Project } from "../../../runtime/compose/model.ts";
 import { ConfigError } from "../../../runtime/errors.ts";
+import { runtimeName } from "../../../runtime/host/mod.ts";
 import { isCompiledBinary } from "../../../runtime/self.ts";
 import defaultDockerfile from "./Dockerfile.default" with { type: "text" };
 
@@ -30,6 +31,11 @@ async function executable(stagingDir: string): Promise<string> {
   if (process.platform !== "linux") {
     throw new ConfigError(
       "the docker runtime needs a Linux model-compose executable; run it from a Linux build or on Linux",
+    );
+  }
+  if (runtimeName() !== "bun") {
+    throw new ConfigError(
+      "the docker runtime compiles model-compose with Bun for its image; run it with Bun (bun cli.ts) or the compiled binary",
     );
   }
   const { build } = await import("../../../scripts/build.ts");
