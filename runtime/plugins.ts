@@ -189,18 +189,33 @@ export class PluginRegistry {
         mod = await import(resolveModule(specifier, baseDir));
       }
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ConfigError(`plugin ${specifier} could not be loaded (${target}): ${reason}`);
+      throw new ConfigError(`plugin ${describeTarget(specifier, target)} could not be loaded: ${loadFailure(error)}`);
     }
     const plugin = mod.default;
     if (!plugin || typeof plugin !== "object") {
       throw new ConfigError(
-        `plugin ${specifier} (${target}) has no default export; export default definePlugin({ name, components, runtimes })`,
+        `plugin ${describeTarget(specifier, target)} has no default export; export default definePlugin({ name, components, runtimes })`,
       );
     }
-    this.register(plugin as Plugin, `${specifier} (${target})`);
+    this.register(plugin as Plugin, describeTarget(specifier, target));
     this.loaded.add(target);
   }
+}
+
+function describeTarget(specifier: string, target: string): string {
+  return specifier === target ? specifier : `${specifier} (${target})`;
+}
+
+/** The reason an import failed; for syntax errors, each with its file:line:column. */
+function loadFailure(error: unknown): string {
+  const parts = error instanceof AggregateError ? error.errors : [error];
+  return parts
+    .map((e) => {
+      const pos = (e as { position?: { file?: string; line?: number; column?: number } }).position;
+      const message = e instanceof Error ? e.message : String(e);
+      return pos?.file ? `${pos.file}:${pos.line}:${pos.column}: ${message}` : message;
+    })
+    .join("; ");
 }
 
 function checkPluginShape(plugin: Plugin, origin: string): void {
