@@ -31,7 +31,10 @@ export async function serveForeground(project: Project, logger: Logger, consoleL
     });
   } catch (error) {
     // A read-only project (e.g. mounted into a container) still serves; signals stop it.
-    logger.warn({ err: (error as Error).message }, "cannot record the controller's state; `down` will not find it");
+    logger.warn(
+      { err: (error as Error).message },
+      "cannot record the controller's state; `down` will not find it",
+    );
   }
   logger.info(
     { url: controller.url, base_path: project.controller.base_path, threaded: project.controller.threaded },
@@ -42,8 +45,12 @@ export async function serveForeground(project: Project, logger: Logger, consoleL
     let reason: string | undefined;
     const stop = (why: string) => {
       if (reason) {
-        // A second Ctrl+C: no more waiting for runs.
-        if (why !== "stop file") controller.shutdown(0).then(resolve);
+        // A second Ctrl+C: no more waiting for runs. (shutdown(0) would only return the
+        // drain already under way, with its full grace period.)
+        if (why !== "stop file") {
+          logger.warn({ reason: why }, "stopping now; cancelling running runs");
+          controller.manager.cancelAll(`controller stopped by a second ${why}`);
+        }
         return;
       }
       reason = why;

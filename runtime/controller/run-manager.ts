@@ -152,6 +152,11 @@ export class RunManager {
     return record;
   }
 
+  /** Cancels every pending and running run now; a drain in progress then ends early. */
+  cancelAll(reason: string): void {
+    for (const run of this.live.values()) run.abort.abort(new CancelledError(reason));
+  }
+
   /**
    * Stops accepting runs, lets running ones finish for up to `graceMs`, then cancels
    * whatever is left (waiting runs included) and waits for them to settle.
@@ -171,7 +176,7 @@ export class RunManager {
     clearTimeout(timer);
     if (timedOut) {
       this.logger.warn({ runs: this.live.size }, "grace period over; cancelling remaining runs");
-      for (const run of this.live.values()) run.abort.abort(new CancelledError("controller shutting down"));
+      this.cancelAll("controller shutting down");
       await Promise.allSettled(all());
     }
   }

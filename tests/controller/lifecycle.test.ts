@@ -196,24 +196,43 @@ describe("graceful shutdown of a foreground up", () => {
     expect(existsSync(stateFile(project))).toBe(false);
   }, 60_000);
 
-  test("SIGTERM with a short grace period: the long run is cancelled and its process killed; exit 0", async () => {
-    const project = slowProject(60, { shutdown_grace_period: "1s" });
+  for (const threaded of [false, true]) {
+    test(`SIGTERM with a short grace period (threaded: ${threaded}): the long run is cancelled and its process killed; exit 0`, async () => {
+      const project = slowProject(60, { shutdown_grace_period: "1s", threaded });
+      const up = await upForeground(project);
+      const waiting = startRun(project, { input: {} });
+      const jobPid = await jobStarted(project);
+      const t0 = performance.now();
+      up.proc.kill("SIGTERM");
+
+      const reply = await waiting;
+      expect(reply.status).toBe(409);
+      expect(reply.body).toMatchObject({ status: "cancelled" });
+      expect(reply.body.error).toContain("shutting down");
+      expect(await up.proc.exited).toBe(0);
+      // Well before the run's own 60 s.
+      expect(performance.now() - t0).toBeLessThan(30_000);
+      await waitFor("the job's process to exit", () => !isAlive(jobPid), 10_000);
+      expect(up.log()).toContain("grace period over");
+    }, 90_000);
+  }
+
+  test("a second SIGINT stops waiting for runs: cancelled at once, exit 0", async () => {
+    const project = slowProject(60, { shutdown_grace_period: "5m" });
     const up = await upForeground(project);
     const waiting = startRun(project, { input: {} });
     const jobPid = await jobStarted(project);
-    const t0 = performance.now();
-    up.proc.kill("SIGTERM");
+    up.proc.kill("SIGINT");
+    await waitFor("health to turn 503", async () => (await request(`${project.url}/health`)).status === 503);
+    up.proc.kill("SIGINT");
 
     const reply = await waiting;
     expect(reply.status).toBe(409);
-    expect(reply.body).toMatchObject({ status: "cancelled" });
-    expect(reply.body.error).toContain("shutting down");
+    expect(reply.body.status).toBe("cancelled");
+    expect(reply.body.error).toContain("second SIGINT");
     expect(await up.proc.exited).toBe(0);
-    // Well before the run's own 60 s.
-    expect(performance.now() - t0).toBeLessThan(30_000);
     await waitFor("the job's process to exit", () => !isAlive(jobPid), 10_000);
-    expect(up.log()).toContain("grace period over");
-  }, 90_000);
+  }, 60_000);
 
   test("SIGINT with no runs: exit 0 and the state files are removed", async () => {
     const project = hiProject();
