@@ -3,13 +3,12 @@
  * with its output in the project's log file, and returns once `/health` answers. If it
  * never does, the log's tail says why.
  */
-import { closeSync, openSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { ConfigError } from "../errors.ts";
 import { sleep } from "../host/mod.ts";
 import { selfCommand } from "../self.ts";
 import { clientHost, isAlive, ProjectState } from "./state.ts";
-import { mkdirSync } from "node:fs";
 
 function tail(file: string, lines = 20): string {
   try {
@@ -58,18 +57,25 @@ export async function startDetached(
       } catch {}
     }
     if (exited !== null || !isAlive(pid)) {
-      throw new Error(`the controller exited during start-up (exit code ${exited ?? "?"}); last lines of ${state.logFile}:\n${tail(state.logFile)}`);
+      throw new Error(
+        `the controller exited during start-up (exit code ${exited ?? "?"}); last lines of ${state.logFile}:\n${tail(state.logFile)}`,
+      );
     }
     await sleep(100);
   }
   try {
     process.kill(pid, "SIGTERM");
   } catch {}
-  throw new Error(`the controller did not become healthy within ${Math.round((options.timeoutMs ?? 30_000) / 1000)} s; last lines of ${state.logFile}:\n${tail(state.logFile)}`);
+  throw new Error(
+    `the controller did not become healthy within ${Math.round((options.timeoutMs ?? 30_000) / 1000)} s; last lines of ${state.logFile}:\n${tail(state.logFile)}`,
+  );
 }
 
 /** `down`: asks the controller to stop via `.stop` and waits for it to exit. */
-export async function stopRunning(projectDir: string, graceMs: number): Promise<{ pid: number; forced: boolean } | undefined> {
+export async function stopRunning(
+  projectDir: string,
+  graceMs: number,
+): Promise<{ pid: number; forced: boolean } | undefined> {
   const state = new ProjectState(projectDir);
   const running = state.running();
   if (!running) {

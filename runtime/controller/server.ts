@@ -59,7 +59,9 @@ export async function startController(project: Project, options: ServeOptions): 
     await executor.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
-      throw new ConfigError(`cannot listen on ${host}:${controller.port}: the port is already in use (controller.port)`);
+      throw new ConfigError(
+        `cannot listen on ${host}:${controller.port}: the port is already in use (controller.port)`,
+      );
     }
     throw new ConfigError(`cannot listen on ${host}:${controller.port}: ${(error as Error).message}`);
   }
