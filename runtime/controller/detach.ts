@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { EXIT_CONFIG } from "../cli/report.ts";
 import { ConfigError } from "../errors.ts";
 import { sleep } from "../host/mod.ts";
 import { selfCommand } from "../self.ts";
@@ -57,9 +58,9 @@ export async function startDetached(
       } catch {}
     }
     if (exited !== null || !isAlive(pid)) {
-      throw new Error(
-        `the controller exited during start-up (exit code ${exited ?? "?"}); last lines of ${state.logFile}:\n${tail(state.logFile)}`,
-      );
+      const message = `the controller exited during start-up (exit code ${exited ?? "?"}); last lines of ${state.logFile}:\n${tail(state.logFile)}`;
+      // Its configuration error (a port in use, a missing variable) is ours: same exit code 2.
+      throw exited === EXIT_CONFIG ? new ConfigError(message) : new Error(message);
     }
     await sleep(100);
   }

@@ -154,7 +154,7 @@ describe("up -d and down", () => {
     try {
       const project = hiProject({ controller: { port: blocker.port } });
       const up = await runCli(project, ["up", "-d"]);
-      expect(up.code).not.toBe(0);
+      expect(up.code).toBe(2);
       expect(up.stderr).toContain("exited during start-up");
       expect(up.stderr).toContain("controller.log");
       expect(up.stderr).toContain(`${blocker.port}`);
