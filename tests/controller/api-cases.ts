@@ -171,6 +171,7 @@ export function describeApi(name: string, threaded: boolean): void {
       expect(cancel.status).toBeLessThan(300);
       const task = await waitForTask(project, id, ["completed", "failed", "cancelled"], 10_000);
       expect(task.status).toBe("cancelled");
+      expect(task.error).toContain("cancelled by request");
       expect(task.jobs[0].status).toBe("cancelled");
       await waitFor("the shell and its child to exit", () => pids.every((p) => !isAlive(p)), 10_000);
     });

@@ -9,7 +9,7 @@ describe("API keys", () => {
 
   beforeAll(async () => {
     project = makeProject({
-      controller: { auth: { api_keys: ["s3cret-one", "s3cret-two"] } },
+      controller: { auth: { api_keys: ["s3cret-one", "s3cret-two"] }, origins: ["http://app.example"] },
       workflows: [
         { id: "hi", jobs: [{ id: "say", component: "shell", command: "printf hi", output: "${stdout}" }] },
       ],
@@ -68,5 +68,23 @@ describe("API keys", () => {
   test("an unknown route without a key is 401, not 404 (routes are not revealed)", async () => {
     expect((await request(`${project.api}/secret-place`)).status).toBe(401);
     expect((await request(`${project.api}/secret-place`, { headers: good })).status).toBe(404);
+  });
+
+  test("a CORS preflight from an allowed origin needs no key (browsers send none)", async () => {
+    const reply = await request(`${project.api}/workflows/runs`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: "http://app.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+      },
+    });
+    expect(reply.status).toBe(204);
+    expect(reply.headers.get("access-control-allow-origin")).toBe("http://app.example");
+    expect(reply.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
+    const other = await request(`${project.api}/workflows`, {
+      headers: { ...good, Origin: "http://evil.example" },
+    });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 });

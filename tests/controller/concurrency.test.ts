@@ -113,6 +113,7 @@ describe("controller max_concurrent_count", () => {
     const b = await waitForTask(project, ids[1], ["cancelled", "completed", "failed"]);
     expect(b.status).toBe("cancelled");
     expect(b.started_at).toBeUndefined();
+    expect(b.error).toContain("before it started");
     for (const id of [ids[0], ids[2]]) expect((await waitForTask(project, id)).status).toBe("completed");
     expect(
       readLines(log)
