@@ -1,4 +1,5 @@
 /** The docker runtime's lifecycle: image (pull or build), container, logs, stop/remove. */
+import { createHash } from "node:crypto";
 import type Dockerode from "dockerode";
 import type { Project } from "../../../runtime/compose/model.ts";
 import { ConfigError } from "../../../runtime/errors.ts";
@@ -66,29 +67,33 @@ export class DockerRuntime implements RuntimeInstance {
   private async buildImage(tag: string): Promise<string> {
     const build =
       typeof this.options.build === "string" ? { context: this.options.build } : this.options.build;
-    const staged = await stageContext(
-      this.project,
-      build?.context === undefined ? build?.dockerfile : undefined,
-    );
-    const labels = { ...this.labels, [CONTEXT_HASH_LABEL]: staged.hash };
-    // The auto context: rebuild only when something staged changed.
-    if (build?.context === undefined) {
+    const auto = build?.context === undefined;
+    const staged = await stageContext(this.project, auto ? build?.dockerfile : undefined);
+    const options: DockerRuntimeOptions = auto
+      ? { ...this.options, build: { ...(build ?? {}), context: staged.dir, dockerfile: staged.dockerfile } }
+      : this.options;
+    const spec = buildSpec(options, {
+      projectDir: this.project.projectDir,
+      image: tag,
+      labels: this.labels,
+    })!;
+    spec.options.buildargs = {
+      CONTROLLER_PORT: String(this.project.controller.port),
+      ...(auto ? {} : { MC_DIR: ".docker" }),
+      ...(spec.options.buildargs ?? {}),
+    };
+    // What the image is made of: the staged files and the build settings that shape it
+    // (a changed build arg or target must rebuild as surely as a changed file).
+    const hash = buildHash(staged.hash, spec.options);
+    spec.options.labels = { ...spec.options.labels, [CONTEXT_HASH_LABEL]: hash };
+    // The auto context: rebuild only when something staged or a build setting changed.
+    if (auto && !build?.pull) {
       const existing = await this.engine.imageLabels(tag);
-      if (existing?.[CONTEXT_HASH_LABEL] === staged.hash && !build?.pull) {
+      if (existing?.[CONTEXT_HASH_LABEL] === hash) {
         say(`image ${tag} is up to date`);
         return tag;
       }
     }
-    const options: DockerRuntimeOptions =
-      build?.context === undefined
-        ? { ...this.options, build: { ...(build ?? {}), context: staged.dir, dockerfile: staged.dockerfile } }
-        : this.options;
-    const spec = buildSpec(options, { projectDir: this.project.projectDir, image: tag, labels })!;
-    spec.options.buildargs = {
-      CONTROLLER_PORT: String(this.project.controller.port),
-      ...(build?.context !== undefined ? { MC_DIR: ".docker" } : {}),
-      ...(spec.options.buildargs ?? {}),
-    };
     say(`building ${tag} from ${spec.context}`);
     await this.engine.build(spec.context, spec.options, (line) => say(`  ${line}`));
     return tag;
@@ -184,6 +189,19 @@ export class DockerRuntime implements RuntimeInstance {
     const found = await this.find();
     return found ? `${found.name}: ${found.status}` : "no container";
   }
+}
+
+/** A short digest of the staged context's hash and the build options that change the image. */
+function buildHash(contextHash: string, options: Dockerode.ImageBuildOptions): string {
+  const sorted = (record: Record<string, string> | undefined) =>
+    Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const settings = JSON.stringify({
+    dockerfile: options.dockerfile,
+    buildargs: sorted(options.buildargs as Record<string, string> | undefined),
+    target: options.target ?? null,
+    labels: sorted(options.labels as Record<string, string> | undefined),
+  });
+  return createHash("sha256").update(contextHash).update("\0").update(settings).digest("hex").slice(0, 16);
 }
 
 function describePorts(create: Dockerode.ContainerCreateOptions): string {
