@@ -175,12 +175,13 @@ export class DockerRuntime implements RuntimeInstance {
     process.stdout.write(`container ${found.name} stopped\n`);
   }
 
-  async start(options: RuntimeCommandOptions): Promise<void> {
+  async start(_options: RuntimeCommandOptions): Promise<void> {
     await this.engine.connect();
     const found = await this.find();
     if (!found) throw new ConfigError("no container for this project; create one with `model-compose up`");
     await this.engine.start(found.container);
-    if (options.detach !== false) await this.engine.waitHealthy(found.container, HEALTH_TIMEOUT_MS);
+    // There is no foreground `start`: like `up -d`, it returns once the controller is healthy.
+    await this.engine.waitHealthy(found.container, HEALTH_TIMEOUT_MS);
     process.stdout.write(`container ${found.name} started\n`);
   }
 
