@@ -160,11 +160,20 @@ export class DockerRuntime implements RuntimeInstance {
     const found = await this.find();
     if (!found) {
       process.stdout.write("no container for this project\n");
+      await this.removeNetworks();
       return;
     }
     if (found.state === "running") await this.engine.stop(found.container);
     await this.engine.remove(found.container);
     process.stdout.write(`container ${found.name} stopped and removed\n`);
+    await this.removeNetworks();
+  }
+
+  /** Removes the networks `up` created for this project (networks it found are not its own). */
+  private async removeNetworks(): Promise<void> {
+    const { removed, kept } = await this.engine.removeNetworks(this.labels);
+    for (const name of removed) process.stdout.write(`network ${name} removed\n`);
+    for (const name of kept) say(`network ${name} is still in use by other containers; left in place`);
   }
 
   async stop(): Promise<void> {

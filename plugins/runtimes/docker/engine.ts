@@ -454,6 +454,42 @@ export class DockerEngine {
   }
 
   /**
+   * Removes the networks that carry all of `labels` (those `ensureNetworks` created for a
+   * project). A network another container still uses is left in place. Returns the
+   * names removed and the names kept.
+   */
+  async removeNetworks(labels: Record<string, string>): Promise<{ removed: string[]; kept: string[] }> {
+    const removed: string[] = [];
+    const kept: string[] = [];
+    if (Object.keys(labels).length === 0) return { removed, kept };
+    let list: Dockerode.NetworkInspectInfo[];
+    try {
+      list = await this.docker.listNetworks({
+        filters: { label: Object.entries(labels).map(([k, value]) => `${k}=${value}`) },
+      });
+    } catch (error) {
+      throw new Error(`cannot list networks: ${dockerErrorMessage(error)}`, { cause: error });
+    }
+    for (const network of list) {
+      try {
+        await this.docker.getNetwork(network.Id).remove();
+        removed.push(network.Name);
+      } catch (error) {
+        const code = statusCode(error);
+        if (code === 404) continue;
+        if (code === 403 || code === 409) {
+          kept.push(network.Name);
+          continue;
+        }
+        throw new Error(`cannot remove network ${network.Name}: ${dockerErrorMessage(error)}`, {
+          cause: error,
+        });
+      }
+    }
+    return { removed, kept };
+  }
+
+  /**
    * Creates a container from `spec` (see `containerSpec`), connects it to
    * `extraNetworks`, and starts it. When a step after creation fails the container is
    * removed again, so a retry does not trip over its name.
