@@ -86,6 +86,9 @@ export async function build(targets: TargetName[], outdir: string, bytecode: boo
       "--no-compile-autoload-dotenv",
       "--no-compile-autoload-bunfig",
       `--define=MODEL_COMPOSE_COMMIT=${JSON.stringify(commit)}`,
+      // ssh2 (under dockerode) tries this optional native module inside try/catch; when
+      // it is installed, its .node file cannot be bundled, and nothing here needs it.
+      "--external=cpu-features",
       ...(exe ? [`--compile-executable-path=${exe}`] : []),
       `--outfile=${outfile}`,
       "scripts/build/cli-entry.ts",
