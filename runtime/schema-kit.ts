@@ -7,9 +7,10 @@ import { closest } from "./errors.ts";
 
 /**
  * A strict object whose unknown keys are reported with the closest valid key and the
- * full list of valid keys.
+ * full list of valid keys. Accepts a list as an empty object, as valibot's object
+ * schemas do; use `strictMap` unless the schema must go into `v.variant`.
  */
-export function strictMap<const E extends v.ObjectEntries>(entries: E) {
+export function strictObjectOf<const E extends v.ObjectEntries>(entries: E) {
   const keys = Object.keys(entries);
   return v.strictObject(entries, (issue) => {
     if (issue.expected === "never") {
@@ -19,6 +20,16 @@ export function strictMap<const E extends v.ObjectEntries>(entries: E) {
     }
     return `expected a map, found ${describeValue(issue.input)}`;
   });
+}
+
+const isMap = (x: unknown) => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** `strictObjectOf` that also refuses lists (a YAML list where a map belongs). */
+export function strictMap<const E extends v.ObjectEntries>(entries: E) {
+  return v.pipe(
+    v.custom<unknown>(isMap, (issue) => `expected a map, found ${describeValue(issue.input)}`),
+    strictObjectOf(entries),
+  );
 }
 
 /** "a string", "the number 3", "a list", ... for error messages. */

@@ -4,7 +4,7 @@
  * plugin's own schema validates them (validate.ts).
  */
 import * as v from "valibot";
-import { Count, Duration, describeValue, Flag, Port, Size, strictMap, Text } from "../schema-kit.ts";
+import { Count, Duration, describeValue, Flag, Port, Size, strictMap, strictObjectOf, Text } from "../schema-kit.ts";
 
 const Id = v.pipe(
   Text,
@@ -127,8 +127,8 @@ const LogLevel = v.picklist(
 export const LoggerSchema = v.variant(
   "type",
   [
-    strictMap({ type: v.literal("console"), level: v.optional(LogLevel, "info") }),
-    strictMap({ type: v.literal("file"), path: Text, level: v.optional(LogLevel, "info") }),
+    strictObjectOf({ type: v.literal("console"), level: v.optional(LogLevel, "info") }),
+    strictObjectOf({ type: v.literal("file"), path: Text, level: v.optional(LogLevel, "info") }),
   ],
   (i) => `expected a logger type of console or file, found ${describeValue(i.input)}`,
 );
