@@ -76,7 +76,7 @@ function explain(issue: v.BaseIssue<unknown>): string {
       issue.input !== undefined &&
       (issue.input === null || typeof issue.input !== "object") &&
       issue.expected !== "never" &&
-      !/\bfound\b|^unknown key/.test(issue.message);
+      !/\b(found|got)\b|^unknown key/.test(issue.message);
     return found ? `${issue.message}, found ${describeValue(issue.input)}` : issue.message;
   }
   if (issue.expected === "never") return `unknown key ${issue.received}`;
