@@ -344,7 +344,12 @@ export class ModelBuilder {
       }
       noteInputs(input);
       noteInputs(condition);
-      if (component.inline) for (const a of component.actions.values()) noteInputs(a.config);
+      if (component.inline) {
+        for (const a of component.actions.values()) {
+          noteInputs(a.config);
+          for (const t of a.deferred.values()) noteInputs(t);
+        }
+      }
       for (const dep of job.depends_on ?? []) {
         if (!jobIds.has(dep)) {
           const hint = closest(dep, jobIds);

@@ -172,3 +172,12 @@ workflow:
     expect(maxInFlight(log)).toBe(2);
   });
 });
+
+describe("input variables", () => {
+  test("an inline shell job's command counts toward the workflow's input variables", async () => {
+    const p = await load(
+      project("workflow:\n  component: shell\n  command: echo ${input.name} ${input.greeting | hi}\n"),
+    );
+    expect(p.workflows.get("default")?.inputVariables).toEqual(["greeting", "name"]);
+  });
+});

@@ -4,7 +4,7 @@
  * through a port published on 127.0.0.1, graceful stop.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -13,7 +13,12 @@ const TAG = `model-compose:image-test-${process.pid}`;
 const NAME = `mc-image-test-${process.pid}`;
 
 function docker(args: string[], timeoutMs = 600_000) {
-  const r = Bun.spawnSync(["docker", ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe", timeout: timeoutMs });
+  const r = Bun.spawnSync(["docker", ...args], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: timeoutMs,
+  });
   return { code: r.exitCode, stdout: r.stdout.toString().trim(), stderr: r.stderr.toString().trim() };
 }
 
@@ -39,6 +44,7 @@ describe("project Dockerfile", () => {
   beforeAll(() => {
     const r = docker([
       "build",
+      "--force-rm",
       "-t",
       TAG,
       "--build-arg",
@@ -68,7 +74,15 @@ describe("project Dockerfile", () => {
     const version = docker(["run", "--rm", TAG, "--version"]);
     expect(version.stdout).toBe("model-compose 0.1.0 (imagetest)");
     // The build context kept dependencies and VCS out, and nothing but the binary came along.
-    const files = docker(["run", "--rm", "--entrypoint", "/bin/sh", TAG, "-c", "ls -A /app; ls /usr/local/bin"]).stdout;
+    const files = docker([
+      "run",
+      "--rm",
+      "--entrypoint",
+      "/bin/sh",
+      TAG,
+      "-c",
+      "ls -A /app; ls /usr/local/bin",
+    ]).stdout;
     expect(files.split("\n")).toContain("model-compose");
     expect(files).not.toContain("node_modules");
   });
@@ -81,10 +95,24 @@ describe("project Dockerfile", () => {
       path.join(dir, "model-compose.yml"),
       'controller:\n  host: 0.0.0.0\n  port: 8080\nworkflow:\n  component: shell\n  command: echo "hi ${input.name}"\n  output: ${stdout.trim()}\n',
     );
-    const run = docker(["run", "-d", "--name", NAME, "-p", `127.0.0.1:${port}:8080`, "-v", `${dir}:/app:ro`, TAG]);
+    const run = docker([
+      "run",
+      "-d",
+      "--name",
+      NAME,
+      "-p",
+      `127.0.0.1:${port}:8080`,
+      "-v",
+      `${dir}:/app:ro`,
+      TAG,
+    ]);
     expect(run.code).toBe(0);
     const health = await until(
-      () => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0),
+      () =>
+        fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.status,
+          () => 0,
+        ),
       (s) => s === 200,
       30_000,
     );
