@@ -5,8 +5,8 @@
  */
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import type * as v from "valibot";
 import type { Logger } from "pino";
+import type * as v from "valibot";
 import { ConfigError } from "./errors.ts";
 import { resolveModule } from "./host/mod.ts";
 import { registerHostModules } from "./host-modules.ts";
@@ -134,11 +134,54 @@ export function definePlugin(plugin: Plugin): Plugin {
   return plugin;
 }
 
+/**
+ * A plugin known by the types it provides and loaded only when one of them is used,
+ * so a start-up pays only for the plugins its compose file needs.
+ */
+export interface LazyPlugin {
+  name: string;
+  components?: readonly string[];
+  runtimes?: readonly string[];
+  load(): Promise<Plugin>;
+}
+
 /** Registered component and runtime types. */
 export class PluginRegistry {
   private readonly components = new Map<string, ComponentPlugin>();
   private readonly runtimes = new Map<string, RuntimePlugin>();
   private readonly loaded = new Set<string>();
+  private readonly lazy: LazyPlugin[] = [];
+
+  /** Registers a plugin that loads when `prepare` asks for one of its types. */
+  registerLazy(entry: LazyPlugin): void {
+    this.lazy.push(entry);
+  }
+
+  /**
+   * Loads the lazy plugins that provide any of these types (names that are not types,
+   * such as component ids, are ignored). Call before looking the types up.
+   */
+  async prepare(types: { components?: Iterable<string>; runtimes?: Iterable<string> }): Promise<void> {
+    const components = new Set(types.components ?? []);
+    const runtimes = new Set(types.runtimes ?? []);
+    const wanted = this.lazy.filter(
+      (e) =>
+        e.components?.some((t) => components.has(t) && !this.components.has(t)) ||
+        e.runtimes?.some((t) => runtimes.has(t) && !this.runtimes.has(t)),
+    );
+    for (const entry of wanted) {
+      this.lazy.splice(this.lazy.indexOf(entry), 1);
+      this.register(await entry.load(), entry.name);
+    }
+  }
+
+  /** Loads every lazy plugin. */
+  async prepareAll(): Promise<void> {
+    await this.prepare({
+      components: this.lazy.flatMap((e) => e.components ?? []),
+      runtimes: this.lazy.flatMap((e) => e.runtimes ?? []),
+    });
+  }
 
   register(plugin: Plugin, origin = plugin.name): void {
     checkPluginShape(plugin, origin);
@@ -165,11 +208,11 @@ export class PluginRegistry {
   }
 
   componentTypes(): string[] {
-    return [...this.components.keys()].sort();
+    return [...new Set([...this.components.keys(), ...this.lazy.flatMap((e) => e.components ?? [])])].sort();
   }
 
   runtimeTypes(): string[] {
-    return [...this.runtimes.keys()].sort();
+    return [...new Set([...this.runtimes.keys(), ...this.lazy.flatMap((e) => e.runtimes ?? [])])].sort();
   }
 
   /**
@@ -189,7 +232,9 @@ export class PluginRegistry {
         mod = await import(resolveModule(specifier, baseDir));
       }
     } catch (error) {
-      throw new ConfigError(`plugin ${describeTarget(specifier, target)} could not be loaded: ${loadFailure(error)}`);
+      throw new ConfigError(
+        `plugin ${describeTarget(specifier, target)} could not be loaded: ${loadFailure(error)}`,
+      );
     }
     const plugin = mod.default;
     if (!plugin || typeof plugin !== "object") {
@@ -223,7 +268,8 @@ function checkPluginShape(plugin: Plugin, origin: string): void {
     throw new ConfigError(`plugin ${origin}: ${what}`);
   };
   if (typeof plugin.name !== "string" || !plugin.name) fail("the default export needs a string `name`");
-  if (plugin.components !== undefined && !Array.isArray(plugin.components)) fail("`components` must be a list");
+  if (plugin.components !== undefined && !Array.isArray(plugin.components))
+    fail("`components` must be a list");
   if (plugin.runtimes !== undefined && !Array.isArray(plugin.runtimes)) fail("`runtimes` must be a list");
   for (const [i, c] of (plugin.components ?? []).entries()) {
     if (!c || typeof c.type !== "string") fail(`components[${i}] needs a string \`type\``);

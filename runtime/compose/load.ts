@@ -119,6 +119,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
     }
   }
 
+  await registry.prepare(typesNamed(doc));
+
   const builder = new ModelBuilder(raw, registry, env);
   builder.buildComponents(doc);
   const workflows = builder.buildWorkflows(doc);
@@ -186,4 +188,16 @@ function uniqueByMessage(errors: ConfigError[]): ConfigError[] {
 
 function dedupeMissing<T extends { name: string; where: string }>(list: T[]): T[] {
   return uniqueBy(list, (m) => `${m.name} ${m.where}`);
+}
+
+/** Every name that may be a component or runtime type (component ids included; harmless). */
+function typesNamed(doc: ComposeDocument): { components: string[]; runtimes: string[] } {
+  const components = doc.components.map((c) => c.type);
+  for (const wf of doc.workflows) {
+    for (const job of wf.jobs) {
+      if (typeof job.component === "string") components.push(job.component);
+      else if (job.component && typeof job.component.type === "string") components.push(job.component.type);
+    }
+  }
+  return { components, runtimes: [doc.controller.runtime.type] };
 }

@@ -68,7 +68,7 @@ describe("--input", () => {
   });
 });
 
-const hasHttpClient = builtinRegistry().component("http-client") !== undefined;
+const hasHttpClient = builtinRegistry().componentTypes().includes("http-client");
 
 describe("examples/logging", () => {
   let server: ReturnType<typeof Bun.serve> | undefined;
