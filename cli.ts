@@ -1,89 +1,19 @@
 #!/usr/bin/env -S bun --no-env-file
 /**
- * The model-compose command line. Parses argv (commander), hands the work to the core,
- * prints, and exits with 0 (success), 1 (a run failed) or 2 (usage or configuration).
- * Commands import what they need lazily so `--version` and `run` start fast.
+ * The model-compose command line: parses argv, hands the work to the core, prints, and
+ * exits with 0 (success), 1 (a run failed) or 2 (usage or configuration).
+ * `--version` answers before anything else loads; every command imports only what it
+ * needs, so start-up stays short.
  */
-import { Command, CommanderError, Option } from "commander";
-import { collect, type GlobalOptions } from "./runtime/cli/common.ts";
-import { EXIT_CONFIG, reportError } from "./runtime/cli/report.ts";
 import { versionLine } from "./runtime/version.ts";
 
-function buildProgram(setExit: (code: number) => void): Command {
-  const program = new Command("model-compose")
-    .description("Run declarative AI workflows, or serve them as an HTTP API, natively or in Docker")
-    .version(versionLine(), "-V, --version", "print the version")
-    .option("-f, --file <file>", "compose file (repeatable; merged left to right)", collect)
-    .option("--project-directory <dir>", "project directory (default: the first compose file's directory)")
-    .option("--env-file <file>", "environment file (repeatable; later files win)", collect)
-    .option("-e, --env <KEY=VALUE>", "set an environment variable (repeatable; wins over every file)", collect)
-    .option("-v, --verbose", "debug logs and stack traces")
-    .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
-  program.configureOutput({ outputError: (str, write) => write(`error: ${str.replace(/^error: /, "")}`) });
-
-  const globals = (cmd: Command) => cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
-  const lifecycle = (name: "up" | "down" | "start" | "stop") => async (_opts: unknown, cmd: Command) => {
-    const { lifecycleCommand } = await import("./runtime/cli/lifecycle-command.ts");
-    setExit(await lifecycleCommand(name, globals(cmd)));
-  };
-
-  program
-    .command("up")
-    .description("start the controller (foreground; -d in the background)")
-    .option("-d, --detach", "run in the background and return once healthy")
-    .action(lifecycle("up"));
-  program.command("down").description("stop the running controller and clean up").action(lifecycle("down"));
-  program.command("start").description("start an existing controller without re-creating it").action(lifecycle("start"));
-  program.command("stop").description("stop the controller without removing it").action(lifecycle("stop"));
-
-  program
-    .command("run")
-    .description("run one workflow once and print its output as JSON")
-    .argument("[workflow]", "workflow id (default: the default workflow)")
-    .option("-i, --input <json>", "input as JSON, or @file.json")
-    .option("-o, --output <file>", "write the output to a file instead of stdout")
-    .action(async (workflow: string | undefined, _opts: unknown, cmd: Command) => {
-      const { runCommand } = await import("./runtime/cli/run-command.ts");
-      setExit(await runCommand(workflow, globals(cmd)));
-    });
-
-  program
-    .command("config")
-    .description("print the merged, validated, env-resolved compose file")
-    .addOption(new Option("--format <format>", "output format").choices(["yaml", "json"]).default("yaml"))
-    .action(async (_opts: unknown, cmd: Command) => {
-      const { configCommand } = await import("./runtime/cli/config-command.ts");
-      setExit(await configCommand(globals(cmd)));
-    });
-  program
-    .command("health")
-    .description("exit 0 if the controller's /health answers (for container health checks)")
-    .option("--url <url>", "health URL (default: http://127.0.0.1:$MODEL_COMPOSE_PORT or 8080/health)")
-    .option("--timeout <ms>", "how long to wait", "3000")
-    .action(async (opts: { url?: string; timeout?: string }) => {
-      const { healthCommand } = await import("./runtime/cli/health-command.ts");
-      setExit(await healthCommand(opts));
-    });
-  return program;
-}
-
 export async function main(argv: string[]): Promise<number> {
-  let code = 0;
-  const program = buildProgram((c) => {
-    code = c;
-  });
-  for (const cmd of program.commands) cmd.exitOverride();
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return code;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here too, with exit code 0.
-      return error.exitCode === 0 ? 0 : EXIT_CONFIG;
-    }
-    return reportError(error, argv.includes("-v") || argv.includes("--verbose"));
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
   }
+  const { runCli } = await import("./runtime/cli/program.ts");
+  return runCli(argv);
 }
 
 if (import.meta.main) {
