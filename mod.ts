@@ -25,10 +25,18 @@
  * });
  * ```
  */
+
+export { builtinPlugins, builtinRegistry } from "./plugins/builtin.ts";
 export { type LoadOptions, loadProject } from "./runtime/compose/load.ts";
 export type { ComponentModel, JobModel, Project, WorkflowModel } from "./runtime/compose/model.ts";
 export type { ComposeDocument, ControllerConfig, LoggerConfig } from "./runtime/compose/schema.ts";
-export { CancelledError, ConfigError, ConfigErrors, RunError, type SourceLocation } from "./runtime/errors.ts";
+export {
+  CancelledError,
+  ConfigError,
+  ConfigErrors,
+  RunError,
+  type SourceLocation,
+} from "./runtime/errors.ts";
 export {
   type ComponentCallContext,
   type ComponentCreateContext,
@@ -43,8 +51,22 @@ export {
   type RuntimeInstance,
   type RuntimePlugin,
 } from "./runtime/plugins.ts";
-export { Count, Duration, Flag, Port, parseDuration, parseSize, Size, strictMap, Text } from "./runtime/schema-kit.ts";
+export {
+  Count,
+  Duration,
+  Flag,
+  Port,
+  parseDuration,
+  parseSize,
+  Size,
+  strictMap,
+  Text,
+} from "./runtime/schema-kit.ts";
 export { VERSION } from "./runtime/version.ts";
 export type { JobState, JobStatus, RunObserver, RunStatus } from "./runtime/workflow/run-state.ts";
-export { type RunOptions, type RunResult, runWorkflow, selectWorkflow } from "./runtime/workflow/run-workflow.ts";
-export { builtinPlugins, builtinRegistry } from "./plugins/builtin.ts";
+export {
+  type RunOptions,
+  type RunResult,
+  runWorkflow,
+  selectWorkflow,
+} from "./runtime/workflow/run-workflow.ts";

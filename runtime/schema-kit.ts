@@ -37,7 +37,8 @@ export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return "nothing";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a map";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
   return `the ${typeof value} ${String(value)}`;
 }
 
@@ -57,18 +58,32 @@ export function parseDuration(value: string | number): number | undefined {
 
 /** A duration option: a number of seconds or a string like `30s` / `1m30s`; output in milliseconds. */
 export const Duration = v.pipe(
-  v.union([v.number(), v.string()], (issue) => `expected a duration like 30s or 1m30s, found ${describeValue(issue.input)}`),
+  v.union(
+    [v.number(), v.string()],
+    (issue) => `expected a duration like 30s or 1m30s, found ${describeValue(issue.input)}`,
+  ),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
     const ms = parseDuration(dataset.value);
     if (ms === undefined) {
-      addIssue({ message: `expected a duration like 30s, 1m30s or 500ms, found ${describeValue(dataset.value)}` });
+      addIssue({
+        message: `expected a duration like 30s, 1m30s or 500ms, found ${describeValue(dataset.value)}`,
+      });
       return NEVER;
     }
     return ms;
   }),
 );
 
-const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+};
 
 /** Parses `512m`, `2g`, `10mb` or a number of bytes. */
 export function parseSize(value: string | number): number | undefined {
@@ -80,11 +95,16 @@ export function parseSize(value: string | number): number | undefined {
 
 /** A size option: bytes, or a string with unit b/k/m/g; output in bytes. */
 export const Size = v.pipe(
-  v.union([v.number(), v.string()], (issue) => `expected a size like 512m or 2g, found ${describeValue(issue.input)}`),
+  v.union(
+    [v.number(), v.string()],
+    (issue) => `expected a size like 512m or 2g, found ${describeValue(issue.input)}`,
+  ),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
     const bytes = parseSize(dataset.value);
     if (bytes === undefined) {
-      addIssue({ message: `expected a size like 512m or 2g (units b, k, m, g), found ${describeValue(dataset.value)}` });
+      addIssue({
+        message: `expected a size like 512m or 2g (units b, k, m, g), found ${describeValue(dataset.value)}`,
+      });
       return NEVER;
     }
     return bytes;
@@ -93,8 +113,9 @@ export const Size = v.pipe(
 
 /** A whole number >= 0, also accepted as a numeric string (values that came from env). */
 export const Count = v.pipe(
-  v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))], (issue) =>
-    `expected a whole number, found ${describeValue(issue.input)}`,
+  v.union(
+    [v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))],
+    (issue) => `expected a whole number, found ${describeValue(issue.input)}`,
   ),
   v.integer("expected a whole number"),
   v.minValue(0, "expected a number >= 0"),

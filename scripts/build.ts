@@ -33,7 +33,9 @@ function hostTarget(): TargetName {
 function run(cmd: string[], cwd = ROOT): string {
   const r = Bun.spawnSync(cmd, { cwd, stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) {
-    throw new Error(`${cmd.join(" ")} failed (exit ${r.exitCode}):\n${r.stderr.toString()}${r.stdout.toString()}`);
+    throw new Error(
+      `${cmd.join(" ")} failed (exit ${r.exitCode}):\n${r.stderr.toString()}${r.stdout.toString()}`,
+    );
   }
   return r.stdout.toString().trim();
 }
@@ -53,12 +55,19 @@ function bunExecutableFor(target: TargetName): string | undefined {
   if (target === hostTarget()) return undefined;
   const version = Bun.version;
   const pkg = TARGETS[target].npm;
-  const cache = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "model-compose", `bun-${version}`, target);
+  const cache = path.join(
+    process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"),
+    "model-compose",
+    `bun-${version}`,
+    target,
+  );
   const exe = path.join(cache, "package", "bin", "bun");
   if (existsSync(exe)) return exe;
   mkdirSync(cache, { recursive: true });
   console.log(`fetching ${pkg}@${version} from the npm registry (once)`);
-  const tarball = run(["npm", "pack", `${pkg}@${version}`, "--silent", "--pack-destination", cache], cache).split("\n").pop()!;
+  const tarball = run(["npm", "pack", `${pkg}@${version}`, "--silent", "--pack-destination", cache], cache)
+    .split("\n")
+    .pop()!;
   run(["tar", "-xzf", path.join(cache, tarball), "-C", cache]);
   if (!existsSync(exe)) throw new Error(`${pkg}@${version} has no bin/bun`);
   return exe;
@@ -114,7 +123,10 @@ if (import.meta.main) {
       bytecode: { type: "boolean", default: true },
     },
   });
-  const names = values.targets === "all" ? (Object.keys(TARGETS) as TargetName[]) : (values.targets.split(",") as TargetName[]);
+  const names =
+    values.targets === "all"
+      ? (Object.keys(TARGETS) as TargetName[])
+      : (values.targets.split(",") as TargetName[]);
   for (const n of names) {
     if (!(n in TARGETS)) {
       console.error(`unknown target "${n}" (targets: ${Object.keys(TARGETS).join(", ")}, all)`);

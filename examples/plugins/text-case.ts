@@ -3,8 +3,9 @@
  * `text`. Loaded by a compose file with `plugins: [./text-case.ts]`; works from source
  * and with the compiled binary (which provides `model-compose` and `valibot` itself).
  */
-import * as v from "valibot";
+
 import { definePlugin } from "model-compose";
+import * as v from "valibot";
 
 const TextCaseSchema = v.strictObject({
   mode: v.optional(v.picklist(["upper", "lower", "title"]), "upper"),

@@ -1,11 +1,10 @@
 /** `up`, `down`, `start`, `stop`: handed to the configured runtime plugin. */
-import * as v from "valibot";
-import { ConfigErrors } from "../errors.ts";
+import * as path from "node:path";
+import type * as v from "valibot";
 import { validateWith } from "../compose/validate.ts";
 import type { GlobalOptions } from "./common.ts";
 import { loadFromOptions } from "./common.ts";
 import { reportError } from "./report.ts";
-import * as path from "node:path";
 
 /** The global options as argv, with paths made absolute (for a controller started elsewhere). */
 export function globalArgsOf(opts: GlobalOptions): string[] {

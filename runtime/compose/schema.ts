@@ -4,7 +4,17 @@
  * plugin's own schema validates them (validate.ts).
  */
 import * as v from "valibot";
-import { Count, Duration, describeValue, Flag, Port, Size, strictMap, strictObjectOf, Text } from "../schema-kit.ts";
+import {
+  Count,
+  Duration,
+  describeValue,
+  Flag,
+  Port,
+  Size,
+  strictMap,
+  strictObjectOf,
+  Text,
+} from "../schema-kit.ts";
 
 const Id = v.pipe(
   Text,

@@ -10,7 +10,7 @@ import type { JobModel, Project, WorkflowModel } from "../compose/model.ts";
 import { CancelledError, ConfigError, RunError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { ComponentHost } from "./component-host.ts";
-import { type JobOutcome, runJob } from "./run-job.ts";
+import { type JobOutcome, type JobRunContext, runJob } from "./run-job.ts";
 import type { JobState, RunObserver } from "./run-state.ts";
 
 export interface RunOptions {
@@ -149,15 +149,7 @@ export async function runWorkflow(
   }
 }
 
-interface SchedulerContext {
-  host: ComponentHost;
-  env: Readonly<Record<string, string>>;
-  projectDir: string;
-  runId: string;
-  workflowId: string;
-  startedAt: string;
-  logger: Logger;
-  signal: AbortSignal;
+interface SchedulerContext extends JobRunContext {
   context: Record<string, unknown>;
   observer?: RunObserver;
 }

@@ -2,7 +2,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 export function replaceSection(file: string, title: string, body: string): void {
-  const text = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n\nFigures from scripts/bench/; each section is rewritten by its script.\n";
+  const text = existsSync(file)
+    ? readFileSync(file, "utf8")
+    : "# Benchmarks\n\nFigures from scripts/bench/; each section is rewritten by its script.\n";
   const heading = `## ${title}`;
   const start = text.indexOf(heading);
   const block = `${heading}\n\n${body.trim()}\n`;

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose texts are full of ${...} bindings
 /**
  * Start-up benchmark: hyperfine (20+ runs) of the compiled binary's `--version` and of
  * `run` on a one-job logger workflow, against an empty compiled program measured in the
@@ -22,7 +23,15 @@ const [bin] = await build([target as "linux-x64"], work, true);
 
 // The baseline: a compiled program that does nothing.
 writeFileSync(path.join(work, "empty.ts"), "");
-Bun.spawnSync([process.execPath, "build", "--compile", "--minify", path.join(work, "empty.ts"), "--outfile", path.join(work, "empty")]);
+Bun.spawnSync([
+  process.execPath,
+  "build",
+  "--compile",
+  "--minify",
+  path.join(work, "empty.ts"),
+  "--outfile",
+  path.join(work, "empty"),
+]);
 
 const compose = path.join(work, "model-compose.yml");
 writeFileSync(compose, "workflow:\n  component: logger\n  input: ${input}\n");
@@ -31,19 +40,40 @@ const commands: Array<[string, string]> = [
   ["empty compiled program (baseline)", path.join(work, "empty")],
   ["model-compose --version", `${bin} --version`],
   ["model-compose run (one logger job)", `${bin} run -f ${compose} -i '{"x":1}'`],
-  ["bun cli.ts run (from source)", `${process.execPath} --no-env-file ${path.join(ROOT, "cli.ts")} run -f ${compose} -i '{"x":1}'`],
+  [
+    "bun cli.ts run (from source)",
+    `${process.execPath} --no-env-file ${path.join(ROOT, "cli.ts")} run -f ${compose} -i '{"x":1}'`,
+  ],
 ];
 const json = path.join(work, "hyperfine.json");
 const r = Bun.spawnSync(
-  ["hyperfine", "-N", "--warmup", "3", "--runs", values.runs, "--export-json", json, ...commands.flatMap(([n, c]) => ["-n", n, c])],
+  [
+    "hyperfine",
+    "-N",
+    "--warmup",
+    "3",
+    "--runs",
+    values.runs,
+    "--export-json",
+    json,
+    ...commands.flatMap(([n, c]) => ["-n", n, c]),
+  ],
   { stdout: "inherit", stderr: "inherit" },
 );
 if (r.exitCode !== 0) throw new Error("hyperfine failed (is it installed? apt-get install hyperfine)");
-const results = JSON.parse(readFileSync(json, "utf8")).results as Array<{ command: string; mean: number; stddev: number; median: number; min: number; max: number }>;
+const results = JSON.parse(readFileSync(json, "utf8")).results as Array<{
+  command: string;
+  mean: number;
+  stddev: number;
+  median: number;
+  min: number;
+  max: number;
+}>;
 const base = results[0].mean;
 const ms = (s: number) => (s * 1000).toFixed(1);
 const rows = results.map(
-  (x) => `| ${x.command} | ${ms(x.mean)} ± ${ms(x.stddev)} | ${ms(x.median)} | ${ms(x.min)} … ${ms(x.max)} | ${(x.mean / base).toFixed(1)}× |`,
+  (x) =>
+    `| ${x.command} | ${ms(x.mean)} ± ${ms(x.stddev)} | ${ms(x.median)} | ${ms(x.min)} … ${ms(x.max)} | ${(x.mean / base).toFixed(1)}× |`,
 );
 const section = [
   `Measured ${new Date().toISOString().slice(0, 10)} with hyperfine (${values.runs} runs, 3 warm-ups, no shell) on this machine (${navigator.hardwareConcurrency} cores), Bun ${Bun.version}, binary built with --minify --bytecode and ESM chunks.`,

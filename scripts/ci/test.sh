@@ -8,6 +8,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 
 status=0
 
+# One formatter and linter for the whole repo, and the type checker.
+bunx biome check . || { echo "biome check failed" >&2; status=1; }
+bunx tsc --noEmit -p . || { echo "type check failed" >&2; status=1; }
+
 # Bun's runner: every *.test.ts under the repo root (bunfig.toml sets root = ".").
 bun test --timeout 60000 "$@" || status=1
 

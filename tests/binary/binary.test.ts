@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose texts are full of ${...} bindings
 /**
  * The compiled executable, end to end: built once by scripts/build.ts, then used the way
  * users do (run, a plugin file from disk, threaded `up -d` / `down`).
@@ -7,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { build } from "../../scripts/build.ts";
+import { freePort } from "../support/net.ts";
 
 const ROOT = path.resolve(import.meta.dir, "../..");
 let bin: string;
@@ -18,15 +20,13 @@ beforeAll(async () => {
 }, 120_000);
 
 function exec(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
-  const r = Bun.spawnSync([bin, ...args], { cwd, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync([bin, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
-}
-
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = s.port!;
-  await s.stop(true);
-  return port;
 }
 
 describe("compiled binary", () => {
@@ -57,7 +57,10 @@ describe("compiled binary", () => {
   test("a broken plugin file is a configuration error naming it", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "mc-badplugin-"));
     writeFileSync(path.join(dir, "broken.ts"), "export default {\n");
-    writeFileSync(path.join(dir, "model-compose.yml"), "plugins: [./broken.ts]\nworkflow:\n  component: logger\n");
+    writeFileSync(
+      path.join(dir, "model-compose.yml"),
+      "plugins: [./broken.ts]\nworkflow:\n  component: logger\n",
+    );
     const r = exec(["run"], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("broken.ts");
@@ -68,7 +71,10 @@ describe("compiled binary", () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "mc-cwd-"));
     const project = mkdtempSync(path.join(tmpdir(), "mc-proj-"));
     writeFileSync(path.join(cwd, ".env"), "GREETING=from-cwd\n");
-    writeFileSync(path.join(project, "model-compose.yml"), 'workflow:\n  component: logger\n  input: ${env.GREETING | "unset"}\n');
+    writeFileSync(
+      path.join(project, "model-compose.yml"),
+      'workflow:\n  component: logger\n  input: ${env.GREETING | "unset"}\n',
+    );
     const r = exec(["run", "-f", path.join(project, "model-compose.yml")], cwd, { GREETING: "" });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toBe("");

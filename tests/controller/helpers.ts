@@ -10,18 +10,13 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Subprocess } from "bun";
 import YAML from "yaml";
+import { freePort } from "../support/net.ts";
 
 export const REPO = path.resolve(import.meta.dir, "../..");
 export const CLI = path.join(REPO, "cli.ts");
 export const FIXTURES = path.join(import.meta.dir, "fixtures");
 
-/** A port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): number {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = server.port!;
-  server.stop(true);
-  return port;
-}
+export { freePort };
 
 export interface TestProject {
   dir: string;

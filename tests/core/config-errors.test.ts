@@ -219,7 +219,9 @@ const cases: Case[] = [
     name: "a broken plugin is named",
     yaml: "plugins: [./broken-plugin.ts]\nworkflow:\n  component: shell\n  command: echo\n",
     extra: { "broken-plugin.ts": "export default {{ broken\n" },
-    errors: [/^FILE:1:11: plugins\[0\]: plugin .*broken-plugin\.ts could not be loaded: .*broken-plugin\.ts:\d+:\d+: /],
+    errors: [
+      /^FILE:1:11: plugins\[0\]: plugin .*broken-plugin\.ts could not be loaded: .*broken-plugin\.ts:\d+:\d+: /,
+    ],
   },
   {
     name: "a missing plugin file is named",

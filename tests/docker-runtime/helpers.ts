@@ -152,12 +152,7 @@ export function inspect(kind: "container" | "image" | "network" | "volume", name
 }
 
 /** A TCP port that is free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = server.port as number;
-  await server.stop(true);
-  return port;
-}
+export { freePort } from "../support/net.ts";
 
 /** Polls `probe` until it returns something other than undefined. */
 export async function waitFor<T>(

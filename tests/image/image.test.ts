@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose texts are full of ${...} bindings
 /**
  * The project's own Dockerfile, built for real with locally made base images (no
  * registry is reachable here): size, non-root user, health check, a workflow run
@@ -7,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { freePort } from "../support/net.ts";
 
 const ROOT = path.resolve(import.meta.dir, "../..");
 const TAG = `model-compose:image-test-${process.pid}`;
@@ -20,13 +22,6 @@ function docker(args: string[], timeoutMs = 600_000) {
     timeout: timeoutMs,
   });
   return { code: r.exitCode, stdout: r.stdout.toString().trim(), stderr: r.stderr.toString().trim() };
-}
-
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = s.port!;
-  await s.stop(true);
-  return port;
 }
 
 async function until<T>(fn: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
