@@ -8,16 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { CancelledError, RunError } from "../../runtime/errors.ts";
-import { alive, project, runCli, runYaml, tempDir, waitFor } from "./helpers.ts";
-
-async function runError(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the run to fail");
-}
+import { alive, project, runCli, runError, runYaml, tempDir, waitFor } from "./helpers.ts";
 
 function readPid(file: string): number {
   return Number(readFileSync(file, "utf8").trim());

@@ -3,42 +3,28 @@
  * process, and loading/running a compose text in-process.
  */
 import { afterAll } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadProject } from "../../runtime/compose/load.ts";
 import type { Project } from "../../runtime/compose/model.ts";
 import { type RunResult, runWorkflow } from "../../runtime/workflow/run-workflow.ts";
+import { project, removeTempDirs, tempDir, writeFiles } from "../support/files.ts";
 
 export const repoRoot = path.resolve(import.meta.dir, "../..");
 export const cliPath = path.join(repoRoot, "cli.ts");
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
-/** A fresh temporary directory, removed after the test file. */
-export function tempDir(prefix = "mc-core-"): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
+export { project, tempDir, writeFiles };
 
-/** Writes `files` (relative path -> text) under `dir`, creating parent directories. */
-export function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [name, text] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, text);
+/** Resolves with the error `promise` rejects with; fails when it resolves. */
+export async function runError(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
   }
-}
-
-/** A temporary project with `model-compose.yml` holding `yaml`; returns its directory. */
-export function project(yaml: string, extra: Record<string, string> = {}): string {
-  const dir = tempDir();
-  writeFiles(dir, { "model-compose.yml": yaml, ...extra });
-  return dir;
+  throw new Error("expected the run to fail");
 }
 
 /** Process env for children: the test's own, minus anything that could leak in. */

@@ -7,16 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, realpathSync } from "node:fs";
 import * as path from "node:path";
-import { alive, runYaml, tempDir, waitFor, writeFiles } from "./helpers.ts";
-
-async function runError(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the run to fail");
-}
+import { alive, runError, runYaml, tempDir, waitFor, writeFiles } from "./helpers.ts";
 
 /** A one-job workflow with the given shell fields (YAML lines, indented by 4). */
 function shellJob(fields: string): string {

@@ -5,11 +5,11 @@
  * with Bun's types; Bun's runner ignores this folder (bunfig.toml).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadProject, type RunResult, runWorkflow } from "model-compose";
+import { project, removeTempDirs, tempDir, writeFiles } from "../support/files.ts";
 
 interface DenoTestDefinition {
   name: string;
@@ -43,7 +43,7 @@ export function test(name: string, fn: () => Promise<void> | void): void {
       try {
         await fn();
       } finally {
-        for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+        removeTempDirs();
       }
     },
   });
@@ -52,30 +52,7 @@ export function test(name: string, fn: () => Promise<void> | void): void {
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const cliPath = path.join(repoRoot, "cli.ts");
 
-const made: string[] = [];
-
-/** A fresh temporary directory, removed after the test. */
-export function tempDir(prefix = "mc-deno-"): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-/** Writes `files` (relative path -> text) under `dir`, creating parent directories. */
-export function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [name, text] of Object.entries(files)) {
-    const file = path.join(dir, name);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, text);
-  }
-}
-
-/** A temporary project with `model-compose.yml` holding `yaml`; returns its directory. */
-export function project(yaml: string, extra: Record<string, string> = {}): string {
-  const dir = tempDir();
-  writeFiles(dir, { "model-compose.yml": yaml, ...extra });
-  return dir;
-}
+export { project, tempDir, writeFiles };
 
 export interface CliResult {
   code: number;
