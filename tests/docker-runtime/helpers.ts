@@ -7,9 +7,10 @@
  * Everything runs against the local daemon started by scripts/ci/setup.sh; nothing is
  * pulled from a registry and ports are published on 127.0.0.1 only.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { build } from "../../scripts/build.ts";
 
 export const ROOT = path.resolve(import.meta.dir, "../..");
 export const BASE_IMAGE = "model-compose/busybox:local";
@@ -40,19 +41,7 @@ let binary: Promise<string> | undefined;
 export function compiledBinary(): Promise<string> {
   binary ??= (async () => {
     binaryDir = mkdtempSync(path.join(tmpdir(), "mc-e2e-bin-"));
-    const proc = Bun.spawn(["bun", "scripts/build.ts", "--outdir", binaryDir], {
-      cwd: ROOT,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [out, err, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    if (code !== 0) throw new Error(`compiling model-compose failed (${code}):\n${err}${out}`);
-    const exe = path.join(binaryDir, `model-compose-linux-${process.arch === "arm64" ? "arm64" : "x64"}`);
-    if (!existsSync(exe)) throw new Error(`compiling model-compose made no ${exe}:\n${out}`);
+    const [exe] = await build([process.arch === "arm64" ? "linux-arm64" : "linux-x64"], binaryDir, true);
     return exe;
   })();
   return binary;
