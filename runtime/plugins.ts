@@ -101,6 +101,25 @@ export interface RuntimePlugin<S extends v.GenericSchema = v.GenericSchema, P = 
   create(options: v.InferOutput<S>, project: P): RuntimeInstance;
 }
 
+/**
+ * A RuntimeInstance whose implementation module loads on the first lifecycle call, so
+ * loading a compose file that names the runtime stays cheap.
+ */
+export function lazyRuntime(load: () => Promise<RuntimeInstance>): RuntimeInstance {
+  let instance: Promise<RuntimeInstance> | undefined;
+  const get = () => {
+    instance ??= load();
+    return instance;
+  };
+  return {
+    up: async (o) => (await get()).up(o),
+    down: async (o) => (await get()).down(o),
+    start: async (o) => (await get()).start(o),
+    stop: async (o) => (await get()).stop(o),
+    status: async () => (await get()).status(),
+  };
+}
+
 /** A plugin module's default export. */
 export interface Plugin {
   name: string;

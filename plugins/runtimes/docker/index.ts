@@ -6,7 +6,7 @@
  * `start` find them without a name.
  */
 import type { Project } from "../../../runtime/compose/model.ts";
-import { definePlugin, type RuntimeCommandOptions, type RuntimeInstance } from "../../../runtime/plugins.ts";
+import { definePlugin, lazyRuntime } from "../../../runtime/plugins.ts";
 import { type DockerRuntimeOptions, DockerRuntimeOptionsSchema } from "./options.ts";
 
 export default definePlugin({
@@ -16,17 +16,9 @@ export default definePlugin({
       type: "docker",
       description: "Runs the controller in a Docker container built and started by model-compose",
       schema: DockerRuntimeOptionsSchema,
-      create: (options: DockerRuntimeOptions, project: Project): RuntimeInstance => {
-        // The Docker client is heavy to load: only commands that use it pay for it.
-        const lazy = async () => new (await import("./docker-runtime.ts")).DockerRuntime(options, project);
-        return {
-          up: async (o: RuntimeCommandOptions) => (await lazy()).up(o),
-          down: async () => (await lazy()).down(),
-          start: async (o: RuntimeCommandOptions) => (await lazy()).start(o),
-          stop: async () => (await lazy()).stop(),
-          status: async () => (await lazy()).status(),
-        };
-      },
+      // The Docker client is heavy to load: only commands that use it pay for it.
+      create: (options: DockerRuntimeOptions, project: Project) =>
+        lazyRuntime(async () => new (await import("./docker-runtime.ts")).DockerRuntime(options, project)),
     },
   ],
 });
