@@ -186,7 +186,25 @@ export class ModelBuilder {
     }
     for (const [k, val] of Object.entries(actionFields)) {
       if (k === "id" || k === "output") continue;
-      merged[k] = val;
+      const base = merged[k];
+      if (isPlainObject(base) && isPlainObject(val)) {
+        // Maps (headers, params, env, ...) merge one level deep, the action's keys winning,
+        // as a component's defaults are meant to apply to every action.
+        const map: Obj = {};
+        inheritLocation(map, val);
+        for (const [from, entries] of [
+          [base, Object.keys(base)],
+          [val, Object.keys(val)],
+        ] as const) {
+          for (const key of entries) {
+            map[key] = from[key];
+            copyLocation(from, key, map, key);
+          }
+        }
+        merged[k] = map;
+      } else {
+        merged[k] = val;
+      }
       copyLocation(actionFields, k, merged, k);
     }
     const basePath = actionPath === componentPath ? componentPath : actionPath;

@@ -13,6 +13,7 @@ interface Received {
   query: string;
   authorization: string | null;
   contentType: string | null;
+  trace: string | null;
   body: string;
 }
 
@@ -33,6 +34,7 @@ beforeAll(() => {
         query: url.search,
         authorization: req.headers.get("authorization"),
         contentType: req.headers.get("content-type"),
+        trace: req.headers.get("x-trace"),
         body,
       });
       if (url.pathname === "/v1/chat") {
@@ -70,6 +72,8 @@ components:
     actions:
       - id: chat
         path: /v1/chat
+        headers:
+          X-Trace: chat
         body:
           prompt: \${input.text}
           temperature: \${input.temperature | 0.7}
@@ -136,6 +140,7 @@ test("a workflow of http-client jobs calls the server and maps the results", asy
       query: "",
       authorization: `Bearer ${SECRET}`,
       contentType: "application/json",
+      trace: "chat",
       body: JSON.stringify({ prompt: "hi there", temperature: 0.7 }),
     },
     {
@@ -144,6 +149,7 @@ test("a workflow of http-client jobs calls the server and maps the results", asy
       query: "?limit=2",
       authorization: `Bearer ${SECRET}`,
       contentType: null,
+      trace: null,
       body: "",
     },
   ]);

@@ -181,3 +181,28 @@ describe("input variables", () => {
     expect(p.workflows.get("default")?.inputVariables).toEqual(["greeting", "name"]);
   });
 });
+
+describe("component defaults", () => {
+  test("an action's map fields merge with the component's, the action's keys winning", async () => {
+    const p = await load(
+      project(
+        [
+          "components:",
+          "  - id: tool",
+          "    type: shell",
+          "    env: { A: component, B: component }",
+          "    actions:",
+          "      - id: x",
+          "        command: echo $A $B $C",
+          "        env: { B: action, C: action }",
+          "        output: ${stdout.trim()}",
+          "workflow:",
+          "  component: tool",
+          "  action: x",
+        ].join("\n"),
+      ),
+    );
+    const result = await runWorkflow(p, undefined, {});
+    expect(result.output).toBe("component action action");
+  });
+});

@@ -4,8 +4,8 @@
  * job input. Retries connection errors and 429/5xx when `retry.max_attempts` > 1.
  *
  * Component-level fields are defaults for every action; an action's field replaces the
- * component's field as a whole, so an action's `headers:` replaces the component's
- * headers (repeat the shared ones, or keep all headers on the component).
+ * component's, except maps (`headers`, `params`), which merge with the action's keys
+ * winning.
  *
  * Result variables: `${response}` (parsed JSON when the response says JSON, else
  * text; an empty body is null), `${status}`, `${headers}` (lower-cased names). The
