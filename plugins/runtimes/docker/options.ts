@@ -8,6 +8,7 @@ import { homedir } from "node:os";
 import { parse as shellParse } from "shell-quote";
 import * as v from "valibot";
 import { ConfigError, ConfigErrors, closest, type KeyPath } from "../../../runtime/errors.ts";
+import { parseDurationText, parseSize as readSize } from "../../../runtime/schema-kit.ts";
 
 // ---------------------------------------------------------------------------
 // Parsers shared by the schema and the mapping. Each throws an Error whose message
@@ -24,64 +25,31 @@ export function describeValue(value: unknown): string {
   return String(value);
 }
 
-const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-
 /**
- * Parses a memory size: a number of bytes, or a string like `512m`, `2g`, `1.5g`,
- * `100k`, `1024b`, `256mb` (units b, k, m, g, t; powers of 1024; case-insensitive).
- * `allowUnlimited` also accepts -1 (as `memswap_limit` does). Returns bytes.
+ * A memory size in bytes (see `parseSize` in schema-kit for the notation).
+ * `allowUnlimited` also accepts -1 (as `memswap_limit` does).
  */
 export function parseSize(value: unknown, allowUnlimited = false): number {
-  const fail = () =>
-    new Error(`expected a size like 512m or 2g (or a number of bytes), got ${describeValue(value)}`);
-  if (typeof value === "number") {
-    if (allowUnlimited && value === -1) return -1;
-    if (!Number.isInteger(value) || value < 0) throw fail();
-    return value;
+  if (allowUnlimited && (value === -1 || (typeof value === "string" && value.trim() === "-1"))) return -1;
+  const bytes = typeof value === "number" || typeof value === "string" ? readSize(value) : undefined;
+  if (bytes === undefined) {
+    throw new Error(`expected a size like 512m or 2g (or a number of bytes), got ${describeValue(value)}`);
   }
-  if (typeof value !== "string") throw fail();
-  const trimmed = value.trim();
-  if (allowUnlimited && trimmed === "-1") return -1;
-  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(trimmed);
-  if (!m) throw fail();
-  return Math.floor(Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()]);
+  return bytes;
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1,
-  us: 1e3,
-  µs: 1e3,
-  μs: 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-};
-
 /**
- * Parses a duration in Go's notation (`30s`, `1m30s`, `500ms`, `1h`, `1.5s`, `0`)
- * and returns nanoseconds, as the Engine API wants them.
+ * A duration in nanoseconds, as the Engine API wants them (Go's notation; see
+ * `parseDurationText` in schema-kit). A bare number is refused: its unit would be a guess.
  */
 export function parseDuration(value: unknown): number {
   const expected = "expected a duration like 30s, 1m30s or 500ms";
   if (typeof value === "number") {
     throw new Error(`${expected}, got ${value} (add a unit, e.g. ${value}s)`);
   }
-  if (typeof value !== "string") throw new Error(`${expected}, got ${describeValue(value)}`);
-  const text = value.trim();
-  if (text === "0") return 0;
-  const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  while (pos < text.length) {
-    part.lastIndex = pos;
-    const m = part.exec(text);
-    if (!m) throw new Error(`${expected}, got ${describeValue(value)}`);
-    total += Number(m[1]) * DURATION_UNITS[m[2]];
-    pos = part.lastIndex;
-  }
-  if (pos === 0) throw new Error(`${expected}, got ${describeValue(value)}`);
-  return Math.round(total);
+  const ns = typeof value === "string" ? parseDurationText(value, false) : undefined;
+  if (ns === undefined) throw new Error(`${expected}, got ${describeValue(value)}`);
+  return ns;
 }
 
 /** Parses `cpus` (`"2.0"`, `0.5`, `2`) into the Engine API's NanoCpus. */
