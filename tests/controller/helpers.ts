@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Subprocess } from "bun";
 import YAML from "yaml";
+import { isAlive } from "../../runtime/controller/state.ts";
 import { freePort } from "../support/net.ts";
 
 export const REPO = path.resolve(import.meta.dir, "../..");
@@ -150,15 +151,7 @@ export async function cleanup(): Promise<void> {
   dirs.clear();
 }
 
-/** Whether a process with this pid exists. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+export { isAlive };
 
 export interface Reply<T = any> {
   status: number;

@@ -9,6 +9,7 @@ import { loadProject } from "../../runtime/compose/load.ts";
 import type { Project } from "../../runtime/compose/model.ts";
 import { type RunResult, runWorkflow } from "../../runtime/workflow/run-workflow.ts";
 import { project, removeTempDirs, tempDir, writeFiles } from "../support/files.ts";
+import { alive } from "../support/process.ts";
 
 export const repoRoot = path.resolve(import.meta.dir, "../..");
 export const cliPath = path.join(repoRoot, "cli.ts");
@@ -103,23 +104,7 @@ export async function runYaml(
   return runWorkflow(p, options.workflow, input, { signal: options.signal });
 }
 
-/**
- * Whether a process with this pid still runs (`kill -0`). A zombie (dead, waiting to be
- * reaped by whoever inherited it) counts as gone.
- */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return true;
-  }
-}
+export { alive };
 
 /** Polls `check` until it is true or `ms` passes; returns its last answer. */
 export async function waitFor(check: () => boolean, ms = 5000, step = 25): Promise<boolean> {

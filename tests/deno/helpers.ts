@@ -5,11 +5,11 @@
  * with Bun's types; Bun's runner ignores this folder (bunfig.toml).
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadProject, type RunResult, runWorkflow } from "model-compose";
 import { project, removeTempDirs, tempDir, writeFiles } from "../support/files.ts";
+import { alive } from "../support/process.ts";
 
 interface DenoTestDefinition {
   name: string;
@@ -129,20 +129,7 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
   throw new Error("expected a rejection");
 }
 
-/** Whether a process with this pid still runs; a zombie counts as gone. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return true;
-  }
-}
+export { alive };
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -762,27 +762,10 @@ const DockerRuntimeObjectSchema = v.pipe(
     } catch {
       return; // reported on the option itself
     }
-    if (memory === undefined) {
-      if (swap !== -1) {
-        addIssue({
-          message:
-            "memswap_limit needs mem_limit as well (Docker limits memory plus swap only with a memory limit)",
-          path: [
-            {
-              type: "object",
-              origin: "value",
-              input: dataset.value as Record<string, unknown>,
-              key: "memswap_limit",
-              value: memswap_limit,
-            },
-          ],
-        });
-      }
-      return;
-    }
-    if (swap !== -1 && swap < memory) {
+    // Both problems belong to memswap_limit.
+    const onSwap = (message: string) =>
       addIssue({
-        message: `memswap_limit (${memswap_limit}) must be at least mem_limit (${mem_limit}); it counts memory plus swap`,
+        message,
         path: [
           {
             type: "object",
@@ -793,6 +776,18 @@ const DockerRuntimeObjectSchema = v.pipe(
           },
         ],
       });
+    if (memory === undefined) {
+      if (swap !== -1) {
+        onSwap(
+          "memswap_limit needs mem_limit as well (Docker limits memory plus swap only with a memory limit)",
+        );
+      }
+      return;
+    }
+    if (swap !== -1 && swap < memory) {
+      onSwap(
+        `memswap_limit (${memswap_limit}) must be at least mem_limit (${mem_limit}); it counts memory plus swap`,
+      );
     }
   }),
 );
