@@ -19,10 +19,19 @@ export interface EnvironmentSources {
 }
 
 export function loadEnvironment(sources: EnvironmentSources): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(sources.processEnv ?? process.env)) if (v !== undefined) env[k] = v;
+  return Object.assign(env, declaredEnvironment(sources));
+}
+
+/**
+ * The variables the project itself declares: its `.env`, `--env-file` files and `-e`
+ * arguments, merged in that order (later wins), without the rest of the process
+ * environment. This is what a controller started elsewhere (a container) is given.
+ */
+export function declaredEnvironment(sources: EnvironmentSources): Record<string, string> {
   const processEnv = sources.processEnv ?? process.env;
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) env[k] = v;
-
   const dotEnv = path.join(sources.projectDir, ".env");
   if (existsSync(dotEnv)) Object.assign(env, readEnvFile(dotEnv, ".env"));
 

@@ -10,7 +10,7 @@ import { builtinRegistry } from "../../plugins/builtin.ts";
 import { ConfigError, ConfigErrors } from "../errors.ts";
 import type { PluginRegistry } from "../plugins.ts";
 import { ModelBuilder } from "./build-model.ts";
-import { loadEnvironment } from "./env.ts";
+import { declaredEnvironment, loadEnvironment } from "./env.ts";
 import { resolveEnvStrings } from "./env-resolve.ts";
 import { findComposeFiles } from "./find.ts";
 import { locatePath } from "./locations.ts";
@@ -72,15 +72,16 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   const cwd = options.cwd ?? process.cwd();
   const files = findComposeFiles(options.files ?? [], cwd);
   const projectDir = path.resolve(cwd, options.projectDirectory ?? path.dirname(files[0]));
-  const env = options.env
-    ? { ...options.env }
-    : loadEnvironment({
-        projectDir,
-        envFiles: options.envFiles,
-        envArgs: options.envArgs,
-        processEnv: options.processEnv,
-        cwd,
-      });
+  const sources = {
+    projectDir,
+    envFiles: options.envFiles,
+    envArgs: options.envArgs,
+    processEnv: options.processEnv,
+    cwd,
+  };
+  // A worker thread is handed the merged environment; it starts nothing elsewhere.
+  const declaredEnv = options.env ? {} : declaredEnvironment(sources);
+  const env = options.env ? { ...options.env } : loadEnvironment(sources);
   const raw = readDocument(files);
 
   // Load-time env: the controller, loggers and plugin list are needed before any run.
@@ -174,6 +175,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
     loggers: doc.logger,
     plugins: doc.plugins,
     env,
+    declaredEnv,
     registry,
     document: doc,
     written: raw,

@@ -82,6 +82,8 @@ export interface Project {
   loggers: LoggerConfig[];
   plugins: string[];
   env: Record<string, string>;
+  /** Only what `.env`, `--env-file` and `-e` declare (see `declaredEnvironment`). */
+  declaredEnv: Record<string, string>;
   registry: PluginRegistry;
   /** The merged, validated document (durations in ms, sizes in bytes, defaults filled in). */
   document: ComposeDocument;

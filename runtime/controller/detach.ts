@@ -25,12 +25,7 @@ export async function startDetached(
   options: { timeoutMs?: number } = {},
 ): Promise<{ pid: number; url: string; log: string }> {
   const state = new ProjectState(projectDir);
-  const running = state.running();
-  if (running) {
-    throw new ConfigError(
-      `a controller is already running for this project (pid ${running.pid}, http://${running.host}:${running.port}); stop it with \`model-compose down\``,
-    );
-  }
+  state.refuseIfRunning();
   mkdirSync(state.dir, { recursive: true });
   const out = openSync(state.logFile, "a");
   const [cmd, ...args] = selfCommand();

@@ -4,19 +4,13 @@
  * grace period, the rest are cancelled, state files are removed, exit code 0.
  */
 import type { Project } from "../compose/model.ts";
-import { ConfigError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { startController } from "./server.ts";
 import { ProjectState } from "./state.ts";
 
 export async function serveForeground(project: Project, logger: Logger, consoleLevel: string): Promise<void> {
   const state = new ProjectState(project.projectDir);
-  const running = state.running();
-  if (running && running.pid !== process.pid) {
-    throw new ConfigError(
-      `a controller is already running for this project (pid ${running.pid}, http://${running.host}:${running.port}); stop it with \`model-compose down\``,
-    );
-  }
+  state.refuseIfRunning(process.pid);
   // A `.stop` left by a crash must not stop the new controller at once.
   state.clearStop();
   const controller = await startController(project, { logger, consoleLevel });

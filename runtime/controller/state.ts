@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { ConfigError } from "../errors.ts";
 
 export interface ControllerState {
   pid: number;
@@ -43,6 +44,16 @@ export class ProjectState {
     if (state && isAlive(state.pid)) return state;
     if (state) rmSync(this.stateFile, { force: true });
     return undefined;
+  }
+
+  /** Refuses a second controller for the project while one runs (other than `self`). */
+  refuseIfRunning(self?: number): void {
+    const running = this.running();
+    if (running && running.pid !== self) {
+      throw new ConfigError(
+        `a controller is already running for this project (pid ${running.pid}, http://${running.host}:${running.port}); stop it with \`model-compose down\``,
+      );
+    }
   }
 
   write(state: ControllerState): void {

@@ -5,7 +5,7 @@ import type { Project } from "../../../runtime/compose/model.ts";
 import { ConfigError } from "../../../runtime/errors.ts";
 import type { RuntimeCommandOptions, RuntimeInstance } from "../../../runtime/plugins.ts";
 import { stageContext } from "./build-context.ts";
-import { buildSpec, containerSpec, PROJECT_LABEL, projectLabels } from "./container-spec.ts";
+import { buildSpec, containerSpec, projectLabels } from "./container-spec.ts";
 import { DockerEngine, type FoundContainer } from "./engine.ts";
 import type { DockerRuntimeOptions } from "./options.ts";
 import { resolveRegistryAuth } from "./registry-auth.ts";
@@ -15,13 +15,6 @@ const HEALTH_TIMEOUT_MS = 120_000;
 
 function say(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-/** Variables that came from `.env`, `--env-file` or `-e` (not the host's own environment). */
-function projectVariables(project: Project): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(project.env)) if (process.env[k] !== v) out[k] = v;
-  return out;
 }
 
 export class DockerRuntime implements RuntimeInstance {
@@ -45,7 +38,7 @@ export class DockerRuntime implements RuntimeInstance {
   }
 
   private find(): Promise<FoundContainer | undefined> {
-    return this.engine.findContainer({ [PROJECT_LABEL]: this.project.name, ...this.labels });
+    return this.engine.findContainer(this.labels);
   }
 
   /** Pulls `image`, or builds locally when there is none or the pull fails. */
@@ -112,7 +105,7 @@ export class DockerRuntime implements RuntimeInstance {
       projectName: this.project.name,
       controllerPort: this.project.controller.port,
       image,
-      env: projectVariables(this.project),
+      env: this.project.declaredEnv,
     });
     if (this.options.networks?.length) await this.engine.ensureNetworks(this.options.networks, this.labels);
     const container = await this.engine.createAndStart(spec.create, spec.extraNetworks);
