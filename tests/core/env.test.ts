@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import * as path from "node:path";
-import { errorLines, project, runCli, tempDir, writeFiles } from "./helpers.ts";
+import { errorLines, load, project, runCli, tempDir, writeFiles } from "./helpers.ts";
 
 /** A workflow whose output shows each variable as bindings and as the shell sees it. */
 const ENV_YAML = `
@@ -183,5 +183,21 @@ workflow:
     });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toBe("ok");
+  });
+});
+
+describe("declared variables", () => {
+  test("are what .env, --env-file and -e give, even when a value equals the host's", async () => {
+    const dir = project("workflow:\n  component: logger\n", {
+      ".env": "SAME=host\nONLY_FILE=x\n",
+      "extra.env": "EXTRA=1\n",
+    });
+    const p = await load(dir, {
+      processEnv: { SAME: "host", HOST_ONLY: "h" },
+      envFiles: [`${dir}/extra.env`],
+      envArgs: ["ARG=a"],
+    });
+    expect(p.declaredEnv).toEqual({ SAME: "host", ONLY_FILE: "x", EXTRA: "1", ARG: "a" });
+    expect(p.env.HOST_ONLY).toBe("h");
   });
 });
