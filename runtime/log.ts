@@ -7,9 +7,10 @@
  * and values of secret-looking environment variables are masked in every line.
  */
 import { createRequire } from "node:module";
-import pino, { type Level, type Logger, type StreamEntry } from "pino";
+import type { DestinationStream, Level, Logger, StreamEntry } from "pino";
 import type { LoggerConfig } from "./compose/schema.ts";
 import { ConfigError } from "./errors.ts";
+import { lazyLogger } from "./lazy-logger.ts";
 
 export type { Logger } from "pino";
 
@@ -24,6 +25,18 @@ const LEVELS: Record<string, Level> = {
 
 export function pinoLevel(level: string): Level {
   return LEVELS[level] ?? "info";
+}
+
+/** pino's levels, lowest first (fixed by pino), for picking the lowest without loading it. */
+const LEVEL_ORDER: readonly Level[] = ["trace", "debug", "info", "warn", "error", "fatal"];
+
+/**
+ * pino itself, loaded on first use (synchronously: logging calls are synchronous).
+ * A literal `require("pino")` where the host has one, so the bundler of the compiled
+ * binary sees it; `createRequire` elsewhere (Deno).
+ */
+function loadPino(): typeof import("pino") {
+  return typeof require === "function" ? require("pino") : createRequire(import.meta.url)("pino");
 }
 
 export interface LoggerOptions {
@@ -71,23 +84,40 @@ export function redactCredentials(value: unknown, depth = 0): unknown {
   return out ?? value;
 }
 
+/**
+ * The logger the `logger:` section describes. Log files are opened now (a path that
+ * cannot be opened is a configuration error before anything runs); with only console
+ * entries, pino is loaded when the first line passes their levels.
+ */
 export function createLogger(options: LoggerOptions): Logger {
   const entries = options.loggers.length
     ? options.loggers
     : [{ type: "console" as const, level: options.defaultConsoleLevel ?? "info" }];
-  const streams: StreamEntry[] = entries.map((entry, i) => {
-    if (entry.type === "file") return { level: pinoLevel(entry.level), stream: fileStream(entry.path, i) };
-    const level = pinoLevel(options.consoleLevelOverride ?? entry.level);
-    return { level, stream: consoleStream(options.consoleStream) };
-  });
+  const levels = entries.map((entry) =>
+    pinoLevel(entry.type === "console" ? (options.consoleLevelOverride ?? entry.level) : entry.level),
+  );
+  const minLevel = LEVEL_ORDER.find((l) => levels.includes(l)) ?? "fatal";
+  const files = new Map(
+    entries.flatMap((entry, i) => (entry.type === "file" ? [[i, fileStream(entry.path, i)] as const] : [])),
+  );
+  const make = () =>
+    buildLogger(
+      entries.map((_entry, i) => ({
+        level: levels[i],
+        stream: files.get(i) ?? consoleStream(options.consoleStream),
+      })),
+      minLevel,
+      options.secrets ?? [],
+    );
+  return files.size > 0 ? make() : lazyLogger(minLevel, make);
+}
+
+function buildLogger(streams: StreamEntry[], minLevel: Level, secretValues: readonly string[]): Logger {
+  const pino = loadPino();
   // Lines are JSON: a secret with quotes, backslashes or control characters appears
   // escaped, so mask that form too. Longest first, so no part of a longer one survives.
-  const secrets = [
-    ...new Set((options.secrets ?? []).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)])),
-  ].sort((a, b) => b.length - a.length);
-  const minLevel = streams.reduce(
-    (min, s) => (pino.levels.values[s.level as Level] < pino.levels.values[min] ? (s.level as Level) : min),
-    "fatal" as Level,
+  const secrets = [...new Set(secretValues.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort(
+    (a, b) => b.length - a.length,
   );
   return pino(
     {
@@ -115,27 +145,23 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 /** A log file (its directories created); a path that cannot be opened is a configuration error. */
-function fileStream(file: string, index: number): pino.DestinationStream {
+function fileStream(file: string, index: number): DestinationStream {
   try {
-    return pino.destination({ dest: file, mkdir: true, sync: true });
+    return loadPino().destination({ dest: file, mkdir: true, sync: true });
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new ConfigError(`cannot open log file ${file}: ${reason}`, undefined, ["logger", index, "path"]);
   }
 }
 
-function consoleStream(target?: NodeJS.WritableStream): pino.DestinationStream {
-  const dest = target ?? process.stderr;
-  const isTty = !target && Boolean(process.stderr.isTTY);
-  if (!isTty)
-    return (target as pino.DestinationStream | undefined) ?? pino.destination({ dest: 2, sync: true });
-  // Loaded only on a terminal: keeps JSON-only starts (CI, `run`) light.
-  const require = createRequire(import.meta.url);
-  const pretty = require("pino-pretty") as (o: object) => pino.DestinationStream;
+function consoleStream(target?: NodeJS.WritableStream): DestinationStream {
+  if (target) return target as DestinationStream;
+  if (!process.stderr.isTTY) return loadPino().destination({ dest: 2, sync: true });
+  const pretty = createRequire(import.meta.url)("pino-pretty") as (o: object) => DestinationStream;
   return pretty({
     colorize: true,
     sync: true,
-    destination: dest,
+    destination: process.stderr,
     translateTime: "SYS:HH:MM:ss.l",
     ignore: "pid,hostname",
   });
@@ -143,5 +169,5 @@ function consoleStream(target?: NodeJS.WritableStream): pino.DestinationStream {
 
 /** A logger that drops everything (for embedding and tests). */
 export function silentLogger(): Logger {
-  return pino({ level: "silent" });
+  return lazyLogger("silent", () => loadPino()({ level: "silent" }));
 }

@@ -4,10 +4,11 @@ import { deferredFieldPaths } from "../compose/deferred-paths.ts";
 import { resolveEnvStrings } from "../compose/env-resolve.ts";
 import { formatKeyPath } from "../errors.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
+import { writeStderr, writeStdout } from "./stdio.ts";
 
 export async function configCommand(opts: GlobalOptions & { format?: string }): Promise<number> {
   const project = await loadFromOptions(opts);
-  for (const w of project.warnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of project.warnings) writeStderr(`warning: ${w}\n`);
   // The document as written, not the validated one: `30s` must stay `30s` (a printed
   // 30000 would read back as 30000 seconds).
   const copy = structuredClone(project.written);
@@ -19,7 +20,7 @@ export async function configCommand(opts: GlobalOptions & { format?: string }): 
     escape: true,
     skip: (path) => deferred.has(formatKeyPath(path)),
   });
-  process.stdout.write(
+  writeStdout(
     opts.format === "json" ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 }),
   );
   return 0;

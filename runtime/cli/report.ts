@@ -4,6 +4,7 @@
  * a stack trace only with --verbose.
  */
 import { CancelledError, ConfigError, ConfigErrors, RunError } from "../errors.ts";
+import { writeStderr } from "./stdio.ts";
 
 export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;
@@ -24,7 +25,7 @@ export function describeError(error: unknown): string {
 /** Prints the error on stderr (prefixed `error:`), and the stack with --verbose. */
 export function reportError(error: unknown, verbose: boolean): number {
   const lines = describeError(error).split("\n");
-  for (const line of lines) process.stderr.write(`error: ${line}\n`);
-  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  for (const line of lines) writeStderr(`error: ${line}\n`);
+  if (verbose && error instanceof Error && error.stack) writeStderr(`${error.stack}\n`);
   return exitCodeOf(error);
 }

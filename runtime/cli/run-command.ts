@@ -9,6 +9,7 @@ import type { Project } from "../compose/model.ts";
 import { ConfigError, RunError } from "../errors.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
 import { describeError, EXIT_OK, exitCodeOf } from "./report.ts";
+import { writeStderr, writeStdout } from "./stdio.ts";
 
 export interface RunCommandOptions extends GlobalOptions {
   input?: string;
@@ -61,7 +62,7 @@ export function checkOutputArg(file: string | undefined): void {
 
 function writeOutput(json: string, file: string | undefined): void {
   if (!file) {
-    process.stdout.write(json);
+    writeStdout(json);
     return;
   }
   // Written next to the target and renamed: no half-written file on failure.
@@ -131,9 +132,9 @@ export async function runCommand(workflowId: string | undefined, opts: RunComman
     return EXIT_OK;
   } catch (error) {
     const message = describeError(error);
-    process.stdout.write(`${JSON.stringify({ error: message }, null, 2)}\n`);
-    for (const line of message.split("\n")) process.stderr.write(`error: ${line}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    writeStdout(`${JSON.stringify({ error: message }, null, 2)}\n`);
+    for (const line of message.split("\n")) writeStderr(`error: ${line}\n`);
+    if (verbose && error instanceof Error && error.stack) writeStderr(`${error.stack}\n`);
     logger?.flush?.();
     return exitCodeOf(error);
   }
