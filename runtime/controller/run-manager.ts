@@ -3,10 +3,11 @@
  * executes them, and keeps their state in the task store and the metrics. Also drains
  * on shutdown: no new runs, running ones get a grace period, then are cancelled.
  */
-import { ulid } from "ulid";
+
 import type { Project } from "../compose/model.ts";
 import { CancelledError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { ulid } from "../ulid.ts";
 import type { JobState, RunStatus } from "../workflow/run-state.ts";
 import { Semaphore } from "../workflow/semaphore.ts";
 import type { RunExecutor } from "./executor.ts";

@@ -4,11 +4,12 @@
  * first failure, and produces the workflow's output. The same function serves
  * `model-compose run`, the controller and worker threads.
  */
-import { ulid } from "ulid";
+
 import { BindingError, BindingView, renderTemplate } from "../binding/mod.ts";
 import type { JobModel, Project, WorkflowModel } from "../compose/model.ts";
 import { CancelledError, ConfigError, RunError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { ulid } from "../ulid.ts";
 import { ComponentHost } from "./component-host.ts";
 import { type JobOutcome, type JobRunContext, runJob } from "./run-job.ts";
 import type { JobState, RunObserver } from "./run-state.ts";
