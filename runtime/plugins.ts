@@ -4,7 +4,6 @@
  * third-party modules loaded through `plugins:`.
  */
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Logger } from "pino";
 import type * as v from "valibot";
 import { ConfigError } from "./errors.ts";
@@ -246,6 +245,8 @@ export class PluginRegistry {
     await registerHostModules();
     try {
       if (isPath) {
+        // node:url is loaded only here: most projects have no plugin files.
+        const { pathToFileURL } = process.getBuiltinModule("node:url") as typeof import("node:url");
         mod = await import(pathToFileURL(target).href);
       } else {
         mod = await import(resolveModule(specifier, baseDir));

@@ -4,8 +4,8 @@
  * `.env`, the process environment.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
-import { parse as parseDotenv } from "dotenv";
 import { ConfigError } from "../errors.ts";
 
 export interface EnvironmentSources {
@@ -53,10 +53,19 @@ export function declaredEnvironment(sources: EnvironmentSources): Record<string,
   return env;
 }
 
+/**
+ * dotenv, loaded when a project has an env file: it imports node:crypto, which costs
+ * every other start-up time. A literal `require` where the host has one (so the
+ * compiled binary's bundler sees it), `createRequire` elsewhere (Deno).
+ */
+function loadDotenv(): typeof import("dotenv") {
+  return typeof require === "function" ? require("dotenv") : createRequire(import.meta.url)("dotenv");
+}
+
 /** Reads a dotenv file; `label` names it in errors. */
 export function readEnvFile(file: string, label = file): Record<string, string> {
   try {
-    return parseDotenv(readFileSync(file));
+    return loadDotenv().parse(readFileSync(file));
   } catch (error) {
     throw new ConfigError(`${label}: cannot read env file: ${(error as Error).message}`);
   }

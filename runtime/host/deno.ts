@@ -11,9 +11,14 @@
  *   deno.json and the node_modules next to it or next to the plugin.
  */
 import { existsSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolveFromNodeModules } from "./node-resolve.ts";
 import { addrInUse, type Host, type HostServer, type ServeOptions } from "./types.ts";
+
+/**
+ * node:url, taken when first needed: this module is loaded on every runtime (the host
+ * is chosen at run time), and on Bun loading node:url costs start-up time for nothing.
+ */
+const nodeUrl = () => process.getBuiltinModule("node:url") as typeof import("node:url");
 
 interface DenoHttpServer {
   addr: { port: number };
@@ -43,7 +48,7 @@ const FORCE_STOP_MS = 1000;
 function configFile(): string | undefined {
   const url = new URL("../../deno.json", import.meta.url);
   if (url.protocol !== "file:") return undefined;
-  const file = fileURLToPath(url);
+  const file = nodeUrl().fileURLToPath(url);
   return existsSync(file) ? file : undefined;
 }
 
@@ -82,7 +87,7 @@ export const denoHost: Host = {
 
   mainModule() {
     const main = deno().mainModule;
-    return main.startsWith("file:") ? fileURLToPath(main) : main;
+    return main.startsWith("file:") ? nodeUrl().fileURLToPath(main) : main;
   },
 
   isCompiledBinary: () => deno().build.standalone === true,
@@ -102,7 +107,7 @@ export const denoHost: Host = {
     // Deno's own specifiers are imported as they are.
     if (/^(npm|jsr|node|https?|file|data):/.test(specifier)) return specifier;
     const file = resolveFromNodeModules(specifier, fromDir);
-    if (file) return pathToFileURL(file).href;
+    if (file) return nodeUrl().pathToFileURL(file).href;
     // Deno's resolution: deno.json's import map, the node_modules next to model-compose.
     return import.meta.resolve(specifier);
   },
