@@ -1,12 +1,25 @@
 /**
- * YAML text -> plain JS values, remembering where every map, list and value was
- * written (see locations.ts). Parse errors carry file:line:column.
+ * YAML text -> plain JS values with the `yaml` package, remembering where every map,
+ * list and value was written (see locations.ts). Parse errors carry file:line:column.
+ * The reference reading of a compose file: parse.ts uses it for every file the fast
+ * native parser may not read, and to find positions when they are asked for.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { createRequire } from "node:module";
+import type { Node } from "yaml";
 import { ConfigError, type KeyPath, type SourceLocation } from "../errors.ts";
 import { locateKeyName, recordKey, recordObject } from "./locations.ts";
 
-export function parseYaml(text: string, file: string): unknown {
+/**
+ * The `yaml` package, loaded on first use: loading it costs more than a whole run of a
+ * small workflow. A literal `require` where the host has one (so the compiled binary's
+ * bundler sees it), `createRequire` elsewhere (Deno).
+ */
+function loadYaml(): typeof import("yaml") {
+  return typeof require === "function" ? require("yaml") : createRequire(import.meta.url)("yaml");
+}
+
+export function parseYamlLocated(text: string, file: string): unknown {
+  const { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = loadYaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
   const at = (offset: number): SourceLocation => {

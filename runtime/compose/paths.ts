@@ -8,7 +8,7 @@
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { isBindingString } from "../binding/mod.ts";
-import { locate } from "./locations.ts";
+import { locateFile } from "./locations.ts";
 import { isPlainObject } from "./merge.ts";
 
 type Obj = Record<string | number, unknown>;
@@ -28,7 +28,7 @@ function resolveAt(
 ): void {
   const value = container[key];
   if (typeof value !== "string" || value === "" || isBindingString(value) || !test(value)) return;
-  const file = locate(container, key)?.file;
+  const file = locateFile(container, key);
   container[key] = absolutePath(value, file ? path.dirname(file) : fallbackDir);
 }
 
@@ -49,7 +49,7 @@ function resolveShortVolume(list: unknown[], i: number, fallbackDir: string): vo
   if (typeof vol !== "string" || isBindingString(vol) || !(vol.startsWith(".") || vol.startsWith("~")))
     return;
   const [src, ...rest] = vol.split(":");
-  const file = locate(list, i)?.file;
+  const file = locateFile(list, i);
   list[i] = [absolutePath(src, file ? path.dirname(file) : fallbackDir), ...rest].join(":");
 }
 

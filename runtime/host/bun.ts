@@ -23,6 +23,7 @@ interface BunGlobal {
   sleep(ms: number): Promise<void>;
   resolveSync(specifier: string, from: string): string;
   plugin?: (plugin: { name: string; setup(build: BunPluginBuilder): void }) => void;
+  YAML?: { parse(text: string): unknown };
 }
 
 const bun = (): BunGlobal => (globalThis as unknown as { Bun: BunGlobal }).Bun;
@@ -67,6 +68,10 @@ export const bunHost: Host = {
   },
 
   sleep: (ms) => bun().sleep(ms),
+
+  nativeYamlParse: (globalThis as unknown as { Bun?: BunGlobal }).Bun?.YAML
+    ? (text) => (bun().YAML as { parse(text: string): unknown }).parse(text)
+    : undefined,
 
   resolveModule: (specifier, fromDir) => bun().resolveSync(specifier, fromDir),
 

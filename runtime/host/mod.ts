@@ -43,3 +43,4 @@ export const resolveModule: Host["resolveModule"] = (specifier, fromDir) =>
   host.resolveModule(specifier, fromDir);
 export const registerModules: Host["registerModules"] = (name, modules) =>
   host.registerModules(name, modules);
+export const nativeYamlParse: Host["nativeYamlParse"] = host.nativeYamlParse;

@@ -39,6 +39,11 @@ export interface Host {
    * Returns false where the runtime cannot (Deno: its own resolution applies).
    */
   registerModules(pluginName: string, modules: Record<string, Record<string, unknown>>): boolean;
+  /**
+   * The runtime's own YAML parser (Bun's), or undefined. Quick to start, but it keeps
+   * no positions; see compose/parse.ts for when it may be used.
+   */
+  readonly nativeYamlParse?: (text: string) => unknown;
 }
 
 /** The error `serve` throws for a port in use, the same on every runtime. */

@@ -1,0 +1,65 @@
+/**
+ * YAML text -> plain JS values, with positions for every map, list and value.
+ *
+ * The `yaml` package is the reference (parse-located.ts), but loading it costs more
+ * than running a small workflow. Where the runtime has its own parser (Bun), a file
+ * written in the plain subset (plain-yaml.ts) is read by that parser, and the file's
+ * positions are read with `yaml` only if something asks for one: an error, a warning.
+ * A file outside the subset, one the native parser rejects, or one where the native
+ * parser saw fewer keys than were written (duplicates) is read by `yaml` straight away,
+ * so its errors and its values are exactly `yaml`'s.
+ */
+import { nativeYamlParse } from "../host/mod.ts";
+import { markPending, parsedPositions, recordParsed } from "./locations.ts";
+import { parseYamlLocated } from "./parse-located.ts";
+import { countPlainKeys } from "./plain-yaml.ts";
+
+export function parseYaml(text: string, file: string): unknown {
+  const native = parseNative(text, file);
+  return native ? native.value : parseYamlLocated(text, file);
+}
+
+/** The objects of a parsed tree (maps and lists), and how many map keys it has. */
+function walk(value: unknown, objects: object[]): number {
+  if (value === null || typeof value !== "object") return 0;
+  objects.push(value);
+  if (Array.isArray(value)) return value.reduce((n: number, item) => n + walk(item, objects), 0);
+  if (Object.getPrototypeOf(value) !== Object.prototype) return Number.NaN;
+  let keys = 0;
+  for (const item of Object.values(value)) keys += 1 + walk(item, objects);
+  return keys;
+}
+
+/**
+ * The native parser's reading of `text`, or undefined when `yaml` must read it. Its
+ * objects are marked pending: their positions are read from `text` when first asked.
+ */
+export function parseNative(text: string, file: string): { value: unknown } | undefined {
+  if (!nativeYamlParse) return undefined;
+  const written = countPlainKeys(text);
+  if (written === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = nativeYamlParse(text);
+  } catch {
+    return undefined; // `yaml` reports it, with its position
+  }
+  const objects: object[] = [];
+  if (walk(value, objects) !== written) return undefined;
+  markPending(objects, {
+    file,
+    read() {
+      // Read the file again with positions and hand them to the same objects. Both
+      // readings have the same shape (the subset has no aliases, merges or duplicate
+      // keys), so their objects pair up in walk order, whatever has changed since.
+      const located: object[] = [];
+      walk(parseYamlLocated(text, file), located);
+      if (located.length !== objects.length) return;
+      objects.forEach((obj, i) => {
+        const positions = parsedPositions(located[i]);
+        if (positions) recordParsed(obj, positions);
+      });
+    },
+  });
+  return { value };
+}
