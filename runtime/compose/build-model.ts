@@ -155,6 +155,7 @@ export class ModelBuilder {
       const action = this.buildAction(plugin, a.id, typeFields, a.fields, a.output, keyPath, a.path);
       if (action) actions.set(a.id, action);
     }
+    const root = this.raw;
     return {
       id: String(raw.id),
       type,
@@ -163,7 +164,10 @@ export class ModelBuilder {
       actions,
       defaultAction: rawActions[0]?.id ?? "default",
       inline: options.inline,
-      location: locatePath(this.raw, keyPath),
+      // Looked up when asked: reading positions is left until something needs one.
+      get location() {
+        return locatePath(root, keyPath);
+      },
     };
   }
 
@@ -318,6 +322,7 @@ export class ModelBuilder {
   }
 
   private buildWorkflow(wf: WorkflowConfig, path: KeyPath): WorkflowModel | undefined {
+    const root = this.raw;
     const rawWf = this.raw.workflows ? ((this.raw.workflows as Obj[])[path[1] as number] as Obj) : {};
     const rawJobs = (rawWf.jobs as Obj[]) ?? [];
     const jobIds = new Set<string>();
@@ -396,7 +401,9 @@ export class ModelBuilder {
           ...this.missingEnv(condition, [...jobPath, "if"]),
           ...action.missingEnv,
         ],
-        location: locatePath(this.raw, jobPath),
+        get location() {
+          return locatePath(root, jobPath);
+        },
       });
     });
     // Index in the document (a job whose component failed is missing from `jobs`).
