@@ -18,7 +18,3 @@ export async function loadFromOptions(opts: GlobalOptions): Promise<Project> {
     envArgs: opts.env ?? [],
   });
 }
-
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}

@@ -1,93 +1,235 @@
 /**
- * The command-line grammar (commander): global options, one subcommand per command,
- * each importing its implementation only when it runs.
+ * The command-line grammar: global options (accepted before and after the command), one
+ * subcommand per command, each importing its implementation only when it runs.
  */
-import { Command, CommanderError, Option } from "commander";
+import { closest } from "../errors.ts";
 import { versionLine } from "../version.ts";
-import { collect, type GlobalOptions } from "./common.ts";
+import {
+  type CommandSpec,
+  HELP,
+  keyOf,
+  type OptionSpec,
+  type OptionValues,
+  parseSection,
+  UsageError,
+} from "./args.ts";
+import type { GlobalOptions } from "./common.ts";
 import { EXIT_CONFIG, reportError } from "./report.ts";
+import { writeStderr, writeStdout } from "./stdio.ts";
+import { commandHelp, type ProgramSpec, programHelp } from "./usage.ts";
 
-function buildProgram(setExit: (code: number) => void): Command {
-  const program = new Command("model-compose")
-    .description("Run declarative AI workflows, or serve them as an HTTP API, natively or in Docker")
-    .version(versionLine(), "-V, --version", "print the version")
-    .option("-f, --file <file>", "compose file (repeatable; merged left to right)", collect)
-    .option("--project-directory <dir>", "project directory (default: the first compose file's directory)")
-    .option("--env-file <file>", "environment file (repeatable; later files win)", collect)
-    .option(
-      "-e, --env <KEY=VALUE>",
-      "set an environment variable (repeatable; wins over every file)",
-      collect,
-    )
-    .option("-v, --verbose", "debug logs and stack traces")
-    .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
-  program.configureOutput({ outputError: (str, write) => write(`error: ${str.replace(/^error: /, "")}`) });
+const VERSION: OptionSpec = { long: "version", short: "V", description: "print the version" };
 
-  const globals = (cmd: Command) => cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
-  const lifecycle = (name: "up" | "down" | "start" | "stop") => async (_opts: unknown, cmd: Command) => {
+const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  VERSION,
+  {
+    long: "file",
+    short: "f",
+    value: "file",
+    multiple: true,
+    description: "compose file (repeatable; merged left to right)",
+  },
+  {
+    long: "project-directory",
+    value: "dir",
+    description: "project directory (default: the first compose file's directory)",
+  },
+  {
+    long: "env-file",
+    value: "file",
+    multiple: true,
+    description: "environment file (repeatable; later files win)",
+  },
+  {
+    long: "env",
+    short: "e",
+    value: "KEY=VALUE",
+    multiple: true,
+    description: "set an environment variable (repeatable; wins over every file)",
+  },
+  { long: "verbose", short: "v", description: "debug logs and stack traces" },
+];
+
+type Options = GlobalOptions & Record<string, unknown>;
+
+function lifecycle(name: "up" | "down" | "start" | "stop") {
+  return async (values: OptionValues) => {
     const { lifecycleCommand } = await import("./lifecycle-command.ts");
-    setExit(await lifecycleCommand(name, globals(cmd)));
+    return lifecycleCommand(name, values as Options);
   };
+}
 
-  program
-    .command("up")
-    .description("start the controller (foreground; -d in the background)")
-    .option("-d, --detach", "run in the background and return once healthy")
-    .action(lifecycle("up"));
-  program.command("down").description("stop the running controller and clean up").action(lifecycle("down"));
-  program
-    .command("start")
-    .description("start an existing controller without re-creating it")
-    .action(lifecycle("start"));
-  program.command("stop").description("stop the controller without removing it").action(lifecycle("stop"));
-
-  program
-    .command("run")
-    .description("run one workflow once and print its output as JSON")
-    .argument("[workflow]", "workflow id (default: the default workflow)")
-    .option("-i, --input <json>", "input as JSON, or @file.json")
-    .option("-o, --output <file>", "write the output to a file instead of stdout")
-    .action(async (workflow: string | undefined, _opts: unknown, cmd: Command) => {
+const COMMANDS: CommandSpec[] = [
+  {
+    name: "up",
+    description: "start the controller (foreground; -d in the background)",
+    options: [{ long: "detach", short: "d", description: "run in the background and return once healthy" }],
+    run: lifecycle("up"),
+  },
+  { name: "down", description: "stop the running controller and clean up", run: lifecycle("down") },
+  {
+    name: "start",
+    description: "start an existing controller without re-creating it",
+    run: lifecycle("start"),
+  },
+  { name: "stop", description: "stop the controller without removing it", run: lifecycle("stop") },
+  {
+    name: "run",
+    description: "run one workflow once and print its output as JSON",
+    args: [{ name: "workflow", description: "workflow id (default: the default workflow)" }],
+    options: [
+      { long: "input", short: "i", value: "json", description: "input as JSON, or @file.json" },
+      {
+        long: "output",
+        short: "o",
+        value: "file",
+        description: "write the output to a file instead of stdout",
+      },
+    ],
+    run: async (values, [workflow]) => {
       const { runCommand } = await import("./run-command.ts");
-      setExit(await runCommand(workflow, globals(cmd)));
-    });
-
-  program
-    .command("config")
-    .description("print the merged, validated, env-resolved compose file")
-    .addOption(new Option("--format <format>", "output format").choices(["yaml", "json"]).default("yaml"))
-    .action(async (_opts: unknown, cmd: Command) => {
+      return runCommand(workflow, values as Options);
+    },
+  },
+  {
+    name: "config",
+    description: "print the merged, validated, env-resolved compose file",
+    options: [
+      {
+        long: "format",
+        value: "format",
+        choices: ["yaml", "json"],
+        default: "yaml",
+        description: "output format",
+      },
+    ],
+    run: async (values) => {
       const { configCommand } = await import("./config-command.ts");
-      setExit(await configCommand(globals(cmd)));
-    });
-  program
-    .command("health")
-    .description("exit 0 if the controller's /health answers (for container health checks)")
-    .option("--url <url>", "health URL (default: http://127.0.0.1:$MODEL_COMPOSE_PORT or 8080/health)")
-    .option("--timeout <ms>", "how long to wait", "3000")
-    .action(async (opts: { url?: string; timeout?: string }) => {
+      return configCommand(values as Options);
+    },
+  },
+  {
+    name: "health",
+    description: "exit 0 if the controller's /health answers (for container health checks)",
+    options: [
+      {
+        long: "url",
+        value: "url",
+        description: "health URL (default: http://127.0.0.1:$MODEL_COMPOSE_PORT or 8080/health)",
+      },
+      { long: "timeout", value: "ms", default: "3000", description: "how long to wait" },
+    ],
+    run: async (values) => {
       const { healthCommand } = await import("./health-command.ts");
-      setExit(await healthCommand(opts));
-    });
-  return program;
+      return healthCommand(values as { url?: string; timeout?: string });
+    },
+  },
+  {
+    name: "help",
+    description: "display help for command",
+    args: [{ name: "command", description: "the command to describe" }],
+    run: async (_values, [name]) => {
+      writeStdout(`${name === undefined ? programHelp(PROGRAM) : commandHelp(PROGRAM, findCommand(name))}\n`);
+      return 0;
+    },
+  },
+];
+
+const PROGRAM: ProgramSpec = {
+  name: "model-compose",
+  description: "Run declarative AI workflows, or serve them as an HTTP API, natively or in Docker",
+  options: GLOBAL_OPTIONS,
+  commands: COMMANDS,
+};
+
+function unknownCommand(name: string): UsageError {
+  const hint = closest(
+    name,
+    COMMANDS.map((c) => c.name),
+  );
+  return new UsageError(`unknown command '${name}'${hint ? ` (did you mean '${hint}'?)` : ""}`);
+}
+
+function findCommand(name: string): CommandSpec {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw unknownCommand(name);
+  return command;
+}
+
+/** What the words on the command line ask for. */
+type Invocation =
+  | { kind: "help"; text: string }
+  | { kind: "version" }
+  | { kind: "missing-command" }
+  | { kind: "command"; command: CommandSpec; values: OptionValues; positionals: string[] };
+
+/**
+ * Global options up to the first positional (the command), then the command's and the
+ * global options together. A help or version flag wins over any other mistake.
+ */
+function interpret(argv: string[]): Invocation {
+  const values: OptionValues = {};
+  const head = parseSection(argv, [...GLOBAL_OPTIONS, HELP], values, true);
+  if (head.stop === undefined) {
+    if (head.help) return { kind: "help", text: programHelp(PROGRAM) };
+    if (head.version) return { kind: "version" };
+    if (head.error) throw head.error;
+    return { kind: "missing-command" };
+  }
+  // The command's name decides which options follow, so it is looked up before a mistake
+  // among the global options is reported: `run --help` after a typo still shows help.
+  // An unknown "command" right after an unknown option is more likely that option's value.
+  const command = COMMANDS.find((c) => c.name === argv[head.stop!]);
+  if (!command) throw head.error ?? unknownCommand(argv[head.stop]);
+  const options = [...GLOBAL_OPTIONS, HELP, ...(command.options ?? [])];
+  const tail = parseSection(argv.slice(head.stop + 1), options, values);
+  if (head.help || tail.help) return { kind: "help", text: commandHelp(PROGRAM, command) };
+  if (head.version || tail.version) return { kind: "version" };
+  if (head.error) throw head.error;
+  if (tail.error) throw tail.error;
+  const expected = command.args?.length ?? 0;
+  if (tail.positionals.length > expected) {
+    throw new UsageError(
+      `too many arguments for '${command.name}'. Expected ${expected} argument${expected === 1 ? "" : "s"} but got ${tail.positionals.length}: ${tail.positionals.join(", ")}.`,
+    );
+  }
+  for (const spec of command.options ?? []) {
+    if (spec.default !== undefined) values[keyOf(spec)] ??= spec.default;
+  }
+  return { kind: "command", command, values, positionals: tail.positionals };
+}
+
+function reportUsageError(error: UsageError): number {
+  writeStderr(`error: ${error.message}\n(run with --help for usage)\n`);
+  return EXIT_CONFIG;
 }
 
 /** Parses `argv`, runs the command, and returns the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
-  let code = 0;
-  const program = buildProgram((c) => {
-    code = c;
-  });
-  for (const cmd of program.commands) cmd.exitOverride();
+  let invocation: Invocation;
   try {
-    await program.parseAsync(argv, { from: "user" });
-    return code;
+    invocation = interpret(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here too, with exit code 0.
-      return error.exitCode === 0 ? 0 : EXIT_CONFIG;
-    }
-    return reportError(error, argv.includes("-v") || argv.includes("--verbose"));
+    if (!(error instanceof UsageError)) throw error;
+    return reportUsageError(error);
+  }
+  switch (invocation.kind) {
+    case "help":
+      writeStdout(`${invocation.text}\n`);
+      return 0;
+    case "version":
+      writeStdout(`${versionLine()}\n`);
+      return 0;
+    case "missing-command":
+      // stdout stays clean: a script that forgot the command gets the help as an error.
+      writeStderr(`${programHelp(PROGRAM)}\n`);
+      return EXIT_CONFIG;
+  }
+  const { command, values, positionals } = invocation;
+  try {
+    return await command.run(values, positionals);
+  } catch (error) {
+    if (error instanceof UsageError) return reportUsageError(error);
+    return reportError(error, values.verbose === true);
   }
 }
