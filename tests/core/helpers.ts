@@ -2,19 +2,16 @@
  * Shared by the core tests: temporary projects, running the real CLI as a child
  * process, and loading/running a compose text in-process.
  */
-import { afterAll } from "bun:test";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { loadProject } from "../../runtime/compose/load.ts";
 import type { Project } from "../../runtime/compose/model.ts";
 import { type RunResult, runWorkflow } from "../../runtime/workflow/run-workflow.ts";
-import { project, removeTempDirs, tempDir, writeFiles } from "../support/files.ts";
+import { project, tempDir, writeFiles } from "../support/files.ts";
 import { alive } from "../support/process.ts";
 
 export const repoRoot = path.resolve(import.meta.dir, "../..");
 export const cliPath = path.join(repoRoot, "cli.ts");
-
-afterAll(removeTempDirs);
 
 export { project, tempDir, writeFiles };
 

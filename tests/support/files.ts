@@ -1,6 +1,7 @@
 /**
  * Temporary projects for tests, shared by the Bun and Deno suites (node: APIs only).
- * Each suite removes what was made with `removeTempDirs()` in its own cleanup hook.
+ * What was made is removed by `removeTempDirs()`: after all Bun tests by the hook in
+ * tests/support/bun-preload.ts, and by the Deno suite's own cleanup.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
