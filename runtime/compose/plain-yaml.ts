@@ -7,7 +7,7 @@
  * `---` streams as lists, and converts non-string keys its own way. So it is used only
  * for the plain subset compose files are written in: block maps and lists, plain and
  * single-line quoted scalars, block scalars, flow lists of scalars, `{}`; no anchors,
- * aliases, tags, merge keys, complex keys, documents markers, directives, tabs or
+ * aliases, tags, merge keys, complex keys, document markers, directives, tabs or
  * carriage returns. `countPlainKeys` returns undefined for anything else.
  *
  * The count is how parse.ts notices what the native parser folded away: if the map
