@@ -142,7 +142,12 @@ class Finder {
   }
 
   value(obj: object, key: Key): SourceLocation | undefined {
-    return this.newest(positions.get(obj)?.copiedKeys.get(key)) ?? this.parsed(obj)?.keys.get(key);
+    const copied = this.newest(positions.get(obj)?.copiedKeys.get(key));
+    if (copied) return copied;
+    const file = this.fileOnly ? pending.get(obj) : undefined;
+    // Every key a pending object has was written in its file.
+    if (file) return Object.hasOwn(obj, key) ? { file: file.file, line: 0, column: 0 } : undefined;
+    return this.parsed(obj)?.keys.get(key);
   }
 
   name(obj: object, key: string): SourceLocation | undefined {
