@@ -72,6 +72,12 @@ export interface ComponentPlugin<S extends v.GenericSchema = v.GenericSchema> {
   resultVariables: readonly string[];
   /** Fields the core must not render; the plugin renders them through `renderDeferred`. */
   deferredFields?: readonly string[];
+  /**
+   * Fields holding host paths. A relative value (after rendering) reaches the plugin
+   * made absolute against the directory of the compose file that wrote it, so a path
+   * means the same whichever `-f` file sets it.
+   */
+  pathFields?: readonly string[];
   create(ctx: ComponentCreateContext): ComponentInstance<v.InferOutput<S>>;
 }
 

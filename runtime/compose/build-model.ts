@@ -3,6 +3,7 @@
  * type-specific fields meet their plugin's schema, `${...}` is compiled and checked
  * statically (sources, job ids), and the job graph is checked (unknown ids, cycles).
  */
+import * as path from "node:path";
 import type * as v from "valibot";
 import {
   BindingError,
@@ -15,7 +16,7 @@ import { ConfigError, ConfigErrors, closest, type KeyPath } from "../errors.ts";
 import type { ComponentPlugin, PluginRegistry } from "../plugins.ts";
 import { describeWhere, missingEnvOf } from "./env-resolve.ts";
 import { checkJobOrder } from "./job-order.ts";
-import { copyLocation, inheritLocation, locatePath } from "./locations.ts";
+import { copyLocation, inheritLocation, locateFile, locatePath } from "./locations.ts";
 import { isPlainObject } from "./merge.ts";
 import type { ActionModel, ComponentModel, JobModel, MissingEnv, WorkflowModel } from "./model.ts";
 import {
@@ -237,7 +238,14 @@ export class ModelBuilder {
     const outputPath = [...(actionFields.output !== undefined ? actionPath : componentPath), "output"];
     const outputTemplate = this.compile(output, outputPath, [...plugin.resultVariables, ...CONTEXT_SOURCES]);
     missingEnv.push(...this.missingEnv(outputTemplate, outputPath));
-    return { id, config, deferred, output: outputTemplate, missingEnv };
+    // Host paths resolve against the directory of the file that wrote them (§2.1), which
+    // after merging `-f` files may not be the project's.
+    const pathBases = new Map<string, string>();
+    for (const field of plugin.pathFields ?? []) {
+      const file = locateFile(merged, field);
+      if (file) pathBases.set(field, path.dirname(file));
+    }
+    return { id, config, deferred, output: outputTemplate, missingEnv, pathBases };
   }
 
   buildComponents(doc: ComposeDocument): void {

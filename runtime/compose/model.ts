@@ -22,6 +22,8 @@ export interface ActionModel {
   deferred: Map<string, Template>;
   output?: Template;
   missingEnv: MissingEnv[];
+  /** For the plugin's `pathFields`: the directory each was written relative to. */
+  pathBases: ReadonlyMap<string, string>;
 }
 
 export interface ComponentModel {

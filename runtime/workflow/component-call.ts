@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { BindingError, renderTemplate, type Scope } from "../binding/mod.ts";
 import type { JobModel } from "../compose/model.ts";
+import { absolutePath } from "../compose/paths.ts";
 import { RunError } from "../errors.ts";
 import type { ComponentCallContext, ComponentResult } from "../plugins.ts";
 import type { JobRunContext } from "./run-job.ts";
@@ -55,6 +56,10 @@ export function prepareCall(
   const rendered = renderForJob(action.config, scope, job, "component config") as Record<string, unknown>;
   // Deferred fields are validated in their written form; the plugin renders them.
   for (const [field, t] of action.deferred) rendered[field] = t.source;
+  for (const [field, dir] of action.pathBases) {
+    const value = rendered[field];
+    if (typeof value === "string" && value !== "") rendered[field] = absolutePath(value, dir);
+  }
   const parsed = v.safeParse(component.plugin.schema, rendered);
   if (!parsed.success) {
     const issue = parsed.issues[0];

@@ -226,4 +226,34 @@ describe("-f merging", () => {
       `error: ${path.join(dir, "b.yml")}:2:9: controller.port: expected a port number up to 65535, found the number 99999`,
     );
   });
+
+  test("a shell working_dir is relative to the file that sets it, before and after bindings", async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      "base/model-compose.yml":
+        "components:\n  - id: here\n    type: shell\n    command: pwd\n    working_dir: ./w\n" +
+        "  - id: there\n    type: shell\n    command: pwd\n" +
+        "workflow:\n  jobs:\n    - id: a\n      component: here\n      output: ${stdout.trim()}\n" +
+        "    - id: b\n      component: there\n      output: ${stdout.trim()}\n" +
+        "  output:\n    here: ${jobs.a.output}\n    there: ${jobs.b.output}\n",
+      "base/w/.keep": "",
+      "overrides/prod/model-compose.override.yml":
+        "components:\n  - id: there\n    working_dir: ${input.dir}\n",
+      "overrides/prod/data/.keep": "",
+    });
+    const r = await runCli([
+      "-f",
+      path.join(dir, "base/model-compose.yml"),
+      "-f",
+      path.join(dir, "overrides/prod/model-compose.override.yml"),
+      "run",
+      "-i",
+      '{"dir": "./data"}',
+    ]);
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({
+      here: path.join(dir, "base/w"),
+      there: path.join(dir, "overrides/prod/data"),
+    });
+  });
 });

@@ -38,6 +38,7 @@ export default definePlugin({
       schema: ShellSchema,
       resultVariables: ["stdout", "stderr", "exit_code", "result"],
       deferredFields: ["command"],
+      pathFields: ["working_dir"],
       create: () => ({
         async run(config, _input, ctx) {
           const values: string[] = [];
