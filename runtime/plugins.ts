@@ -85,6 +85,8 @@ export interface ComponentPlugin<S extends v.GenericSchema = v.GenericSchema> {
 export interface RuntimeCommandOptions {
   detach: boolean;
   verbose: boolean;
+  /** `up --force-recreate`: replace the deployment even if nothing changed. */
+  forceRecreate?: boolean;
   /** The global command-line options (`-f`, `--env-file`, ...) to hand to a controller started elsewhere. */
   globalArgs: string[];
 }

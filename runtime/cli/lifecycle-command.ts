@@ -19,7 +19,7 @@ export function globalArgsOf(opts: GlobalOptions): string[] {
 
 export async function lifecycleCommand(
   name: "up" | "down" | "start" | "stop",
-  opts: GlobalOptions & { detach?: boolean },
+  opts: GlobalOptions & { detach?: boolean; forceRecreate?: boolean },
 ): Promise<number> {
   const verbose = Boolean(opts.verbose);
   try {
@@ -28,7 +28,12 @@ export async function lifecycleCommand(
     const plugin = project.registry.runtime(runtimeOptions.type)!;
     const options = validateWith(plugin.schema as v.GenericSchema, runtimeOptions, ["controller", "runtime"]);
     const runtime = plugin.create(options, project);
-    const commandOptions = { detach: Boolean(opts.detach), verbose, globalArgs: globalArgsOf(opts) };
+    const commandOptions = {
+      detach: Boolean(opts.detach),
+      forceRecreate: Boolean(opts.forceRecreate),
+      verbose,
+      globalArgs: globalArgsOf(opts),
+    };
     await runtime[name](commandOptions);
     return 0;
   } catch (error) {

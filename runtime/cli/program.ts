@@ -63,7 +63,13 @@ const COMMANDS: CommandSpec[] = [
   {
     name: "up",
     description: "start the controller (foreground; -d in the background)",
-    options: [{ long: "detach", short: "d", description: "run in the background and return once healthy" }],
+    options: [
+      { long: "detach", short: "d", description: "run in the background and return once healthy" },
+      {
+        long: "force-recreate",
+        description: "replace the running controller (or container) even if nothing changed",
+      },
+    ],
     run: lifecycle("up"),
   },
   { name: "down", description: "stop the running controller and clean up", run: lifecycle("down") },

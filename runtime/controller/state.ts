@@ -51,7 +51,7 @@ export class ProjectState {
     const running = this.running();
     if (running && running.pid !== self) {
       throw new ConfigError(
-        `a controller is already running for this project (pid ${running.pid}, http://${running.host}:${running.port}); stop it with \`model-compose down\``,
+        `a controller is already running for this project (pid ${running.pid}, http://${running.host}:${running.port}); stop it with \`model-compose down\`, or replace it with \`model-compose up --force-recreate\``,
       );
     }
   }

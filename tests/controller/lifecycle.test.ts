@@ -116,6 +116,21 @@ describe("up -d and down", () => {
     expect((await runCli(project, ["down"])).code).toBe(0);
   }, 60_000);
 
+  test("up -d --force-recreate stops the running controller and starts a new one", async () => {
+    const project = hiProject();
+    expect((await runCli(project, ["up", "-d"])).code).toBe(0);
+    const { pid } = readState(project);
+    const forced = await runCli(project, ["up", "-d", "--force-recreate"]);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain(`controller stopped (pid ${pid})`);
+    const next = readState(project).pid;
+    expect(next).not.toBe(pid);
+    expect(isAlive(pid)).toBe(false);
+    expect(forced.stdout).toContain(`controller started (pid ${next})`);
+    expect((await startRun(project, { input: {} })).body.output).toBe("hi");
+    expect((await runCli(project, ["down"])).code).toBe(0);
+  }, 60_000);
+
   test("a stale controller.json (dead pid) and a stale .stop do not block up", async () => {
     const project = hiProject();
     const dead = Bun.spawn(["true"]);

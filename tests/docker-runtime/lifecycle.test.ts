@@ -189,17 +189,25 @@ describe("docker runtime lifecycle", () => {
   test(
     "a second `up -d` without changes builds nothing; a changed compose file or build arg rebuilds",
     async () => {
+      const name = containerName();
+      const containerBefore = inspect("container", name).Id;
       const again = await mc(["up", "-d"], { cwd: dir });
       expect(again.code, show(again)).toBe(0);
       expect(again.stderr).toContain(`image ${image} is up to date`);
       expect(again.stderr).not.toContain("building");
       expect(again.stderr).not.toContain("Step 1/");
+      // Nor is the container replaced: same image, same settings (as `docker compose up`).
+      expect(again.stderr).toContain(`container ${name} is up to date`);
+      expect(inspect("container", name).Id).toBe(containerBefore);
       const before = inspect("image", image).Id;
 
       writeFileSync(path.join(dir, "model-compose.yml"), compose({ title: "Secret check, retitled" }));
       const changed = await mc(["up", "-d"], { cwd: dir });
       expect(changed.code, show(changed)).toBe(0);
       expect(changed.stderr).toContain(`building ${image}`);
+      // A new image means a new container.
+      expect(changed.stderr).toContain(`replacing container ${name}`);
+      expect(inspect("container", containerName()).Id).not.toBe(containerBefore);
       const afterCompose = inspect("image", image).Id;
       expect(afterCompose).not.toBe(before);
       const baked = docker(["exec", containerName(), "cat", "/app/model-compose.yml"]);
@@ -224,6 +232,65 @@ describe("docker runtime lifecycle", () => {
       expect(inspect("image", image).Id).not.toBe(afterCompose);
       const { body } = await runWorkflow(port);
       expect(String(body.output)).toContain(`token=${secret}`);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "`up -d --force-recreate` replaces an up-to-date container; changed variables replace it too",
+    async () => {
+      const name = containerName();
+      const first = inspect("container", name).Id;
+      const forced = await mc(["up", "-d", "--force-recreate"], { cwd: dir });
+      expect(forced.code, show(forced)).toBe(0);
+      expect(forced.stderr).toContain(`image ${image} is up to date`);
+      expect(forced.stderr).toContain(`replacing container ${name}`);
+      const second = inspect("container", containerName()).Id;
+      expect(second).not.toBe(first);
+
+      // The container's environment is part of its settings: a new -e value recreates it.
+      const withVar = await mc(["-e", `EXTRA_${suffix}=1`, "up", "-d"], { cwd: dir });
+      expect(withVar.code, show(withVar)).toBe(0);
+      expect(withVar.stderr).toContain("replacing container");
+      const third = inspect("container", containerName()).Id;
+      expect(third).not.toBe(second);
+      expect(inspect("container", containerName()).Config.Env).toContain(`EXTRA_${suffix}=1`);
+      const same = await mc(["-e", `EXTRA_${suffix}=1`, "up", "-d"], { cwd: dir });
+      expect(same.code, show(same)).toBe(0);
+      expect(same.stderr).toContain("is up to date");
+      expect(inspect("container", containerName()).Id).toBe(third);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "a base image rebuilt under the same tag rebuilds the project's image",
+    async () => {
+      const base = cleanup.image(`mc-e2e-base-${suffix}:local`);
+      const work = cleanup.dir(mkdtempSync(path.join(tmpdir(), `mc-e2e-base-${suffix}-`)));
+      const makeBase = (label: string) => {
+        writeFileSync(path.join(work, "Dockerfile"), `FROM ${BASE_IMAGE}\nLABEL mc.e2e.base="${label}"\n`);
+        const r = docker(["build", "-q", "-t", base, work], 120_000);
+        expect(r.code, r.stderr).toBe(0);
+        return inspect("image", base).Id as string;
+      };
+      const firstBase = makeBase("one");
+      const title = "Secret check, retitled";
+      writeFileSync(path.join(dir, "model-compose.yml"), compose({ title, buildArgs: { BASE_IMAGE: base } }));
+      const built = await mc(["up", "-d"], { cwd: dir });
+      expect(built.code, show(built)).toBe(0);
+      expect(built.stderr).toContain(`building ${image}`);
+      const unchanged = await mc(["up", "-d"], { cwd: dir });
+      expect(unchanged.stderr).toContain(`image ${image} is up to date`);
+
+      expect(makeBase("two")).not.toBe(firstBase);
+      const rebuilt = await mc(["up", "-d"], { cwd: dir });
+      expect(rebuilt.code, show(rebuilt)).toBe(0);
+      expect(rebuilt.stderr).toContain(`building ${image}`);
+      expect(rebuilt.stderr).toContain("replacing container");
+      expect(inspect("image", image).Config.Labels["mc.e2e.base"]).toBe("two");
+      const { status } = await runWorkflow(port);
+      expect(status).toBe(200);
     },
     TIMEOUT,
   );

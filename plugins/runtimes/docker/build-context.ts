@@ -23,6 +23,8 @@ export interface StagedContext {
   dockerfile: string;
   /** Changes whenever anything staged changes. */
   hash: string;
+  /** The staged Dockerfile's text. */
+  dockerfileText: string;
 }
 
 /** The executable to put in the image: this binary, or one compiled from source now. */
@@ -118,5 +120,5 @@ export async function stageContext(project: Project, userDockerfile?: string): P
   writeIfChanged(path.join(dir, "Dockerfile"), dockerfileText);
   writeIfChanged(path.join(dir, ".dockerignore"), ".build\n");
   hash.update(dockerfileText);
-  return { dir, dockerfile: "Dockerfile", hash: hash.digest("hex").slice(0, 16) };
+  return { dir, dockerfile: "Dockerfile", hash: hash.digest("hex").slice(0, 16), dockerfileText };
 }

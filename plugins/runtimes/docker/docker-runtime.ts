@@ -6,11 +6,14 @@ import { ConfigError } from "../../../runtime/errors.ts";
 import type { RuntimeCommandOptions, RuntimeInstance } from "../../../runtime/plugins.ts";
 import { stageContext } from "./build-context.ts";
 import { buildSpec, containerSpec, projectLabels } from "./container-spec.ts";
+import { baseImages } from "./dockerfile-bases.ts";
 import { DockerEngine, type FoundContainer } from "./engine.ts";
 import type { DockerRuntimeOptions } from "./options.ts";
 import { resolveRegistryAuth } from "./registry-auth.ts";
 
 const CONTEXT_HASH_LABEL = "com.model-compose.context-hash";
+/** What the container was created from (image id, options, environment). */
+const CONFIG_HASH_LABEL = "com.model-compose.config-hash";
 const HEALTH_TIMEOUT_MS = 120_000;
 
 function say(line: string): void {
@@ -75,13 +78,16 @@ export class DockerRuntime implements RuntimeInstance {
       ...(auto ? {} : { MC_DIR: ".docker" }),
       ...(spec.options.buildargs ?? {}),
     };
-    // What the image is made of: the staged files and the build settings that shape it
-    // (a changed build arg or target must rebuild as surely as a changed file).
-    const hash = buildHash(staged.hash, spec.options);
+    // What the image is made of: the staged files, the build settings that shape it (a
+    // changed build arg or target must rebuild as surely as a changed file) and the ids
+    // of the images it builds FROM (a base rebuilt or re-pulled under the same tag).
+    const bases = baseImages(staged.dockerfileText, spec.options.buildargs as Record<string, string>);
+    const baseIds = await Promise.all(bases.map(async (b) => (await this.engine.inspectImage(b))?.id ?? b));
+    const hash = buildHash([staged.hash, ...baseIds].join("\0"), spec.options);
     spec.options.labels = { ...spec.options.labels, [CONTEXT_HASH_LABEL]: hash };
     // The auto context: rebuild only when something staged or a build setting changed.
     if (auto && !build?.pull) {
-      const existing = await this.engine.imageLabels(tag);
+      const existing = (await this.engine.inspectImage(tag))?.labels;
       if (existing?.[CONTEXT_HASH_LABEL] === hash) {
         say(`image ${tag} is up to date`);
         return tag;
@@ -95,11 +101,6 @@ export class DockerRuntime implements RuntimeInstance {
   async up(options: RuntimeCommandOptions): Promise<void> {
     await this.engine.connect();
     const image = await this.prepareImage();
-    const old = await this.find();
-    if (old) {
-      say(`replacing container ${old.name}`);
-      await this.engine.remove(old.container);
-    }
     const spec = containerSpec(this.options, {
       projectDir: this.project.projectDir,
       projectName: this.project.name,
@@ -107,8 +108,32 @@ export class DockerRuntime implements RuntimeInstance {
       image,
       env: this.project.declaredEnv,
     });
+    // Like `docker compose up`: a container made from the same image and settings is
+    // kept (started if stopped); anything else is replaced.
+    const imageId = (await this.engine.inspectImage(image))?.id ?? image;
+    const configHash = createHash("sha256")
+      .update(JSON.stringify({ imageId, create: spec.create, networks: spec.extraNetworks }))
+      .digest("hex")
+      .slice(0, 16);
+    spec.create.Labels = { ...spec.create.Labels, [CONFIG_HASH_LABEL]: configHash };
     if (this.options.networks?.length) await this.engine.ensureNetworks(this.options.networks, this.labels);
-    const container = await this.engine.createAndStart(spec.create, spec.extraNetworks);
+    const old = await this.find();
+    let container: Dockerode.Container;
+    const reusable = old && ["running", "created", "exited"].includes(old.state);
+    if (old && reusable && !options.forceRecreate && old.labels[CONFIG_HASH_LABEL] === configHash) {
+      container = old.container;
+      if (old.state === "running") say(`container ${old.name} is up to date`);
+      else {
+        say(`starting container ${old.name}`);
+        await this.engine.start(container);
+      }
+    } else {
+      if (old) {
+        say(`replacing container ${old.name}`);
+        await this.engine.remove(old.container);
+      }
+      container = await this.engine.createAndStart(spec.create, spec.extraNetworks);
+    }
     const name = (await container.inspect()).Name.replace(/^\//, "");
     if (options.detach) {
       await this.engine.waitHealthy(container, HEALTH_TIMEOUT_MS);

@@ -288,20 +288,14 @@ export class DockerEngine {
 
   /** True when the image is present in the daemon. */
   async imageExists(image: string): Promise<boolean> {
-    try {
-      await this.docker.getImage(image).inspect();
-      return true;
-    } catch (error) {
-      if (statusCode(error) === 404) return false;
-      throw new Error(`cannot inspect image ${image}: ${dockerErrorMessage(error)}`, { cause: error });
-    }
+    return (await this.inspectImage(image)) !== undefined;
   }
 
-  /** An image's labels, or undefined when there is no such image. */
-  async imageLabels(image: string): Promise<Record<string, string> | undefined> {
+  /** An image's id and labels, or undefined when there is no such image here. */
+  async inspectImage(image: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
     try {
       const info = await this.docker.getImage(image).inspect();
-      return (info.Config?.Labels ?? {}) as Record<string, string>;
+      return { id: info.Id, labels: (info.Config?.Labels ?? {}) as Record<string, string> };
     } catch (error) {
       if (statusCode(error) === 404) return undefined;
       throw new Error(`cannot inspect image ${image}: ${dockerErrorMessage(error)}`, { cause: error });

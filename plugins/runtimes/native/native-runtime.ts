@@ -15,6 +15,7 @@ export class NativeRuntime implements RuntimeInstance {
   constructor(private readonly project: Project) {}
 
   async up(options: RuntimeCommandOptions): Promise<void> {
+    if (options.forceRecreate) await this.down(); // a running controller makes way for the new one
     if (options.detach) return this.start(options);
     const consoleLevel = options.verbose ? "debug" : "info";
     const logger = createLogger({
