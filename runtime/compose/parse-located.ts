@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import type { Node } from "yaml";
 import { ConfigError, type KeyPath, type SourceLocation } from "../errors.ts";
 import { locateKeyName, recordKey, recordObject } from "./locations.ts";
+import { describeYamlError } from "./yaml-error.ts";
 
 /**
  * The `yaml` package, loaded on first use: loading it costs more than a whole run of a
@@ -19,7 +20,8 @@ function loadYaml(): typeof import("yaml") {
 }
 
 export function parseYamlLocated(text: string, file: string): unknown {
-  const { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = loadYaml();
+  const yaml = loadYaml();
+  const { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = yaml;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
   const at = (offset: number): SourceLocation => {
@@ -27,9 +29,8 @@ export function parseYamlLocated(text: string, file: string): unknown {
     return { file, line, column: col };
   };
   if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const reason = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-    throw new ConfigError(`invalid YAML: ${reason}`, at(e.pos[0]));
+    const { reason, offset } = describeYamlError(doc.errors[0], text, yaml);
+    throw new ConfigError(`invalid YAML: ${reason}`, at(offset));
   }
   const seen = new Set<Node>();
   const convert = (node: unknown, keyPath: KeyPath): unknown => {

@@ -27,7 +27,19 @@ const cases: Case[] = [
   {
     name: "invalid YAML (unterminated quote)",
     yaml: 'workflow:\n  component: shell\n  command: "echo\n',
-    errors: [/^FILE:4:1: invalid YAML: Missing closing "quote$/],
+    errors: ['FILE:3:12: invalid YAML: the string opened with " here is never closed'],
+  },
+  {
+    name: "invalid YAML (unterminated single quote after a closed one)",
+    yaml: "workflow:\n  title: 'ok'\n  component: shell\n  command: 'echo\n  output: x\n",
+    errors: ["FILE:4:12: invalid YAML: the string opened with ' here is never closed"],
+  },
+  {
+    name: "invalid YAML (two documents in one file)",
+    yaml: "workflow:\n  component: shell\n  command: echo\n---\nworkflow:\n  component: logger\n",
+    errors: [
+      "FILE:4:1: invalid YAML: a compose file holds one YAML document, but a second one starts here; put each in its own file and choose with -f",
+    ],
   },
   {
     name: "duplicate key",
