@@ -32,6 +32,12 @@ type Obj = Record<string, unknown>;
 
 const CONTEXT_SOURCES = ["input", "env", "context"] as const;
 const JOB_INPUT_SOURCES = ["input", "env", "jobs", "output", "context"] as const;
+/** Why a component's fields cannot read other jobs, and what to write instead. */
+const COMPONENT_FIELD_ADVICE = {
+  jobs: "a component reads only its job's input: give the value to the job (input: { x: ${jobs.ID.output} }) and write ${input.x} here",
+  output:
+    "a component reads only its job's input: give the value to the job (input: { x: ${output} }) and write ${input.x} here",
+};
 
 /**
  * `${HOME}` or `${VAR:-x}` in a shell command is most likely meant for the shell:
@@ -72,7 +78,12 @@ export class ModelBuilder {
   }
 
   /** Compiles a value's `${...}` and checks its sources; `undefined` stays undefined. */
-  private compile(value: unknown, keyPath: KeyPath, sources: readonly string[]): Template | undefined {
+  private compile(
+    value: unknown,
+    keyPath: KeyPath,
+    sources: readonly string[],
+    advice?: Readonly<Record<string, string>>,
+  ): Template | undefined {
     if (value === undefined) return undefined;
     let template: Template;
     try {
@@ -85,7 +96,9 @@ export class ModelBuilder {
     }
     for (const e of checkTemplate(template, sources)) {
       const inner = (e as BindingError & { path?: KeyPath }).path ?? [];
-      this.fail(e.message + literalHint(e.expression), [...keyPath, ...inner]);
+      const source = /^unknown source "([^"]+)"/.exec(e.reason)?.[1];
+      const more = source && advice && Object.hasOwn(advice, source) ? `; ${advice[source]}` : "";
+      this.fail(e.message + literalHint(e.expression) + more, [...keyPath, ...inner]);
     }
     return template;
   }
@@ -226,17 +239,23 @@ export class ModelBuilder {
     for (const [k, val] of Object.entries(merged)) {
       const fieldPath = [...(k in actionFields ? actionPath : componentPath), k];
       if (plugin.deferredFields?.includes(k)) {
-        const t = this.compile(val, fieldPath, CONTEXT_SOURCES);
+        const t = this.compile(val, fieldPath, CONTEXT_SOURCES, COMPONENT_FIELD_ADVICE);
         if (t) deferred.set(k, t);
         missingEnv.push(...this.missingEnv(t, fieldPath));
       } else {
         plain[k] = val;
       }
     }
-    const config = this.compile(plain, basePath, CONTEXT_SOURCES) ?? compileTemplate({});
+    const config =
+      this.compile(plain, basePath, CONTEXT_SOURCES, COMPONENT_FIELD_ADVICE) ?? compileTemplate({});
     missingEnv.push(...this.missingEnv(config, basePath));
     const outputPath = [...(actionFields.output !== undefined ? actionPath : componentPath), "output"];
-    const outputTemplate = this.compile(output, outputPath, [...plugin.resultVariables, ...CONTEXT_SOURCES]);
+    const outputTemplate = this.compile(
+      output,
+      outputPath,
+      [...plugin.resultVariables, ...CONTEXT_SOURCES],
+      COMPONENT_FIELD_ADVICE,
+    );
     missingEnv.push(...this.missingEnv(outputTemplate, outputPath));
     // Host paths resolve against the directory of the file that wrote them (§2.1), which
     // after merging `-f` files may not be the project's.
