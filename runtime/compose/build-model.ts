@@ -33,10 +33,11 @@ type Obj = Record<string, unknown>;
 const CONTEXT_SOURCES = ["input", "env", "context"] as const;
 const JOB_INPUT_SOURCES = ["input", "env", "jobs", "output", "context"] as const;
 /** Why a component's fields cannot read other jobs, and what to write instead. */
+const passThroughInput = (value: string) =>
+  `a component reads only its job's input: give the value to the job (input: { x: \${${value}} }) and write \${input.x} here`;
 const COMPONENT_FIELD_ADVICE = {
-  jobs: "a component reads only its job's input: give the value to the job (input: { x: ${jobs.ID.output} }) and write ${input.x} here",
-  output:
-    "a component reads only its job's input: give the value to the job (input: { x: ${output} }) and write ${input.x} here",
+  jobs: passThroughInput("jobs.ID.output"),
+  output: passThroughInput("output"),
 };
 
 /**
