@@ -68,10 +68,8 @@ export async function runJob(
       const stop = stopped(error);
       if (stop) throw stop;
       if (isFinal(error) || attempt >= maxAttempts) throw asJobError(job, error, attempt);
-      ctx.logger.warn(
-        { job: job.id, attempt, err: (error as Error).message },
-        "job attempt failed; retrying",
-      );
+      // ctx.logger already names the job.
+      ctx.logger.warn({ attempt, err: (error as Error).message }, "job attempt failed; retrying");
       if (delayMs > 0) {
         try {
           await sleep(delayMs, signal);

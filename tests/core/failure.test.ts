@@ -208,6 +208,17 @@ workflow:
     expect(readFileSync(counter, "utf8").trim()).toBe("2");
   });
 
+  test("each failed attempt is one warning line naming the job and the attempt once", async () => {
+    const counter = path.join(tempDir(), "count");
+    const dir = project(flaky(counter, 2, "{ max_attempts: 2 }"));
+    const r = await runCli(["-f", path.join(dir, "model-compose.yml"), "run"]);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split("\n").filter((line) => line.includes("retrying"));
+    expect(lines).toHaveLength(1);
+    expect(lines[0].match(/"job":/g)).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ level: "warn", job: "flaky", attempt: 1 });
+  });
+
   test("waits `delay` between attempts", async () => {
     const counter = path.join(tempDir(), "count");
     const t0 = performance.now();
