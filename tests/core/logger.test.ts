@@ -138,6 +138,36 @@ describe("logger: section", () => {
     expect(JSON.parse(r.stdout)).toEqual([1, "two"]);
   });
 
+  test("input fields named like the line's own keys are written as input.NAME, never twice", async () => {
+    const dir = project(
+      "logger:\n  type: console\n  level: info\nworkflow:\n  jobs:\n    - id: note\n      component: logger\n" +
+        "      input: { message: hi, level: custom, job: mine, time: 5, input.job: taken, other: 1 }\n",
+    );
+    const r = await runCli(["-f", path.join(dir, "model-compose.yml"), "run"]);
+    const raw = r.stderr.split("\n").find((l) => l.includes('"msg":"hi"'));
+    expect(raw).toBeDefined();
+    for (const key of ["level", "time", "job", "msg"]) expect(raw!.split(`"${key}":`)).toHaveLength(2);
+    expect(JSON.parse(raw!)).toMatchObject({
+      level: "info",
+      job: "note",
+      msg: "hi",
+      other: 1,
+      "input.level": "custom",
+      "input.input.job": "mine",
+      "input.job": "taken",
+      "input.time": 5,
+    });
+    // The job's output is its input, untouched.
+    expect(JSON.parse(r.stdout)).toEqual({
+      message: "hi",
+      level: "custom",
+      job: "mine",
+      time: 5,
+      "input.job": "taken",
+      other: 1,
+    });
+  });
+
   test("a file logger in a directory that cannot be created is an error, not a crash", async () => {
     const dir = project(
       "logger:\n  type: file\n  path: /proc/nope/x.log\nworkflow:\n  component: shell\n  command: echo hi\n",

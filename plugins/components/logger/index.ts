@@ -11,6 +11,31 @@ export const LoggerComponentSchema = strictMap({
   level: v.optional(v.picklist(["debug", "info", "warning", "warn", "error", "critical"]), "info"),
 });
 
+/** Keys every line already has: pino's own, then the run's (run_id, workflow, job, component). */
+const LINE_KEYS = ["level", "time", "msg"];
+
+/**
+ * The input's fields as they go on the line. A field named like one of the line's own
+ * keys is written as `input.NAME`: a JSON line with the same key twice is read
+ * differently by different tools, and a user's `level` must not hide the real one.
+ */
+function withoutClashes(
+  fields: Record<string, unknown>,
+  bindings: Record<string, unknown>,
+): Record<string, unknown> {
+  const taken = new Set([...LINE_KEYS, ...Object.keys(bindings)]);
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    // A renamed key must not land on another field's name either.
+    const clashes = (key: string) =>
+      taken.has(key) || Object.hasOwn(out, key) || (key !== name && Object.hasOwn(fields, key));
+    let key = name;
+    while (clashes(key)) key = `input.${key}`;
+    out[key] = value;
+  }
+  return out;
+}
+
 export default definePlugin({
   name: "logger",
   components: [
@@ -22,13 +47,16 @@ export default definePlugin({
       create: () => ({
         async run(config, input, ctx) {
           const level = pinoLevel(config.level);
+          const passed = { output: input, variables: { result: input } };
+          if (!ctx.logger.isLevelEnabled(level)) return passed;
           if (input !== null && typeof input === "object" && !Array.isArray(input) && "message" in input) {
             const { message, ...fields } = input as Record<string, unknown>;
-            ctx.logger[level](fields, typeof message === "string" ? message : JSON.stringify(message));
+            const text = typeof message === "string" ? message : JSON.stringify(message);
+            ctx.logger[level](withoutClashes(fields, ctx.logger.bindings()), text);
           } else {
             ctx.logger[level]({ data: input }, "log");
           }
-          return { output: input, variables: { result: input } };
+          return passed;
         },
       }),
     },
