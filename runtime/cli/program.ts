@@ -84,7 +84,12 @@ const COMMANDS: CommandSpec[] = [
     description: "run one workflow once and print its output as JSON",
     args: [{ name: "workflow", description: "workflow id (default: the default workflow)" }],
     options: [
-      { long: "input", short: "i", value: "json", description: "input as JSON, or @file.json" },
+      {
+        long: "input",
+        short: "i",
+        value: "json",
+        description: "input as JSON, @file.json, or @- to read it from stdin",
+      },
       {
         long: "output",
         short: "o",

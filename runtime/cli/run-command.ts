@@ -1,5 +1,5 @@
 /**
- * `model-compose run [WORKFLOW] [-i JSON|@file] [-o FILE]`: one run, no controller.
+ * `model-compose run [WORKFLOW] [-i JSON|@file|@-] [-o FILE]`: one run, no controller.
  * stdout carries exactly the JSON result (or `{"error": ...}`); logs go to stderr.
  */
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -20,7 +20,16 @@ export function parseInputArg(arg: string | undefined): unknown {
   if (arg === undefined) return {};
   let text = arg;
   let label = "--input";
-  if (arg.startsWith("@")) {
+  if (arg === "@-") {
+    // As with curl's `-d @-`: the JSON comes on standard input (a pipe, a here-document).
+    label = "--input @-";
+    try {
+      text = readFileSync(0, "utf8");
+    } catch (error) {
+      throw new ConfigError(`${label}: cannot read standard input: ${readProblem(error)}`);
+    }
+    if (text.trim() === "") throw new ConfigError(`${label}: standard input is empty; expected JSON`);
+  } else if (arg.startsWith("@")) {
     const file = path.resolve(arg.slice(1));
     label = `--input ${arg}`;
     try {

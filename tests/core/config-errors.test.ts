@@ -373,6 +373,14 @@ describe("command-line errors (exit 2)", () => {
     );
   });
 
+  test("--input @- with nothing on standard input", async () => {
+    const dir = project(okYaml);
+    await expectRunError(
+      ["-f", path.join(dir, "model-compose.yml"), "run", "--input", "@-"],
+      "--input @-: standard input is empty; expected JSON",
+    );
+  });
+
   test("--input @file.json that is not JSON", async () => {
     const dir = project(okYaml, { "in.json": "{nope" });
     await expectRunError(

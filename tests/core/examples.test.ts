@@ -59,6 +59,14 @@ describe("--input", () => {
     expect(JSON.parse(r.stdout)).toBe("from file 3");
   });
 
+  test("--input @- reads the input from standard input", async () => {
+    const dir = tempDir();
+    writeFiles(dir, { "model-compose.yml": yaml });
+    const r = await runCli(["run", "--input", "@-"], { cwd: dir, stdin: '{"text": "piped", "n": 2}\n' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toBe("piped 2");
+  });
+
   test("-i JSON on the command line", async () => {
     const dir = tempDir();
     writeFiles(dir, { "model-compose.yml": yaml });

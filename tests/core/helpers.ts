@@ -48,6 +48,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Run `cli.ts` through its shebang instead of `bun --no-env-file cli.ts`. */
   viaShebang?: boolean;
+  /** Text piped to the CLI's standard input (default: none, as from /dev/null). */
+  stdin?: string;
 }
 
 /** The interpreter command of cli.ts's `#!` line (as the kernel would run it). */
@@ -69,7 +71,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     env: baseEnv(options.env),
     stdout: "pipe",
     stderr: "pipe",
-    stdin: "ignore",
+    stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
   });
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
