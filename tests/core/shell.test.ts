@@ -64,6 +64,15 @@ describe("working_dir and env", () => {
     expect(r.output).toEqual({ here: `${real}\n`, there: `${real}/sub/inner\nfile.txt\n` });
   });
 
+  test("a working_dir that is missing or not a directory is named", async () => {
+    const dir = realpathSync(tempDir());
+    writeFiles(dir, { "file.txt": "x" });
+    const missing = await runError(runYaml(shellJob("command: pwd\nworking_dir: nope"), {}, { dir }));
+    expect(missing.message).toBe(`job "sh" failed: working_dir ${dir}/nope does not exist`);
+    const file = await runError(runYaml(shellJob("command: pwd\nworking_dir: file.txt"), {}, { dir }));
+    expect(file.message).toBe(`job "sh" failed: working_dir ${dir}/file.txt is not a directory`);
+  });
+
   test("an absolute working_dir", async () => {
     const other = realpathSync(tempDir());
     const r = await runYaml(shellJob(`command: pwd\nworking_dir: ${other}`));
@@ -125,6 +134,11 @@ describe("exit codes and result variables", () => {
   test("a command killed by a signal reports 128 + the signal number", async () => {
     const r = await runYaml(shellJob("command: kill -TERM $$\nallow_failure: true\noutput: ${exit_code}"));
     expect(r.output).toBe(143);
+  });
+
+  test("any signal counts, not only the common ones (SIGUSR1 = 10)", async () => {
+    const r = await runYaml(shellJob("command: kill -USR1 $$\nallow_failure: true\noutput: ${exit_code}"));
+    expect(r.output).toBe(138);
   });
 
   test("output on a component applies to every job that uses it", async () => {

@@ -4,6 +4,8 @@
  * A timeout or cancellation kills the whole process group, children included.
  */
 import { spawn } from "node:child_process";
+import { statSync } from "node:fs";
+import { constants } from "node:os";
 import * as path from "node:path";
 import * as v from "valibot";
 import { definePlugin } from "../../../runtime/plugins.ts";
@@ -57,6 +59,7 @@ export default definePlugin({
             env[`MC_ARG_${i}`] = val;
           });
           const cwd = config.working_dir ? path.resolve(ctx.projectDir, config.working_dir) : ctx.projectDir;
+          checkWorkingDir(cwd);
           const result = await execute(argv, cwd, env, ctx.signal, config.timeout);
           const variables = {
             stdout: result.stdout,
@@ -160,5 +163,16 @@ function execute(
 }
 
 function signalNumber(sig: NodeJS.Signals): number | undefined {
-  return { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }[sig as string];
+  return (constants.signals as Record<string, number | undefined>)[sig];
+}
+
+/** Said before spawning: a missing directory would otherwise surface as "cannot start sh: ENOENT". */
+function checkWorkingDir(dir: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch {
+    throw new Error(`working_dir ${dir} does not exist`);
+  }
+  if (!isDirectory) throw new Error(`working_dir ${dir} is not a directory`);
 }
