@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { ConfigError } from "../errors.ts";
+import { checkEnvFileLines } from "./env-file-lines.ts";
 
 export interface EnvironmentSources {
   projectDir: string;
@@ -62,13 +63,16 @@ function loadDotenv(): typeof import("dotenv") {
   return typeof require === "function" ? require("dotenv") : createRequire(import.meta.url)("dotenv");
 }
 
-/** Reads a dotenv file; `label` names it in errors. */
+/** Reads a dotenv file; `label` names it in errors; a line dotenv would skip is an error. */
 export function readEnvFile(file: string, label = file): Record<string, string> {
+  let text: string;
   try {
-    return loadDotenv().parse(readFileSync(file));
+    text = readFileSync(file, "utf8");
   } catch (error) {
     throw new ConfigError(`${label}: cannot read env file: ${(error as Error).message}`);
   }
+  checkEnvFileLines(text, file);
+  return loadDotenv().parse(text);
 }
 
 const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIAL|AUTH)/i;

@@ -89,6 +89,26 @@ describe("environment precedence", () => {
     expect(JSON.parse(r.stdout).bindings.g).toBe("dotenv");
   });
 
+  test("a line dotenv would skip is an error naming the file and line, in .env and in --env-file", async () => {
+    const dir = project(ENV_YAML, { ".env": "MC_A=ok\nMC B=typo\n", "vars.env": "# fine\nMC_C\n" });
+    const dotEnv = await runCli(["-f", path.join(dir, "model-compose.yml"), "run"]);
+    expect(dotEnv.code).toBe(2);
+    expect(errorLines(dotEnv.stderr)).toEqual([
+      `error: ${path.join(dir, ".env")}:2:1: expected KEY=VALUE, found "MC B=typo"`,
+    ]);
+    writeFiles(dir, { ".env": "MC_A=ok\n" });
+    const envFile = await runCli(
+      ["-f", path.join(dir, "model-compose.yml"), "--env-file", "vars.env", "run"],
+      {
+        cwd: dir,
+      },
+    );
+    expect(envFile.code).toBe(2);
+    expect(errorLines(envFile.stderr)).toEqual([
+      `error: ${path.join(dir, "vars.env")}:2:1: expected KEY=VALUE, found "MC_C"`,
+    ]);
+  });
+
   test("-e values may contain '='", async () => {
     const dir = project(ENV_YAML);
     const r = await runCli(["-f", path.join(dir, "model-compose.yml"), "-e", "MC_A=x=y==", "run"]);

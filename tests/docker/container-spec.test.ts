@@ -447,6 +447,18 @@ describe("environment and env_file", () => {
     );
   });
 
+  test("an env_file line that is not KEY=VALUE is an error naming the file and line", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "mc-envfile-"));
+    try {
+      writeFileSync(path.join(dir, "bad.env"), "A=1\nnot a variable\n");
+      expect(() => spec({ env_file: "bad.env" }, { projectDir: dir })).toThrow(
+        `${path.join(dir, "bad.env")}:2:1: expected KEY=VALUE, found "not a variable"`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("keyValueRecord", () => {
     expect(keyValueRecord(["A=1", "B"], { B: "2" })).toEqual({ A: "1", B: "2" });
     expect(keyValueRecord({ A: 1, B: null })).toEqual({ A: "1" });

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type Dockerode from "dockerode";
 import { parse as parseDotenv } from "dotenv";
+import { checkEnvFileLines } from "../../../runtime/compose/env-file-lines.ts";
 import { ConfigError } from "../../../runtime/errors.ts";
 import {
   type DockerRuntimeOptions,
@@ -99,14 +100,15 @@ export function readEnvFiles(
   const list = files === undefined ? [] : typeof files === "string" ? [files] : files;
   for (const file of list) {
     const abs = path.resolve(projectDir, expandHome(file));
-    let text: Buffer;
+    let text: string;
     try {
-      text = readFileSync(abs);
+      text = readFileSync(abs, "utf8");
     } catch (error) {
       const reason =
         (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (error as Error).message;
       throw new ConfigError(`cannot read env file ${abs}: ${reason}`, undefined, ["env_file"]);
     }
+    checkEnvFileLines(text, abs);
     Object.assign(out, parseDotenv(text));
   }
   return out;
