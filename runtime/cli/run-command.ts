@@ -6,7 +6,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import * as path from "node:path";
 import { locatePath } from "../compose/locations.ts";
 import type { Project } from "../compose/model.ts";
-import { ConfigError, RunError } from "../errors.ts";
+import { CancelledError, ConfigError, RunError } from "../errors.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
 import { describeError, EXIT_OK, exitCodeOf } from "./report.ts";
 import { writeStderr, writeStdout } from "./stdio.ts";
@@ -98,9 +98,20 @@ function withPosition<T>(project: Project, fn: () => T): T {
   }
 }
 
+/** The two signals a run stops on; their numbers are the same on every POSIX system. */
+const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
+
 export async function runCommand(workflowId: string | undefined, opts: RunCommandOptions): Promise<number> {
   const verbose = Boolean(opts.verbose);
   let logger: import("../log.ts").Logger | undefined;
+  // Ctrl+C or `kill`: the run is cancelled (its processes stopped) and the exit code is
+  // the shell's 128 + signal number, so scripts and CI see an interruption, not a failure.
+  let interrupted: keyof typeof SIGNAL_NUMBERS | undefined;
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted ??= signal as keyof typeof SIGNAL_NUMBERS;
+    controller.abort();
+  };
   try {
     const input = parseInputArg(opts.input);
     checkOutputArg(opts.output);
@@ -125,26 +136,29 @@ export async function runCommand(workflowId: string | undefined, opts: RunComman
       if (error instanceof RunError) throw new ConfigError(`--input: ${error.message}`);
       throw error;
     }
-    const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     const result = await runWorkflow(project, workflowId, input, {
       logger,
       signal: controller.signal,
       failureLogLevel: "info",
     });
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    if (interrupted) throw new CancelledError();
     writeOutput(`${JSON.stringify(result.output ?? null, null, 2)}\n`, opts.output);
     logger.flush?.();
     return EXIT_OK;
-  } catch (error) {
+  } catch (caught) {
+    const error = interrupted
+      ? new CancelledError(`interrupted by ${interrupted}; the run was cancelled`)
+      : caught;
     const message = describeError(error);
     writeStdout(`${JSON.stringify({ error: message }, null, 2)}\n`);
     for (const line of message.split("\n")) writeStderr(`error: ${line}\n`);
     if (verbose && error instanceof Error && error.stack) writeStderr(`${error.stack}\n`);
     logger?.flush?.();
-    return exitCodeOf(error);
+    return interrupted ? 128 + SIGNAL_NUMBERS[interrupted] : exitCodeOf(error);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }

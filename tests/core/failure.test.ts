@@ -119,32 +119,38 @@ workflow:
     expect(await waitFor(() => !alive(readPid(pidFile)), 3000)).toBe(true);
   });
 
-  test("Ctrl+C on `run` cancels the run and kills its processes", async () => {
-    const dir = tempDir();
-    const pidFile = path.join(dir, "pid");
-    const projectDir = project(
-      `workflow:\n  component: shell\n  command: sleep 30 & echo $! > ${pidFile}; wait\n`,
-    );
-    const { cliPath, baseEnv, repoRoot } = await import("./helpers.ts");
-    const proc = Bun.spawn(
-      ["bun", "--no-env-file", cliPath, "-f", path.join(projectDir, "model-compose.yml"), "run"],
-      {
-        cwd: repoRoot,
-        env: baseEnv(),
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
-    expect(
-      await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 5000),
-    ).toBe(true);
-    proc.kill("SIGINT");
-    const code = await proc.exited;
-    const stdout = await new Response(proc.stdout).text();
-    expect(code).toBe(1);
-    expect(JSON.parse(stdout)).toEqual({ error: "cancelled" });
-    expect(await waitFor(() => !alive(readPid(pidFile)), 3000)).toBe(true);
-  });
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    test(`${signal} on \`run\` cancels the run, kills its processes and exits ${code}`, async () => {
+      const dir = tempDir();
+      const pidFile = path.join(dir, "pid");
+      const projectDir = project(
+        `workflow:\n  component: shell\n  command: sleep 30 & echo $! > ${pidFile}; wait\n`,
+      );
+      const { cliPath, baseEnv, repoRoot } = await import("./helpers.ts");
+      const proc = Bun.spawn(
+        ["bun", "--no-env-file", cliPath, "-f", path.join(projectDir, "model-compose.yml"), "run"],
+        {
+          cwd: repoRoot,
+          env: baseEnv(),
+          stdout: "pipe",
+          stderr: "pipe",
+        },
+      );
+      expect(
+        await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 5000),
+      ).toBe(true);
+      proc.kill(signal);
+      expect(await proc.exited).toBe(code);
+      const stdout = await new Response(proc.stdout).text();
+      const stderr = await new Response(proc.stderr).text();
+      expect(JSON.parse(stdout)).toEqual({ error: `interrupted by ${signal}; the run was cancelled` });
+      expect(stderr).toBe(`error: interrupted by ${signal}; the run was cancelled\n`);
+      expect(await waitFor(() => !alive(readPid(pidFile)), 3000)).toBe(true);
+    });
+  }
 });
 
 describe("per-job timeout", () => {
