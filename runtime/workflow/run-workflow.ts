@@ -50,7 +50,7 @@ export function selectWorkflow(project: Project, workflowId?: string): WorkflowM
     const ids = [...project.workflows.keys()];
     throw new ConfigError(
       ids.length === 0
-        ? "the compose file defines no workflow"
+        ? `no workflow is defined (in ${project.files.join(", ")}); add one under workflows: or workflow:`
         : `several workflows and none is the default; name one (${ids.join(", ")}) or mark one with default: true`,
     );
   }

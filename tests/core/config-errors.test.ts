@@ -348,6 +348,15 @@ describe("command-line errors (exit 2)", () => {
     );
   });
 
+  test("an empty compose file names itself and says what to add", async () => {
+    const dir = project("");
+    const file = path.join(dir, "model-compose.yml");
+    await expectRunError(
+      ["-f", file, "run"],
+      `no workflow is defined (in ${file}); add one under workflows: or workflow:`,
+    );
+  });
+
   test("several workflows without a default", async () => {
     const dir = project(`${okYaml}  - id: other\n    component: shell\n    command: echo\n`);
     await expectRunError(
