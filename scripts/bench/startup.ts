@@ -7,7 +7,7 @@
  *
  *   bun scripts/bench/startup.ts [--runs 30]
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -87,3 +87,5 @@ const section = [
 ].join("\n");
 replaceSection(path.join(ROOT, "docs/benchmarks.md"), "Start-up", section);
 console.log(`\n${section}`);
+// The work directory holds a compiled binary (~110 MB): not left behind in /tmp.
+rmSync(work, { recursive: true, force: true });

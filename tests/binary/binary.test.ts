@@ -4,15 +4,15 @@
  * users do (run, a plugin file from disk, threaded `up -d` / `down`).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { build } from "../../scripts/build.ts";
+import { tempDir } from "../support/files.ts";
 import { freePort } from "../support/net.ts";
 
 const ROOT = path.resolve(import.meta.dir, "../..");
 let bin: string;
-const outdir = mkdtempSync(path.join(tmpdir(), "mc-bin-"));
+const outdir = tempDir("mc-bin-");
 
 beforeAll(async () => {
   const target = `${process.platform === "darwin" ? "darwin" : "linux"}-${process.arch === "arm64" ? "arm64" : "x64"}`;
@@ -55,7 +55,7 @@ describe("compiled binary", () => {
   });
 
   test("a broken plugin file is a configuration error naming it", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "mc-badplugin-"));
+    const dir = tempDir("mc-badplugin-");
     writeFileSync(path.join(dir, "broken.ts"), "export default {\n");
     writeFileSync(
       path.join(dir, "model-compose.yml"),
@@ -68,8 +68,8 @@ describe("compiled binary", () => {
   });
 
   test("does not load .env from the current directory on its own", () => {
-    const cwd = mkdtempSync(path.join(tmpdir(), "mc-cwd-"));
-    const project = mkdtempSync(path.join(tmpdir(), "mc-proj-"));
+    const cwd = tempDir("mc-cwd-");
+    const project = tempDir("mc-proj-");
     writeFileSync(path.join(cwd, ".env"), "GREETING=from-cwd\n");
     writeFileSync(
       path.join(project, "model-compose.yml"),
@@ -87,7 +87,7 @@ describe("compiled binary", () => {
   });
 
   describe("threaded controller in the background", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "mc-up-"));
+    const dir = tempDir("mc-up-");
     let port: number;
     afterAll(() => {
       exec(["down"], dir);

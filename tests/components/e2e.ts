@@ -1,20 +1,13 @@
 /** Running `cli.ts` as a child process on a compose file written to a temporary directory. */
-import { afterAll } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { tempDir } from "../support/files.ts";
 
 export const repoRoot = path.resolve(import.meta.dir, "../..");
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
 /** Writes `yaml` as model-compose.yml in a fresh temporary directory; returns the file. */
 export function composeFile(yaml: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "mc-components-"));
-  dirs.push(dir);
+  const dir = tempDir("mc-components-");
   const file = path.join(dir, "model-compose.yml");
   writeFileSync(file, yaml);
   return file;

@@ -5,9 +5,9 @@
  * through a port published on 127.0.0.1, graceful stop.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { tempDir } from "../support/files.ts";
 import { freePort } from "../support/net.ts";
 
 const ROOT = path.resolve(import.meta.dir, "../..");
@@ -84,7 +84,7 @@ describe("project Dockerfile", () => {
 
   test("serves a workflow on a published port, becomes healthy, stops gracefully", async () => {
     port = await freePort();
-    const dir = mkdtempSync(path.join(tmpdir(), "mc-image-"));
+    const dir = tempDir("mc-image-");
     chmodSync(dir, 0o755);
     writeFileSync(
       path.join(dir, "model-compose.yml"),
