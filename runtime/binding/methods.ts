@@ -3,6 +3,7 @@
  * Nothing else is callable. A method called on a missing or null value gives undefined,
  * so `| default` still applies.
  */
+import { closest } from "../errors.ts";
 import { describeValue } from "./errors.ts";
 import { isNumeric, lengthOf, looseEquals, toNumber, toText } from "./values.ts";
 import { BindingView } from "./view.ts";
@@ -96,7 +97,10 @@ export const METHOD_NAMES: readonly string[] = Object.keys(METHODS);
 /** Why `name` with `count` arguments cannot be called, or undefined when it can. */
 export function checkCall(name: string, count: number): string | undefined {
   const method = Object.hasOwn(METHODS, name) ? METHODS[name] : undefined;
-  if (!method) return `unknown method ${name}(); available: ${METHOD_NAMES.map((m) => `${m}()`).join(", ")}`;
+  if (!method) {
+    const hint = closest(name, METHOD_NAMES);
+    return `unknown method ${name}()${hint ? ` (did you mean ${hint}()?)` : ""}; available: ${METHOD_NAMES.map((m) => `${m}()`).join(", ")}`;
+  }
   const [min, max] = method.arity;
   if (count < min || count > max) {
     const expected = min === max ? `${min}` : `${min} or ${max}`;

@@ -50,6 +50,16 @@ function literalHint(expression: string): string {
   return ` (to leave \${${expression}} to the shell, write $\${${expression}})`;
 }
 
+/** Every string inside a value of maps and lists, with its key path. */
+function* stringLeaves(value: unknown, keyPath: KeyPath = []): Generator<[string, KeyPath]> {
+  if (typeof value === "string") yield [value, keyPath];
+  else if (Array.isArray(value))
+    for (const [i, item] of value.entries()) yield* stringLeaves(item, [...keyPath, i]);
+  else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) yield* stringLeaves(item, [...keyPath, key]);
+  }
+}
+
 export class ModelBuilder {
   readonly errors: ConfigError[] = [];
   readonly components = new Map<string, ComponentModel>();
@@ -91,8 +101,13 @@ export class ModelBuilder {
       template = compileTemplate(value);
     } catch (error) {
       if (!(error instanceof BindingError)) throw error;
-      const inner = (error as BindingError & { path?: KeyPath }).path ?? [];
-      this.fail(error.message + literalHint(error.expression), [...keyPath, ...inner]);
+      if (typeof value === "string") {
+        this.fail(error.message + literalHint(error.expression), keyPath);
+      } else {
+        // Compiling stops at the first bad string; check each one alone to report them all.
+        for (const [text, inner] of stringLeaves(value))
+          this.compile(text, [...keyPath, ...inner], sources, advice);
+      }
       return undefined;
     }
     for (const e of checkTemplate(template, sources)) {
