@@ -447,6 +447,7 @@ export class ModelBuilder {
         get location() {
           return locatePath(root, jobPath);
         },
+        locate: (keyPath) => locatePath(root, [...jobPath, ...keyPath]),
       });
     });
     // Index in the document (a job whose component failed is missing from `jobs`).

@@ -3,7 +3,7 @@
  * Every `${...}` is compiled here once; runs only render.
  */
 import type { Template } from "../binding/mod.ts";
-import type { SourceLocation } from "../errors.ts";
+import type { KeyPath, SourceLocation } from "../errors.ts";
 import type { ComponentPlugin, PluginRegistry } from "../plugins.ts";
 import type { ComposeDocument, ControllerConfig, LoggerConfig } from "./schema.ts";
 
@@ -52,6 +52,8 @@ export interface JobModel {
   retry: { maxAttempts: number; delayMs: number };
   missingEnv: MissingEnv[];
   location?: SourceLocation;
+  /** Where a key inside this job was written (`["input", "n"]`), for run-time errors. */
+  locate?(keyPath: KeyPath): SourceLocation | undefined;
 }
 
 export interface WorkflowModel {

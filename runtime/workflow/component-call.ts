@@ -8,7 +8,7 @@ import * as v from "valibot";
 import { BindingError, renderTemplate, type Scope } from "../binding/mod.ts";
 import type { JobModel } from "../compose/model.ts";
 import { absolutePath } from "../compose/paths.ts";
-import { RunError } from "../errors.ts";
+import { formatKeyPath, formatLocation, RunError } from "../errors.ts";
 import type { ComponentCallContext, ComponentResult } from "../plugins.ts";
 import type { JobRunContext } from "./run-job.ts";
 
@@ -31,7 +31,11 @@ export function renderForJob(
     return renderTemplate(template, scope);
   } catch (error) {
     if (error instanceof BindingError) {
-      throw new RunError(`job "${job.id}": ${what}: ${error.message}`, { jobId: job.id, cause: error });
+      // The key that holds the failing binding, and where it is written.
+      const keyPath = [what, ...(error.path ?? [])];
+      const at = job.locate?.(keyPath);
+      const where = `${formatKeyPath(keyPath)}${at ? ` (at ${formatLocation(at)})` : ""}`;
+      throw new RunError(`job "${job.id}": ${where}: ${error.message}`, { jobId: job.id, cause: error });
     }
     throw error;
   }

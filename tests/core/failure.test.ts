@@ -250,8 +250,19 @@ workflow:
         `workflow:\n  jobs:\n    - id: once\n      component: shell\n      command: echo x >> ${counter}; echo not-json\n      output: \${stdout as json}\n      retry: { max_attempts: 3 }\n`,
       ),
     );
-    expect(error.message).toMatch(/^job "once": output: .*as json/);
+    expect(error.message).toMatch(/^job "once": output \(at \/.+\/model-compose\.yml:6:15\): .*as json/);
     expect(readFileSync(counter, "utf8")).toBe("x\n");
+  });
+
+  test("a binding that fails at run time names the key and where it is written", async () => {
+    const dir = project(
+      "workflow:\n  jobs:\n    - id: convert\n      component: logger\n      input:\n        n: ${input.n as number}\n",
+    );
+    const r = await runCli(["-f", path.join(dir, "model-compose.yml"), "run", "-i", '{"n": "abc"}']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: `job "convert": input.n (at ${path.join(dir, "model-compose.yml")}:6:12): \`input.n\` as number: cannot convert the text "abc" to number at column 1 in \${input.n as number}`,
+    });
   });
 
   test("a binding in the command that cannot be rendered is not retried", async () => {
