@@ -34,7 +34,7 @@ const CONTEXT_SOURCES = ["input", "env", "context"] as const;
 const JOB_INPUT_SOURCES = ["input", "env", "jobs", "output", "context"] as const;
 /** Why a component's fields cannot read other jobs, and what to write instead. */
 const passThroughInput = (value: string) =>
-  `a component reads only its job's input: give the value to the job (input: { x: \${${value}} }) and write \${input.x} here`;
+  `a component reads only its job's input: give the value to the job (input: { x: "\${${value}}" }) and write \${input.x} here`;
 const COMPONENT_FIELD_ADVICE = {
   jobs: passThroughInput("jobs.ID.output"),
   output: passThroughInput("output"),

@@ -179,7 +179,7 @@ const cases: Case[] = [
     name: "another job's output read from a component field says how to pass it",
     yaml: "workflow:\n  jobs:\n    - id: a\n      component: shell\n      command: echo A\n    - id: b\n      component: shell\n      command: echo ${jobs.a.output}\n",
     errors: [
-      'FILE:8:16: workflows[0].jobs[1].command: unknown source "jobs"; allowed here: input, env, context at column 1 in ${jobs.a.output}; a component reads only its job\'s input: give the value to the job (input: { x: ${jobs.ID.output} }) and write ${input.x} here',
+      'FILE:8:16: workflows[0].jobs[1].command: unknown source "jobs"; allowed here: input, env, context at column 1 in ${jobs.a.output}; a component reads only its job\'s input: give the value to the job (input: { x: "${jobs.ID.output}" }) and write ${input.x} here',
     ],
   },
   {
