@@ -54,7 +54,9 @@ function resolveShortVolume(list: unknown[], i: number, fallbackDir: string): vo
 }
 
 function resolveRuntime(runtime: Obj, fallbackDir: string): void {
-  if (isPlainObject(runtime.build)) resolveAt(runtime.build, "context", fallbackDir);
+  // `build: DIR` is the short form of `build: { context: DIR }`.
+  if (typeof runtime.build === "string") resolveAt(runtime, "build", fallbackDir);
+  else if (isPlainObject(runtime.build)) resolveAt(runtime.build, "context", fallbackDir);
   if (typeof runtime.env_file === "string") resolveAt(runtime, "env_file", fallbackDir);
   else if (Array.isArray(runtime.env_file)) {
     const files = runtime.env_file;

@@ -214,6 +214,31 @@ describe("-f merging", () => {
     expect(parse(r.stdout).logger).toEqual([{ type: "console", level: "error" }]);
   });
 
+  test("docker build contexts, short and long form, are relative to the file that sets them", async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      "base/model-compose.yml":
+        "controller:\n  runtime:\n    type: docker\n    build: ./base-ctx\nworkflow:\n  component: shell\n  command: echo\n",
+      "over/short.yml": "controller:\n  runtime:\n    build: ./short-ctx\n",
+      "over/long.yml": "controller:\n  runtime:\n    build:\n      context: ./long-ctx\n",
+    });
+    const config = async (...files: string[]) => {
+      const r = await runCli([
+        ...files.flatMap((f) => ["-f", path.join(dir, f)]),
+        "config",
+        "--format",
+        "json",
+      ]);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout).controller.runtime.build;
+    };
+    expect(await config("base/model-compose.yml")).toBe(path.join(dir, "base/base-ctx"));
+    expect(await config("base/model-compose.yml", "over/short.yml")).toBe(path.join(dir, "over/short-ctx"));
+    expect(await config("base/model-compose.yml", "over/long.yml")).toEqual({
+      context: path.join(dir, "over/long-ctx"),
+    });
+  });
+
   test("an error in the second file names the second file", async () => {
     const dir = tempDir();
     writeFiles(dir, {
