@@ -6,7 +6,8 @@
  * - `controller.adapter: {type, ...}` (newer upstream form) -> fields on `controller`
  * - `controller.runtime: docker` -> `{type: docker}`
  * - `workflow: {component: x, ...}` without `jobs` -> a one-job workflow
- * - job `depends_on: a` -> `[a]`; a job without `id` gets `job-N`
+ * - job `depends_on: a` -> `[a]`; a job without `id` gets `job-N`, a workflow `workflow-N`
+ *   (N from 1), or `default` when it is the only one
  * Objects are moved, not copied, so their source positions stay attached.
  */
 import { copyLocation, inheritLocation } from "./locations.ts";
@@ -42,7 +43,7 @@ export function normalizeFile(raw: unknown): unknown {
   const workflows = doc.workflows;
   if (Array.isArray(workflows)) {
     workflows.forEach((wf, i) => {
-      if (isPlainObject(wf)) normalizeWorkflow(wf, workflows.length === 1 ? "default" : `workflow-${i}`);
+      if (isPlainObject(wf)) normalizeWorkflow(wf, workflows.length === 1 ? "default" : `workflow-${i + 1}`);
     });
   }
   return doc;

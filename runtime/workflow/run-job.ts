@@ -23,7 +23,7 @@ export interface JobRunContext {
 
 export type JobOutcome = { skipped: true } | { skipped: false; output: unknown; attempts: number };
 
-/** Truthiness of an `if:` value: false, 0, "", "false", "0", null and undefined skip. */
+/** Truthiness of an `if:` value: false, 0, null, undefined and the texts "", "false", "0", "no" (any case, trimmed) skip. */
 function isTruthy(value: unknown): boolean {
   if (typeof value === "string") return !["", "false", "0", "no"].includes(value.trim().toLowerCase());
   return Boolean(value);

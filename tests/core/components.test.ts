@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { silentLogger } from "../../runtime/log.ts";
 import { ComponentHost } from "../../runtime/workflow/component-host.ts";
 import { runWorkflow } from "../../runtime/workflow/run-workflow.ts";
-import { load, project, runYaml, tempDir } from "./helpers.ts";
+import { load, project, runCli, runYaml, tempDir } from "./helpers.ts";
 
 describe("actions", () => {
   const yaml = `
@@ -79,6 +79,17 @@ describe("shorthands and inline components", () => {
     );
     expect(r.output).toBe(2);
     expect(r.jobs.map((j) => j.id)).toEqual(["job-1", "job-2"]);
+  });
+
+  test("workflows without ids are numbered from 1, like jobs", async () => {
+    const dir = project(
+      "workflows:\n  - component: logger\n    input: first\n  - component: logger\n    input: second\n    default: true\n",
+    );
+    const loaded = await load(dir);
+    expect([...loaded.workflows.keys()]).toEqual(["workflow-1", "workflow-2"]);
+    expect(
+      (await runCli(["-f", path.join(dir, "model-compose.yml"), "run", "workflow-1"])).stdout.trim(),
+    ).toBe('"first"');
   });
 
   test("a job may not read its own output", async () => {
