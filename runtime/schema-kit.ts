@@ -5,18 +5,24 @@
 import * as v from "valibot";
 import { closest } from "./errors.ts";
 
+export interface StrictMapOptions {
+  /** Said after the list of valid keys when a key is unknown: where that key may belong instead. */
+  unknownKeyNote?: string;
+}
+
 /**
  * A strict object whose unknown keys are reported with the closest valid key and the
  * full list of valid keys. Accepts a list as an empty object, as valibot's object
  * schemas do; use `strictMap` unless the schema must go into `v.variant`.
  */
-export function strictObjectOf<const E extends v.ObjectEntries>(entries: E) {
+export function strictObjectOf<const E extends v.ObjectEntries>(entries: E, options: StrictMapOptions = {}) {
   const keys = Object.keys(entries);
   return v.strictObject(entries, (issue) => {
     if (issue.expected === "never") {
       const key = String(issue.input);
       const hint = closest(key, keys);
-      return `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ""} (valid keys: ${keys.join(", ")})`;
+      const note = options.unknownKeyNote ? `; ${options.unknownKeyNote}` : "";
+      return `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ""} (valid keys: ${keys.join(", ")})${note}`;
     }
     return `expected a map, found ${describeValue(issue.input)}`;
   });
@@ -25,10 +31,10 @@ export function strictObjectOf<const E extends v.ObjectEntries>(entries: E) {
 const isMap = (x: unknown) => typeof x === "object" && x !== null && !Array.isArray(x);
 
 /** `strictObjectOf` that also refuses lists (a YAML list where a map belongs). */
-export function strictMap<const E extends v.ObjectEntries>(entries: E) {
+export function strictMap<const E extends v.ObjectEntries>(entries: E, options: StrictMapOptions = {}) {
   return v.pipe(
     v.custom<unknown>(isMap, (issue) => `expected a map, found ${describeValue(issue.input)}`),
-    strictObjectOf(entries),
+    strictObjectOf(entries, options),
   );
 }
 

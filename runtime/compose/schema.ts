@@ -77,10 +77,17 @@ export const ComponentSchema = v.looseObject({
 });
 export type ComponentConfig = v.InferOutput<typeof ComponentSchema>;
 
-export const RetrySchema = strictMap({
-  max_attempts: v.optional(v.pipe(Count, v.minValue(1, "expected at least 1 attempt")), 1),
-  delay: v.optional(Duration, 0),
-});
+export const RetrySchema = strictMap(
+  {
+    max_attempts: v.optional(v.pipe(Count, v.minValue(1, "expected at least 1 attempt")), 1),
+    delay: v.optional(Duration, 0),
+  },
+  {
+    // A job with an inline component (`component: http-client`) has one `retry:`, the job's.
+    unknownKeyNote:
+      "this is the job's retry; a component's own retry options go on the component, for an inline one as component: { type: TYPE, retry: {...} }",
+  },
+);
 
 /** Keys every job has; for inline components the rest are the type's own fields. */
 export const JOB_COMMON_KEYS = [

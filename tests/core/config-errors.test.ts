@@ -193,6 +193,13 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "a component's retry option on a job's retry says where it belongs",
+    yaml: "workflow:\n  jobs:\n    - id: a\n      component: http-client\n      endpoint: http://127.0.0.1:9/x\n      retry: { max_attempts: 2, on_status: [500] }\n",
+    errors: [
+      "FILE:6:33: workflows[0].jobs[0].retry.on_status: unknown key \"on_status\" (valid keys: max_attempts, delay); this is the job's retry; a component's own retry options go on the component, for an inline one as component: { type: TYPE, retry: {...} }",
+    ],
+  },
+  {
     name: "a shell variable written as a binding gets a hint",
     yaml: "workflow:\n  component: shell\n  command: echo ${HOME}\n",
     errors: [
