@@ -26,7 +26,7 @@ import {
   Cleanup,
   compiledBinary,
   docker,
-  freePort,
+  freeContainerPort,
   healthOf,
   inspect,
   mc,
@@ -204,8 +204,8 @@ beforeAll(async () => {
   expect(docker(["info", "--format", "{{.ServerVersion}}"]).code).toBe(0);
   await compiledBinary();
   dir = cleanup.project(mkdtempSync(path.join(tmpdir(), `mc-e2e-full-${suffix}-`)));
-  port = await freePort();
-  do longFormPort = await freePort();
+  port = await freeContainerPort();
+  do longFormPort = await freeContainerPort();
   while (longFormPort === port);
   mkdirSync(path.join(dir, "models"));
   mkdirSync(path.join(dir, "cache"));

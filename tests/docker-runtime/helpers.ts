@@ -140,8 +140,8 @@ export function inspect(kind: "container" | "image" | "network" | "volume", name
   return JSON.parse(r.stdout)[0];
 }
 
-/** A TCP port that is free on 127.0.0.1 right now. */
-export { freePort } from "../support/net.ts";
+/** A TCP port free on 127.0.0.1 that a controller can also listen on inside a container. */
+export { freeContainerPort } from "../support/net.ts";
 
 /** Polls `probe` until it returns something other than undefined. */
 export async function waitFor<T>(

@@ -16,7 +16,7 @@ import {
   Cleanup,
   compiledBinary,
   docker,
-  freePort,
+  freeContainerPort,
   healthOf,
   inspect,
   mc,
@@ -81,7 +81,7 @@ beforeAll(async () => {
   expect(docker(["info", "--format", "{{.ServerVersion}}"]).code).toBe(0);
   await compiledBinary();
   dir = cleanup.project(mkdtempSync(path.join(tmpdir(), `mc-e2e-life-${suffix}-`)));
-  port = await freePort();
+  port = await freeContainerPort();
   writeFileSync(path.join(dir, "model-compose.yml"), compose());
   writeFileSync(path.join(dir, ".env"), `SECRET_TOKEN=${secret}\n`);
 }, TIMEOUT);

@@ -12,7 +12,7 @@ import {
   BASE_IMAGE,
   Cleanup,
   docker,
-  freePort,
+  freeContainerPort,
   inspect,
   mcFromSource,
   projectContainers,
@@ -31,7 +31,7 @@ let port: number;
 beforeAll(async () => {
   expect(docker(["info", "--format", "{{.ServerVersion}}"]).code).toBe(0);
   dir = cleanup.project(mkdtempSync(path.join(tmpdir(), `mc-e2e-pull-${suffix}-`)));
-  port = await freePort();
+  port = await freeContainerPort();
   writeFileSync(
     path.join(dir, "model-compose.yml"),
     `controller:

@@ -7,3 +7,23 @@ export function freePort(): number {
   server.stop(true);
   return port;
 }
+
+/**
+ * A port free on 127.0.0.1 and below the kernel's ephemeral range (32768-60999), for a
+ * controller that listens inside a container on the same port it is published on.
+ * Docker's embedded DNS listens on 127.0.0.11 at a random ephemeral port in every
+ * container on a user-defined network; a controller binding 0.0.0.0 to that same port
+ * fails with "address in use". Ports from `freePort` are ephemeral ones, so they can collide.
+ */
+export function freeContainerPort(): number {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    try {
+      Bun.serve({ hostname: "127.0.0.1", port, fetch: () => new Response() }).stop(true);
+      return port;
+    } catch {
+      // taken on the host: try another
+    }
+  }
+  throw new Error("no free port between 20000 and 31999 on 127.0.0.1");
+}
