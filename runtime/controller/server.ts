@@ -2,6 +2,7 @@
  * Assembles and serves the controller: task store, metrics, executor (in-process or
  * threaded), run manager and the hono app, on the runtime's HTTP server (runtime/host/).
  */
+import { existsSync } from "node:fs";
 import type { Project } from "../compose/model.ts";
 import { ConfigError } from "../errors.ts";
 import { type HostServer, serve } from "../host/mod.ts";
@@ -60,7 +61,7 @@ export async function startController(project: Project, options: ServeOptions): 
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
       throw new ConfigError(
-        `cannot listen on ${host}:${controller.port}: the port is already in use (controller.port)`,
+        `cannot listen on ${host}:${controller.port}: the port is already in use (controller.port)${containerPortHint(controller.port)}`,
       );
     }
     throw new ConfigError(`cannot listen on ${host}:${controller.port}: ${(error as Error).message}`);
@@ -92,4 +93,14 @@ export async function startController(project: Project, options: ServeOptions): 
       return stopping;
     },
   };
+}
+
+/**
+ * Inside a container on a user-defined network, Docker's embedded DNS listens on
+ * 127.0.0.11 at a random port of the kernel's ephemeral range, which a controller port
+ * in that range can meet.
+ */
+function containerPortHint(port: number): string {
+  if (port < 32768 || port > 60999 || !existsSync("/.dockerenv")) return "";
+  return "; inside a container, Docker's DNS may hold a port between 32768 and 60999: choose a controller port below 32768";
 }
