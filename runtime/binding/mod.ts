@@ -48,4 +48,5 @@ export {
   renderTemplate,
   type Template,
 } from "./template.ts";
+export { truthy } from "./values.ts";
 export { BindingView } from "./view.ts";

@@ -54,8 +54,16 @@ export function keysOf(value: unknown): string[] | undefined {
   return undefined;
 }
 
-/** JavaScript truthiness. */
+/** Texts that read as "no": values from env files, stdout or query strings are text. */
+const FALSY_TEXTS = new Set(["", "false", "0", "no"]);
+
+/**
+ * Truthiness for `!`, `&&`, `||` and a job's `if:`: false, 0, NaN, null, missing, and the
+ * texts "", "false", "0", "no" (any case, trimmed) are false; everything else is true.
+ * One rule for both, so `${x}` and `${!x}` never skip the same job.
+ */
 export function truthy(value: unknown): boolean {
+  if (typeof value === "string") return !FALSY_TEXTS.has(value.trim().toLowerCase());
   return Boolean(value);
 }
 

@@ -2,7 +2,7 @@
  * One job: its `if`, its input, the component call (component-call.ts) with retries
  * and the job's timeout, and the job's `output:`.
  */
-import type { Scope } from "../binding/mod.ts";
+import { type Scope, truthy } from "../binding/mod.ts";
 import type { JobModel } from "../compose/model.ts";
 import { CancelledError, RunError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -23,12 +23,6 @@ export interface JobRunContext {
 
 export type JobOutcome = { skipped: true } | { skipped: false; output: unknown; attempts: number };
 
-/** Truthiness of an `if:` value: false, 0, null, undefined and the texts "", "false", "0", "no" (any case, trimmed) skip. */
-function isTruthy(value: unknown): boolean {
-  if (typeof value === "string") return !["", "false", "0", "no"].includes(value.trim().toLowerCase());
-  return Boolean(value);
-}
-
 export async function runJob(
   job: JobModel,
   scope: Scope,
@@ -43,7 +37,7 @@ export async function runJob(
       jobId: job.id,
     });
   }
-  if (job.condition && !isTruthy(renderForJob(job.condition, jobScope, job, "if"))) return { skipped: true };
+  if (job.condition && !truthy(renderForJob(job.condition, jobScope, job, "if"))) return { skipped: true };
   const input = job.input ? renderForJob(job.input, jobScope, job, "input") : scope.input;
 
   const timeout = job.timeoutMs !== undefined ? AbortSignal.timeout(job.timeoutMs) : undefined;

@@ -331,6 +331,24 @@ workflow:
     });
   }
 
+  test("if: ${!env.X} runs exactly when if: ${env.X} skips, for text that reads as no", async () => {
+    const y = (condition: string) =>
+      `workflow:\n  jobs:\n    - id: a\n      component: logger\n      input: ran\n      if: \${${condition}}\n`;
+    for (const [text, positive] of [
+      ["false", "skipped"],
+      ["No", "skipped"],
+      ["0", "skipped"],
+      ["true", "completed"],
+      ["1", "completed"],
+    ] as const) {
+      const env = { DRY_RUN: text };
+      const plain = (await runYaml(y("env.DRY_RUN"), {}, { env })).jobs[0].status;
+      const negated = (await runYaml(y("!env.DRY_RUN"), {}, { env })).jobs[0].status;
+      expect([text, plain]).toEqual([text, positive]);
+      expect([text, negated]).toEqual([text, positive === "skipped" ? "completed" : "skipped"]);
+    }
+  });
+
   test('expressions: if: ${input.n > 1 && input.mode == "fast"}', async () => {
     const y = `workflow:\n  jobs:\n    - id: a\n      component: logger\n      input: ran\n      if: \${input.n > 1 && input.mode == "fast"}\n`;
     expect((await runYaml(y, { n: 2, mode: "fast" })).jobs[0].status).toBe("completed");
