@@ -2,7 +2,7 @@
  * Assembles and serves the controller: task store, metrics, executor (in-process or
  * threaded), run manager and the hono app, on the runtime's HTTP server (runtime/host/).
  */
-import { existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { Project } from "../compose/model.ts";
 import { ConfigError } from "../errors.ts";
 import { type HostServer, serve } from "../host/mod.ts";
@@ -97,10 +97,24 @@ export async function startController(project: Project, options: ServeOptions): 
 
 /**
  * Inside a container on a user-defined network, Docker's embedded DNS listens on
- * 127.0.0.11 at a random port of the kernel's ephemeral range, which a controller port
- * in that range can meet.
+ * 127.0.0.11 at a random port of the kernel's ephemeral range (32768-60999), and a
+ * controller binding 0.0.0.0 to that same port fails. Said only when the kernel's socket
+ * table shows that listener on this very port.
  */
 function containerPortHint(port: number): string {
-  if (port < 32768 || port > 60999 || !existsSync("/.dockerenv")) return "";
-  return "; inside a container, Docker's DNS may hold a port between 32768 and 60999: choose a controller port below 32768";
+  let table: string;
+  try {
+    table = readFileSync("/proc/net/tcp", "utf8");
+  } catch {
+    return "";
+  }
+  // Local address column: 127.0.0.11 as little-endian hex, then the port; state 0A = LISTEN.
+  const local = `0B00007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const held = table.split("\n").some((line) => {
+    const fields = line.trim().split(/\s+/);
+    return fields[1] === local && fields[3] === "0A";
+  });
+  return held
+    ? `; inside this container Docker's DNS listens on 127.0.0.11:${port}: choose a controller port below 32768`
+    : "";
 }

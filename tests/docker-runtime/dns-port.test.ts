@@ -60,7 +60,7 @@ describe("a controller port held by Docker's DNS inside the container", () => {
       const up = docker(["exec", "-w", "/project", container, "model-compose", "up"]);
       expect(up.code, show(up)).toBe(2);
       expect(up.stderr).toContain(
-        `error: cannot listen on 0.0.0.0:${dnsPort}: the port is already in use (controller.port); inside a container, Docker's DNS may hold a port between 32768 and 60999: choose a controller port below 32768`,
+        `error: cannot listen on 0.0.0.0:${dnsPort}: the port is already in use (controller.port); inside this container Docker's DNS listens on 127.0.0.11:${dnsPort}: choose a controller port below 32768`,
       );
     },
     TIMEOUT,
