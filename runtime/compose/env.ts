@@ -45,7 +45,8 @@ export function declaredEnvironment(sources: EnvironmentSources): Record<string,
   for (const arg of sources.envArgs ?? []) {
     const eq = arg.indexOf("=");
     const key = eq < 0 ? arg : arg.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(key)) {
+    // The names an env file may hold (env-file-lines.ts), so -e can override any of them.
+    if (!/^[\w.-]+$/.test(key)) {
       throw new ConfigError(`-e ${arg}: expected KEY=VALUE with a variable name as KEY`);
     }
     if (eq >= 0) env[key] = arg.slice(eq + 1);

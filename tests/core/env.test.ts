@@ -109,6 +109,16 @@ describe("environment precedence", () => {
     ]);
   });
 
+  test("-e takes every name an env file may hold, dots and dashes included", async () => {
+    const dir = project(
+      "workflow:\n  component: logger\n  input:\n    dashed: ${env.my-var}\n    dotted: ${env[\"app.mode\"]}\n",
+      { ".env": "my-var=file\napp.mode=file\n" },
+    );
+    const r = await runCli(["-f", path.join(dir, "model-compose.yml"), "-e", "my-var=arg", "run"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ dashed: "arg", dotted: "file" });
+  });
+
   test("-e values may contain '='", async () => {
     const dir = project(ENV_YAML);
     const r = await runCli(["-f", path.join(dir, "model-compose.yml"), "-e", "MC_A=x=y==", "run"]);
