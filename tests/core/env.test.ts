@@ -111,7 +111,7 @@ describe("environment precedence", () => {
 
   test("-e takes every name an env file may hold, dots and dashes included", async () => {
     const dir = project(
-      "workflow:\n  component: logger\n  input:\n    dashed: ${env.my-var}\n    dotted: ${env[\"app.mode\"]}\n",
+      'workflow:\n  component: logger\n  input:\n    dashed: ${env.my-var}\n    dotted: ${env["app.mode"]}\n',
       { ".env": "my-var=file\napp.mode=file\n" },
     );
     const r = await runCli(["-f", path.join(dir, "model-compose.yml"), "-e", "my-var=arg", "run"]);
