@@ -10,6 +10,8 @@ export interface BindingErrorOptions {
   offset?: number;
   /** Key path of the string inside a template (`["jobs", 0, "input", "model"]`). */
   path?: BindingKeyPath;
+  /** Said after the expression: what to write instead. */
+  note?: string;
   cause?: unknown;
 }
 
@@ -34,6 +36,8 @@ export class BindingError extends Error {
   readonly offset?: number;
   /** Key path of the failing string inside a template, when known. */
   readonly path?: BindingKeyPath;
+  /** What to write instead, when the checker knows. */
+  readonly note?: string;
 
   constructor(reason: string, expression: string, options: BindingErrorOptions = {}) {
     super(BindingError.compose(reason, expression, options), { cause: options.cause });
@@ -41,6 +45,7 @@ export class BindingError extends Error {
     this.expression = expression;
     if (options.offset !== undefined) this.offset = options.offset;
     if (options.path !== undefined) this.path = options.path;
+    if (options.note !== undefined) this.note = options.note;
   }
 
   /** A copy of this error located at `path` inside a template. */
@@ -48,13 +53,14 @@ export class BindingError extends Error {
     return new BindingError(this.reason, this.expression, {
       offset: this.offset,
       path,
+      note: this.note,
       cause: this.cause,
     });
   }
 
   private static compose(reason: string, expression: string, options: BindingErrorOptions): string {
     const column = options.offset !== undefined ? ` at column ${options.offset + 1}` : "";
-    return `${reason}${column} in \${${expression}}`;
+    return `${reason}${column} in \${${expression}}${options.note ? `; ${options.note}` : ""}`;
   }
 }
 

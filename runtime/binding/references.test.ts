@@ -103,6 +103,20 @@ describe("checkTemplate", () => {
     ]);
   });
 
+  test("advice for a source is said after the expression, and only for that source", () => {
+    const errors = checkTemplate(compileTemplate("${jobs.a.output} ${stdout}"), ["input"], {
+      jobs: "pass it through input",
+    });
+    expect(errors.map((e) => [e.note, e.message])).toEqual([
+      [
+        "pass it through input",
+        'unknown source "jobs"; allowed here: input at column 1 in ${jobs.a.output}; pass it through input',
+      ],
+      [undefined, 'unknown source "stdout"; allowed here: input at column 1 in ${stdout}'],
+    ]);
+    expect(errors[0].at(["x"]).note).toBe("pass it through input");
+  });
+
   test("sources in nested defaults and method arguments are checked too", () => {
     const errors = checkTemplate(compileTemplate("${input.a | ${nope.b}} ${input.s.split(bad)}"), ["input"]);
     expect(errors.map((e) => e.reason.split(";")[0])).toEqual([

@@ -58,13 +58,18 @@ export function hasOnlySources(t: Template, sources: readonly string[]): boolean
 /**
  * Static checks: every source must be one of `allowedSources`, every method call must
  * name a known method with the right number of arguments. Returns the problems found
- * (each with `path` set to the key path of its string).
+ * (each with `path` set to the key path of its string). `advice` gives, per source known
+ * elsewhere but not allowed here, what to write instead (the error's `note`).
  *
  * @example
  * checkTemplate(compileTemplate("${stdout}"), ["input", "env"]);
  * // [BindingError: unknown source "stdout"; allowed here: input, env at column 1 in ${stdout}]
  */
-export function checkTemplate(t: Template, allowedSources: readonly string[]): BindingError[] {
+export function checkTemplate(
+  t: Template,
+  allowedSources: readonly string[],
+  advice: Readonly<Record<string, string>> = {},
+): BindingError[] {
   const errors: BindingError[] = [];
   for (const site of sitesOf(t)) {
     visit(site.expr, (node) => {
@@ -76,6 +81,7 @@ export function checkTemplate(t: Template, allowedSources: readonly string[]): B
             site,
             node.start,
             `unknown source "${node.name}"${hint ? ` (did you mean "${hint}"?)` : ""}; allowed here: ${allowed}`,
+            Object.hasOwn(advice, node.name) ? advice[node.name] : undefined,
           ),
         );
       }
@@ -91,10 +97,11 @@ export function checkTemplate(t: Template, allowedSources: readonly string[]): B
   return errors;
 }
 
-function problem(site: BindingSite, start: number, reason: string): BindingError {
+function problem(site: BindingSite, start: number, reason: string, note?: string): BindingError {
   return new BindingError(reason, site.expression, {
     offset: Math.max(0, start - site.base),
     path: site.path,
+    note,
   });
 }
 

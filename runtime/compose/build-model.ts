@@ -110,11 +110,9 @@ export class ModelBuilder {
       }
       return undefined;
     }
-    for (const e of checkTemplate(template, sources)) {
+    for (const e of checkTemplate(template, sources, advice)) {
       const inner = (e as BindingError & { path?: KeyPath }).path ?? [];
-      const source = /^unknown source "([^"]+)"/.exec(e.reason)?.[1];
-      const more = source && advice && Object.hasOwn(advice, source) ? `; ${advice[source]}` : "";
-      this.fail(e.message + literalHint(e.expression) + more, [...keyPath, ...inner]);
+      this.fail(e.message + literalHint(e.expression), [...keyPath, ...inner]);
     }
     return template;
   }
