@@ -8,7 +8,10 @@
  */
 import { ConfigError } from "../errors.ts";
 
-const ASSIGNMENT = /^\s*(?:export\s+)?[\w.-]+(?:\s*=|:\s)(.*)$/;
+const NAME = String.raw`[\w.-]+`;
+/** A variable name as dotenv reads it; `-e NAME=value` takes the same names. */
+export const ENV_NAME = new RegExp(`^${NAME}$`);
+const ASSIGNMENT = new RegExp(String.raw`^\s*(?:export\s+)?${NAME}(?:\s*=|:\s)(.*)$`);
 const QUOTES = new Set(['"', "'", "`"]);
 
 export function checkEnvFileLines(text: string, file: string): void {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { ConfigError } from "../errors.ts";
-import { checkEnvFileLines } from "./env-file-lines.ts";
+import { checkEnvFileLines, ENV_NAME } from "./env-file-lines.ts";
 
 export interface EnvironmentSources {
   projectDir: string;
@@ -45,8 +45,8 @@ export function declaredEnvironment(sources: EnvironmentSources): Record<string,
   for (const arg of sources.envArgs ?? []) {
     const eq = arg.indexOf("=");
     const key = eq < 0 ? arg : arg.slice(0, eq);
-    // The names an env file may hold (env-file-lines.ts), so -e can override any of them.
-    if (!/^[\w.-]+$/.test(key)) {
+    // The names an env file may hold, so -e can override any of them.
+    if (!ENV_NAME.test(key)) {
       throw new ConfigError(`-e ${arg}: expected KEY=VALUE with a variable name as KEY`);
     }
     if (eq >= 0) env[key] = arg.slice(eq + 1);
