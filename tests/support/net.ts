@@ -1,11 +1,16 @@
 /** Network helpers shared by the test suites. Everything stays on 127.0.0.1. */
 
+/** Binds `port` (0: any) on 127.0.0.1 and releases it at once; the port bound. Throws when taken. */
+function bindAndRelease(port: number): number {
+  const server = Bun.serve({ hostname: "127.0.0.1", port, fetch: () => new Response() });
+  const bound = server.port as number;
+  server.stop(true);
+  return bound;
+}
+
 /** A TCP port on 127.0.0.1 that was free a moment ago (bound, read, released). */
 export function freePort(): number {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = server.port as number;
-  server.stop(true);
-  return port;
+  return bindAndRelease(0);
 }
 
 /**
@@ -17,10 +22,8 @@ export function freePort(): number {
  */
 export function freeContainerPort(): number {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
     try {
-      Bun.serve({ hostname: "127.0.0.1", port, fetch: () => new Response() }).stop(true);
-      return port;
+      return bindAndRelease(20000 + Math.floor(Math.random() * 12000));
     } catch {
       // taken on the host: try another
     }
