@@ -17,6 +17,8 @@ import { replaceSection } from "./report.ts";
 const ROOT = path.resolve(import.meta.dir, "../..");
 const { values } = parseArgs({ options: { runs: { type: "string", default: "30" } } });
 const work = mkdtempSync(path.join(tmpdir(), "mc-bench-"));
+// It will hold a compiled binary (~110 MB): removed however the script ends.
+process.on("exit", () => rmSync(work, { recursive: true, force: true }));
 
 const target = `${process.platform === "darwin" ? "darwin" : "linux"}-${process.arch === "arm64" ? "arm64" : "x64"}`;
 const [bin] = await build([target as "linux-x64"], work, true);
@@ -87,5 +89,3 @@ const section = [
 ].join("\n");
 replaceSection(path.join(ROOT, "docs/benchmarks.md"), "Start-up", section);
 console.log(`\n${section}`);
-// The work directory holds a compiled binary (~110 MB): not left behind in /tmp.
-rmSync(work, { recursive: true, force: true });
