@@ -11,7 +11,7 @@ export const LoggerComponentSchema = strictMap({
   level: v.optional(v.picklist(["debug", "info", "warning", "warn", "error", "critical"]), "info"),
 });
 
-/** Keys every line already has: pino's own, then the run's (run_id, workflow, job, component). */
+/** pino's own keys on every line; the run's (run_id, workflow, job, component) are the logger's bindings. */
 const LINE_KEYS = ["level", "time", "msg"];
 
 /**
