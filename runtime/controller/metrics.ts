@@ -56,11 +56,23 @@ export class ControllerMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: "model_compose_" });
   }
 
+  /**
+   * The exposition text. prom-client writes NaN as `Nan` (its event-loop-delay
+   * histogram is reset on every collect, so its quantiles are NaN until the next
+   * sample). Prometheus reads any letter case, but the text format and OpenMetrics
+   * spell it `NaN`, and stricter readers accept only that.
+   */
   async render(): Promise<string> {
-    return this.registry.metrics();
+    return spellNaN(await this.registry.metrics());
   }
 
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** Rewrites a sample value `Nan` as `NaN`. A sample line ends with its value (prom-client
+ * writes no timestamps), and a label value cannot end a line (it is followed by `}`). */
+export function spellNaN(text: string): string {
+  return text.replace(/^([^#\n][^\n]*) Nan$/gm, "$1 NaN");
 }

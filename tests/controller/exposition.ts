@@ -32,10 +32,16 @@ const SUFFIXES: Record<string, string[]> = {
   summary: ["", "_sum", "_count", "_created"],
 };
 
-function parseValue(text: string, where: string): number {
-  if (text === "+Inf") return Number.POSITIVE_INFINITY;
-  if (text === "-Inf") return Number.NEGATIVE_INFINITY;
-  if (text === "NaN") return Number.NaN;
+/**
+ * A sample value as Prometheus reads it: Go's `strconv.ParseFloat` minus what Prometheus'
+ * text parser refuses first (`p`/`P` hex exponents and `_` digit separators). So decimal
+ * floats, and `NaN`, `Inf`, `Infinity` (the latter two signed) in any letter case: prom-client
+ * prints `Nan`, which Prometheus takes as NaN.
+ */
+export function parseValue(text: string, where: string): number {
+  const special = /^([-+]?)(inf|infinity)$/i.exec(text);
+  if (special) return special[1] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  if (/^nan$/i.test(text)) return Number.NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`${where}: bad value "${text}"`);
   return Number(text);
 }

@@ -78,6 +78,8 @@ describe("GET /metrics", () => {
     const reply = await request(`${project.url}/metrics`);
     expect(reply.status).toBe(200);
     expect(reply.headers.get("content-type")).toStartWith("text/plain");
+    // NaN as the text format spells it (prom-client's own spelling is `Nan`).
+    expect(reply.body).not.toMatch(/ Nan$/m);
     return parseExposition(reply.body);
   }
 
