@@ -63,7 +63,21 @@ export {
   Text,
 } from "./runtime/schema-kit.ts";
 export { VERSION } from "./runtime/version.ts";
-export type { JobState, JobStatus, RunObserver, RunStatus } from "./runtime/workflow/run-state.ts";
+export {
+  isFinalEvent,
+  type JobFinishedEvent,
+  type JobRetryingEvent,
+  type JobSkippedEvent,
+  type JobStartedEvent,
+  type LogEvent,
+  type LogStream,
+  RUN_EVENT_VERSION,
+  type RunEvent,
+  type RunEventListener,
+  type RunFinishedEvent,
+  type RunStartedEvent,
+} from "./runtime/workflow/events.ts";
+export type { JobState, JobStatus, RunStatus } from "./runtime/workflow/run-state.ts";
 export {
   type RunOptions,
   type RunResult,

@@ -34,6 +34,15 @@ export interface ComponentCallContext {
    * (the core leaves such fields unrendered so values can never change their structure).
    */
   renderDeferred(field: string, options: RenderOptions): unknown;
+  /**
+   * Output the call's work prints as it happens (a process's stdout and stderr), in
+   * chunks cut anywhere. The core makes each line a `log` event of the job, so a run's
+   * followers see it live; a last line without a break is sent when the call ends.
+   * What the component returns is unaffected: capture it as well if it is the result.
+   */
+  output(stream: "stdout" | "stderr", chunk: string | Uint8Array): void;
+  /** A line written for the user (the `logger` component's): a `log` event with this level. */
+  logLine(level: string, text: string): void;
 }
 
 /** What a component call produces. */

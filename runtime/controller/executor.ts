@@ -6,7 +6,8 @@
 import type { Project } from "../compose/model.ts";
 import type { Logger } from "../log.ts";
 import { ComponentHost } from "../workflow/component-host.ts";
-import type { JobState, RunObserver } from "../workflow/run-state.ts";
+import type { RunEventListener } from "../workflow/events.ts";
+import type { JobState } from "../workflow/run-state.ts";
 import { runWorkflow } from "../workflow/run-workflow.ts";
 
 export interface RunRequest {
@@ -21,7 +22,7 @@ export interface RunOutcome {
 }
 
 export interface RunExecutor {
-  execute(request: RunRequest, signal: AbortSignal, observer: RunObserver): Promise<RunOutcome>;
+  execute(request: RunRequest, signal: AbortSignal, onEvent: RunEventListener): Promise<RunOutcome>;
   close(): Promise<void>;
 }
 
@@ -35,11 +36,11 @@ export class InProcessExecutor implements RunExecutor {
     this.host = new ComponentHost(project.projectDir, logger);
   }
 
-  async execute(request: RunRequest, signal: AbortSignal, observer: RunObserver): Promise<RunOutcome> {
+  async execute(request: RunRequest, signal: AbortSignal, onEvent: RunEventListener): Promise<RunOutcome> {
     const result = await runWorkflow(this.project, request.workflowId, request.input, {
       runId: request.runId,
       signal,
-      observer,
+      onEvent,
       logger: this.logger,
       host: this.host,
     });

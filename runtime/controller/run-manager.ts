@@ -8,6 +8,7 @@ import type { Project } from "../compose/model.ts";
 import { CancelledError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { ulid } from "../ulid.ts";
+import type { RunEvent } from "../workflow/events.ts";
 import type { JobState, RunStatus } from "../workflow/run-state.ts";
 import { Semaphore } from "../workflow/semaphore.ts";
 import type { RunExecutor } from "./executor.ts";
@@ -91,25 +92,9 @@ export class RunManager {
     let status: RunStatus = "completed";
     let patch: Partial<TaskRecord> = {};
     try {
-      const jobStates = new Map<string, JobState>();
-      const outcome = await this.executor.execute({ runId: taskId, workflowId, input }, signal, {
-        onJobStart: (jobId) => {
-          const job = this.project.workflows.get(workflowId)?.jobs.find((j) => j.id === jobId);
-          if (job) m.componentCalls.inc({ component: job.component.id, type: job.component.type });
-          jobStates.set(jobId, { id: jobId, status: "running", started_at: new Date().toISOString() });
-          this.patchJob(taskId, jobStates.get(jobId)!);
-        },
-        onJobEnd: (jobId, state) => {
-          const job = this.project.workflows.get(workflowId)?.jobs.find((j) => j.id === jobId);
-          if (job && state.status === "failed")
-            m.componentErrors.inc({ component: job.component.id, type: job.component.type });
-          if (state.started_at && state.finished_at) {
-            const seconds = (Date.parse(state.finished_at) - Date.parse(state.started_at)) / 1000;
-            m.jobDuration.observe({ workflow: workflowId, job: jobId, status: state.status }, seconds);
-          }
-          this.patchJob(taskId, state);
-        },
-      });
+      const outcome = await this.executor.execute({ runId: taskId, workflowId, input }, signal, (event) =>
+        this.onEvent(taskId, workflowId, event),
+      );
       patch = { output: outcome.output, jobs: outcome.jobs };
     } catch (error) {
       status = signal.aborted || error instanceof CancelledError ? "cancelled" : "failed";
@@ -124,7 +109,39 @@ export class RunManager {
     return this.finish(taskId, workflowId, status, patch);
   }
 
-  private patchJob(taskId: string, state: JobState): void {
+  /** Keeps the task's job states and the metrics up to date from the run's events. */
+  private onEvent(taskId: string, workflowId: string, event: RunEvent): void {
+    const m = this.metrics;
+    if (event.type !== "job.started" && event.type !== "job.finished" && event.type !== "job.skipped") return;
+    const job = this.project.workflows.get(workflowId)?.jobs.find((j) => j.id === event.job_id);
+    if (event.type === "job.started") {
+      if (job) m.componentCalls.inc({ component: job.component.id, type: job.component.type });
+      this.patchJob(taskId, {
+        id: event.job_id,
+        status: "running",
+        started_at: event.time,
+        attempts: event.attempt,
+      });
+    } else if (event.type === "job.skipped") {
+      this.patchJob(taskId, { id: event.job_id, status: "skipped", finished_at: event.time });
+    } else {
+      if (job && event.status === "failed")
+        m.componentErrors.inc({ component: job.component.id, type: job.component.type });
+      if (event.duration_ms !== undefined)
+        m.jobDuration.observe(
+          { workflow: workflowId, job: event.job_id, status: event.status },
+          event.duration_ms / 1000,
+        );
+      this.patchJob(taskId, {
+        id: event.job_id,
+        status: event.status,
+        finished_at: event.time,
+        ...(event.error !== undefined ? { error: event.error } : {}),
+      });
+    }
+  }
+
+  private patchJob(taskId: string, state: Partial<JobState> & { id: string }): void {
     const task = this.store.get(taskId);
     if (!task) return;
     this.store.update(taskId, { jobs: task.jobs.map((j) => (j.id === state.id ? { ...j, ...state } : j)) });

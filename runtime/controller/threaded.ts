@@ -6,7 +6,7 @@ import type { Project } from "../compose/model.ts";
 import { CancelledError, RunError } from "../errors.ts";
 import { runtimeName } from "../host/mod.ts";
 import { EMBEDDED_ROOT, isCompiledBinary } from "../self.ts";
-import type { RunObserver } from "../workflow/run-state.ts";
+import { isFinalEvent, type RunEvent, type RunEventListener } from "../workflow/events.ts";
 import { Semaphore } from "../workflow/semaphore.ts";
 import type { RunExecutor, RunOutcome, RunRequest } from "./executor.ts";
 import type { WorkerReply, WorkerTask } from "./worker.ts";
@@ -14,6 +14,13 @@ import type { WorkerReply, WorkerTask } from "./worker.ts";
 /** Where the worker entry lives; in a compiled binary, its embedded copy (scripts/build.ts). */
 export function workerFilename(): string {
   return isCompiledBinary() ? `${EMBEDDED_ROOT}/worker.js` : new URL("./worker.ts", import.meta.url).href;
+}
+
+/** How long a finished run's last event may trail its reply (a worker that died sends none). */
+const FINAL_EVENT_WAIT_MS = 2000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
 }
 
 /** tinypool needs a number of runs per thread; the controller's gate is the real limit. */
@@ -92,29 +99,35 @@ export class ThreadedExecutor implements RunExecutor {
     return g;
   }
 
-  async execute(request: RunRequest, signal: AbortSignal, observer: RunObserver): Promise<RunOutcome> {
+  async execute(request: RunRequest, signal: AbortSignal, onEvent: RunEventListener): Promise<RunOutcome> {
     const { port1, port2 } = new MessageChannel();
     const held = new Map<number, Semaphore>();
-    port1.on(
-      "message",
-      (m: { type: string; id: number; component: string; jobId: string; attempt: number; state: never }) => {
-        if (m.type === "job-start") observer.onJobStart?.(m.jobId, m.attempt);
-        else if (m.type === "job-end") observer.onJobEnd?.(m.jobId, m.state);
-        else if (m.type === "gate-acquire") {
-          const g = this.gate(m.component);
-          g.acquire(signal).then(
-            () => {
-              held.set(m.id, g);
-              port1.postMessage({ type: "gate-granted", id: m.id });
-            },
-            () => port1.postMessage({ type: "gate-denied", id: m.id }),
-          );
-        } else if (m.type === "gate-release") {
-          held.get(m.id)?.release();
-          held.delete(m.id);
-        }
-      },
-    );
+    // The reply comes on tinypool's channel, the events on this port: the last event may
+    // still be on its way when the reply is in, and closing the port would lose it.
+    let started = false;
+    let sawFinal = () => {};
+    const finalSeen = new Promise<void>((resolve) => {
+      sawFinal = resolve;
+    });
+    port1.on("message", (m: { type: string; id: number; component: string; event: RunEvent }) => {
+      if (m.type === "event") {
+        started = true;
+        onEvent(m.event);
+        if (isFinalEvent(m.event)) sawFinal();
+      } else if (m.type === "gate-acquire") {
+        const g = this.gate(m.component);
+        g.acquire(signal).then(
+          () => {
+            held.set(m.id, g);
+            port1.postMessage({ type: "gate-granted", id: m.id });
+          },
+          () => port1.postMessage({ type: "gate-denied", id: m.id }),
+        );
+      } else if (m.type === "gate-release") {
+        held.get(m.id)?.release();
+        held.delete(m.id);
+      }
+    });
     const onAbort = () => port1.postMessage({ type: "cancel" });
     signal.addEventListener("abort", onAbort, { once: true });
     const { files, projectDir, env } = this.project;
@@ -131,6 +144,7 @@ export class ThreadedExecutor implements RunExecutor {
       // one task per freed slot: runs would wait for each other to finish.
       await lane.warm;
       const reply = (await lane.pool.run(task, { transferList: [port2] as never })) as WorkerReply;
+      if (started || reply.ok) await Promise.race([finalSeen, delay(FINAL_EVENT_WAIT_MS)]);
       if (reply.ok) return { output: reply.output, jobs: reply.jobs };
       if (reply.cancelled) throw new CancelledError(reply.error);
       throw new RunError(reply.error, { workflowId: request.workflowId });

@@ -2,7 +2,7 @@
  * The worker-thread side of `threaded: true`. Each worker loads the compose file and
  * its plugins once, then runs workflows sent by the main thread, several at a time (a
  * run waiting on I/O must not hold a whole thread). A MessagePort per run carries
- * cancellation in, job events out, and component gate requests (so a component's
+ * cancellation in, the run's events (events.ts) out, and component gate requests (so a component's
  * `max_concurrent_count` holds across all threads).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -93,10 +93,7 @@ export default async function runInWorker(task: WorkerTask): Promise<WorkerReply
         signal: abort.signal,
         logger,
         host,
-        observer: {
-          onJobStart: (jobId, attempt) => port.postMessage({ type: "job-start", jobId, attempt }),
-          onJobEnd: (jobId, state) => port.postMessage({ type: "job-end", jobId, state }),
-        },
+        onEvent: (event) => port.postMessage({ type: "event", event }),
       }),
     );
     return { ok: true, output: result.output, jobs: result.jobs };

@@ -10,6 +10,8 @@ import type { JobModel } from "../compose/model.ts";
 import { absolutePath } from "../compose/paths.ts";
 import { formatKeyPath, formatLocation, RunError } from "../errors.ts";
 import type { ComponentCallContext, ComponentResult } from "../plugins.ts";
+import type { LogStream } from "./events.ts";
+import { LineSplitter } from "./output-lines.ts";
 import type { JobRunContext } from "./run-job.ts";
 
 /** Errors that another attempt cannot fix (bad bindings in a deferred field). */
@@ -88,20 +90,34 @@ export function prepareCall(
   return {
     async run(signal) {
       const live = await ctx.host.get(component);
-      return live.gate.with(
-        () =>
-          live.instance.run(parsed.output, input, {
-            signal,
-            logger: ctx.logger.child({ component: component.id }),
-            env: ctx.env,
-            runId: ctx.runId,
-            workflowId: ctx.workflowId,
-            jobId: job.id,
-            projectDir: ctx.projectDir,
-            renderDeferred,
-          }),
-        signal,
-      );
+      const line = (stream: LogStream) => (text: string) =>
+        ctx.emit({ type: "log", job_id: job.id, stream, text });
+      // One splitter per stream and attempt: a cut line never joins the next attempt's.
+      const splitters = {
+        stdout: new LineSplitter(line("stdout")),
+        stderr: new LineSplitter(line("stderr")),
+      };
+      try {
+        return await live.gate.with(
+          () =>
+            live.instance.run(parsed.output, input, {
+              signal,
+              logger: ctx.logger.child({ component: component.id }),
+              env: ctx.env,
+              runId: ctx.runId,
+              workflowId: ctx.workflowId,
+              jobId: job.id,
+              projectDir: ctx.projectDir,
+              renderDeferred,
+              output: (stream, chunk) => splitters[stream]?.write(chunk),
+              logLine: (level, text) => ctx.emit({ type: "log", job_id: job.id, stream: "log", text, level }),
+            }),
+          signal,
+        );
+      } finally {
+        splitters.stdout.end();
+        splitters.stderr.end();
+      }
     },
     finish(result) {
       const output = action.output

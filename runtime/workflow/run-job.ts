@@ -9,6 +9,7 @@ import type { Logger } from "../log.ts";
 import type { ComponentResult } from "../plugins.ts";
 import { isFinal, prepareCall, renderForJob } from "./component-call.ts";
 import type { ComponentHost } from "./component-host.ts";
+import type { RunEventBody } from "./events.ts";
 
 export interface JobRunContext {
   host: ComponentHost;
@@ -19,6 +20,14 @@ export interface JobRunContext {
   startedAt: string;
   logger: Logger;
   signal: AbortSignal;
+  /** Stamps and sends one of the run's events. */
+  emit: (body: RunEventBody) => void;
+}
+
+/** What a job tells its scheduler while it runs. */
+export interface JobProgress {
+  attempt(attempt: number): void;
+  retrying(attempt: number, error: unknown, delayMs: number): void;
 }
 
 export type JobOutcome = { skipped: true } | { skipped: false; output: unknown; attempts: number };
@@ -27,7 +36,7 @@ export async function runJob(
   job: JobModel,
   scope: Scope,
   ctx: JobRunContext,
-  onAttempt: (attempt: number) => void,
+  progress: JobProgress,
 ): Promise<JobOutcome> {
   const context = { ...(scope.context as object), job_id: job.id };
   const jobScope = { ...scope, context };
@@ -53,7 +62,7 @@ export async function runJob(
     return undefined;
   };
   for (let attempt = 1; ; attempt++) {
-    onAttempt(attempt);
+    progress.attempt(attempt);
     let result: ComponentResult;
     try {
       const attempted = call.run(signal);
@@ -64,6 +73,7 @@ export async function runJob(
       if (isFinal(error) || attempt >= maxAttempts) throw asJobError(job, error, attempt);
       // ctx.logger already names the job.
       ctx.logger.warn({ attempt, err: (error as Error).message }, "job attempt failed; retrying");
+      progress.retrying(attempt, error, delayMs);
       if (delayMs > 0) {
         try {
           await sleep(delayMs, signal);

@@ -11,10 +11,3 @@ export interface JobState {
   attempts?: number;
   error?: string;
 }
-
-/** Callbacks a caller (the controller's task store, the CLI) may pass to follow a run. */
-export interface RunObserver {
-  onRunStart?(runId: string): void;
-  onJobStart?(jobId: string, attempt: number): void;
-  onJobEnd?(jobId: string, state: JobState): void;
-}

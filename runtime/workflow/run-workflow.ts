@@ -11,14 +11,18 @@ import { CancelledError, ConfigError, RunError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { ulid } from "../ulid.ts";
 import { ComponentHost } from "./component-host.ts";
+import { eventSink, type RunEventListener } from "./events.ts";
 import { type JobOutcome, type JobRunContext, runJob } from "./run-job.ts";
-import type { JobState, RunObserver } from "./run-state.ts";
+import type { JobState } from "./run-state.ts";
 
 export interface RunOptions {
   runId?: string;
   signal?: AbortSignal;
   logger?: Logger;
-  observer?: RunObserver;
+  /** Receives the run's events (events.ts), from run.started to run.finished. */
+  onEvent?: RunEventListener;
+  /** The last sequence number already used for this run's events; default 0. */
+  eventSeqAfter?: number;
   /** Shared component instances (and their concurrency gates); default: a private host. */
   host?: ComponentHost;
   /**
@@ -109,12 +113,22 @@ export async function runWorkflow(
   const host = options.host ?? new ComponentHost(project.projectDir, logger);
   const startedAt = new Date().toISOString();
   const context = { run_id: runId, workflow_id: workflow.id, started_at: startedAt };
-  options.observer?.onRunStart?.(runId);
+  const emit = eventSink(runId, options.onEvent, options.eventSeqAfter);
+  emit({
+    type: "run.started",
+    workflow_id: workflow.id,
+    jobs: workflow.jobs.map((j, i) => ({
+      id: j.id,
+      depends_on: workflow.sequential ? (i > 0 ? [workflow.jobs[i - 1].id] : []) : [...j.dependsOn],
+    })),
+  });
   logger.info(
     { input_keys: input && typeof input === "object" ? Object.keys(input) : undefined },
     "run started",
   );
   const t0 = performance.now();
+  let scheduler: Scheduler | undefined;
+  const initialStates = (): JobState[] => workflow.jobs.map((j) => ({ id: j.id, status: "pending" }));
   try {
     if (workflow.missingEnv.length) {
       const m = workflow.missingEnv[0];
@@ -123,7 +137,7 @@ export async function runWorkflow(
       });
     }
     const wfInput = prepareInput(workflow, input, project.env, context);
-    const scheduler = new Scheduler(workflow, wfInput, {
+    scheduler = new Scheduler(workflow, wfInput, {
       host,
       env: project.env,
       projectDir: project.projectDir,
@@ -133,17 +147,29 @@ export async function runWorkflow(
       logger,
       signal: options.signal ?? new AbortController().signal,
       context,
-      observer: options.observer,
+      emit,
     });
     const output = await scheduler.run();
-    logger.info({ duration_ms: Math.round(performance.now() - t0) }, "run completed");
-    return { runId, workflowId: workflow.id, output, jobs: scheduler.states() };
+    const duration_ms = Math.round(performance.now() - t0);
+    logger.info({ duration_ms }, "run completed");
+    const jobs = scheduler.states();
+    emit({ type: "run.finished", workflow_id: workflow.id, status: "completed", duration_ms, output, jobs });
+    return { runId, workflowId: workflow.id, output, jobs };
   } catch (error) {
-    const level = options.failureLogLevel ?? (error instanceof CancelledError ? "warn" : "error");
-    logger[level](
-      { duration_ms: Math.round(performance.now() - t0), err: (error as Error).message },
-      "run failed",
-    );
+    const cancelled = error instanceof CancelledError;
+    const level = options.failureLogLevel ?? (cancelled ? "warn" : "error");
+    const duration_ms = Math.round(performance.now() - t0);
+    logger[level]({ duration_ms, err: (error as Error).message }, "run failed");
+    const jobId = error instanceof RunError ? error.details.jobId : undefined;
+    emit({
+      type: "run.finished",
+      workflow_id: workflow.id,
+      status: cancelled ? "cancelled" : "failed",
+      duration_ms,
+      error: (error as Error).message,
+      ...(jobId ? { job_id: jobId } : {}),
+      jobs: scheduler?.states() ?? initialStates(),
+    });
     throw error;
   } finally {
     if (ownHost) await host.close();
@@ -152,7 +178,6 @@ export async function runWorkflow(
 
 interface SchedulerContext extends JobRunContext {
   context: Record<string, unknown>;
-  observer?: RunObserver;
 }
 
 class Scheduler {
@@ -224,10 +249,24 @@ class Scheduler {
     }
   }
 
-  private setState(jobId: string, patch: Partial<JobState>): void {
+  private setState(jobId: string, patch: Partial<JobState>, output?: unknown): void {
     const state = { ...this.jobStates.get(jobId)!, ...patch };
     this.jobStates.set(jobId, state);
-    if (patch.status && patch.status !== "running") this.ctx.observer?.onJobEnd?.(jobId, { ...state });
+    const status = patch.status;
+    if (status === "skipped") this.ctx.emit({ type: "job.skipped", job_id: jobId });
+    else if (status === "completed" || status === "failed" || status === "cancelled") {
+      const { started_at, finished_at } = state;
+      this.ctx.emit({
+        type: "job.finished",
+        job_id: jobId,
+        status,
+        ...(started_at && finished_at
+          ? { duration_ms: Date.parse(finished_at) - Date.parse(started_at) }
+          : {}),
+        attempts: state.attempts ?? 0,
+        ...(status === "completed" ? { output } : { error: state.error ?? status }),
+      });
+    }
   }
 
   private async execute(job: JobModel): Promise<void> {
@@ -241,9 +280,19 @@ class Scheduler {
         job,
         this.scopeFor(job),
         { ...this.ctx, signal: this.abort.signal, logger },
-        (attempt) => {
-          this.jobStates.get(job.id)!.attempts = attempt;
-          this.ctx.observer?.onJobStart?.(job.id, attempt);
+        {
+          attempt: (attempt) => {
+            this.jobStates.get(job.id)!.attempts = attempt;
+            this.ctx.emit({ type: "job.started", job_id: job.id, attempt });
+          },
+          retrying: (attempt, error, delayMs) =>
+            this.ctx.emit({
+              type: "job.retrying",
+              job_id: job.id,
+              attempt,
+              error: error instanceof Error ? error.message : String(error),
+              delay_ms: delayMs,
+            }),
         },
       );
     } catch (error) {
@@ -264,10 +313,11 @@ class Scheduler {
     const output = outcome.skipped ? null : outcome.output;
     this.outputs.set(job.id, output);
     this.jobsScope[job.id] = { output, status: outcome.skipped ? "skipped" : "completed" };
-    this.setState(job.id, {
-      status: outcome.skipped ? "skipped" : "completed",
-      finished_at: new Date().toISOString(),
-    });
+    this.setState(
+      job.id,
+      { status: outcome.skipped ? "skipped" : "completed", finished_at: new Date().toISOString() },
+      output,
+    );
     logger.debug(outcome.skipped ? "job skipped" : "job completed");
   }
 

@@ -31,6 +31,8 @@ export function callContext(signal?: AbortSignal): Captured {
     jobId: "job",
     projectDir: process.cwd(),
     renderDeferred: () => undefined,
+    output: () => {},
+    logLine: () => {},
   };
   return { ctx, logs: () => lines.join(""), controller };
 }

@@ -83,10 +83,8 @@ workflow:
         undefined,
         {},
         {
-          observer: {
-            onJobEnd: (id, s) => {
-              states[id] = s.status;
-            },
+          onEvent: (e) => {
+            if (e.type === "job.finished") states[e.job_id] = e.status;
           },
         },
       ),

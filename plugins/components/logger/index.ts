@@ -48,14 +48,19 @@ export default definePlugin({
         async run(config, input, ctx) {
           const level = pinoLevel(config.level);
           const passed = { output: input, variables: { result: input } };
+          const hasMessage =
+            input !== null && typeof input === "object" && !Array.isArray(input) && "message" in input;
+          const { message, ...fields } = hasMessage ? (input as Record<string, unknown>) : {};
+          const text = hasMessage
+            ? typeof message === "string"
+              ? message
+              : JSON.stringify(message ?? null)
+            : undefined;
+          // The run's followers see the line whatever the console's level.
+          ctx.logLine(config.level, text ?? JSON.stringify(input ?? null));
           if (!ctx.logger.isLevelEnabled(level)) return passed;
-          if (input !== null && typeof input === "object" && !Array.isArray(input) && "message" in input) {
-            const { message, ...fields } = input as Record<string, unknown>;
-            const text = typeof message === "string" ? message : JSON.stringify(message);
-            ctx.logger[level](withoutClashes(fields, ctx.logger.bindings()), text);
-          } else {
-            ctx.logger[level]({ data: input }, "log");
-          }
+          if (text !== undefined) ctx.logger[level](withoutClashes(fields, ctx.logger.bindings()), text);
+          else ctx.logger[level]({ data: input }, "log");
           return passed;
         },
       }),

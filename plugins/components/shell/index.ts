@@ -60,7 +60,7 @@ export default definePlugin({
           });
           const cwd = config.working_dir ? path.resolve(ctx.projectDir, config.working_dir) : ctx.projectDir;
           checkWorkingDir(cwd);
-          const result = await execute(argv, cwd, env, ctx.signal, config.timeout);
+          const result = await execute(argv, cwd, env, ctx.signal, config.timeout, ctx.output);
           const variables = {
             stdout: result.stdout,
             stderr: result.stderr,
@@ -92,6 +92,8 @@ function execute(
   env: Record<string, string>,
   signal: AbortSignal,
   timeoutMs?: number,
+  /** Each chunk as it comes, for the job's live log lines. */
+  onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void,
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -111,6 +113,10 @@ function execute(
     };
     child.stdout.on("data", collect(out));
     child.stderr.on("data", collect(err));
+    if (onOutput) {
+      child.stdout.on("data", (chunk: Buffer) => onOutput("stdout", chunk));
+      child.stderr.on("data", (chunk: Buffer) => onOutput("stderr", chunk));
+    }
     let timedOut = false;
     let killTimer: ReturnType<typeof setTimeout> | undefined;
     let closed = false;
