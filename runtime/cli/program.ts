@@ -96,6 +96,13 @@ const COMMANDS: CommandSpec[] = [
         value: "file",
         description: "write the output to a file instead of stdout",
       },
+      {
+        long: "progress",
+        value: "mode",
+        choices: ["plain", "tty", "none"],
+        description:
+          "progress on stderr: tty (a live job list), plain (a line per change) or none; default: tty on a terminal, else none",
+      },
     ],
     run: async (values, [workflow]) => {
       const { runCommand } = await import("./run-command.ts");

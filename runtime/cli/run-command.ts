@@ -14,6 +14,7 @@ import { writeStderr, writeStdout } from "./stdio.ts";
 export interface RunCommandOptions extends GlobalOptions {
   input?: string;
   output?: string;
+  progress?: string;
 }
 
 export function parseInputArg(arg: string | undefined): unknown {
@@ -104,6 +105,7 @@ const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
 export async function runCommand(workflowId: string | undefined, opts: RunCommandOptions): Promise<number> {
   const verbose = Boolean(opts.verbose);
   let logger: import("../log.ts").Logger | undefined;
+  let progress: import("./progress/mod.ts").Progress | undefined;
   // Ctrl+C or `kill`: the run is cancelled (its processes stopped) and the exit code is
   // the shell's 128 + signal number, so scripts and CI see an interruption, not a failure.
   let interrupted: keyof typeof SIGNAL_NUMBERS | undefined;
@@ -138,16 +140,22 @@ export async function runCommand(workflowId: string | undefined, opts: RunComman
     }
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    const { chooseProgress, startProgress } = await import("./progress/mod.ts");
+    progress = await startProgress(chooseProgress(opts.progress));
     const result = await runWorkflow(project, workflowId, input, {
       logger,
       signal: controller.signal,
       failureLogLevel: "info",
+      onEvent: progress?.onEvent,
     });
+    progress?.stop();
+    progress = undefined;
     if (interrupted) throw new CancelledError();
     writeOutput(`${JSON.stringify(result.output ?? null, null, 2)}\n`, opts.output);
     logger.flush?.();
     return EXIT_OK;
   } catch (caught) {
+    progress?.stop();
     const error = interrupted
       ? new CancelledError(`interrupted by ${interrupted}; the run was cancelled`)
       : caught;

@@ -264,7 +264,7 @@ class Scheduler {
           ? { duration_ms: Date.parse(finished_at) - Date.parse(started_at) }
           : {}),
         attempts: state.attempts ?? 0,
-        ...(status === "completed" ? { output } : { error: state.error ?? status }),
+        ...(status === "completed" ? { output } : state.error !== undefined ? { error: state.error } : {}),
       });
     }
   }

@@ -54,7 +54,8 @@ describe("what a run from source loads", () => {
     const r = await probe(project(PLAIN), ["run", "-i", '{"x":1}']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ x: 1 });
-    for (const pkg of ["yaml", "pino", "dotenv", "commander", "ulid"]) expect(r.loaded).not.toContain(pkg);
+    for (const pkg of ["yaml", "pino", "dotenv", "commander", "ulid", "log-update", "cli-spinners"])
+      expect(r.loaded).not.toContain(pkg);
   });
 
   test("a configuration error reads positions with yaml, and names file:line:column", async () => {
