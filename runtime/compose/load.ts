@@ -4,7 +4,6 @@
  * resolve `${env...}` where it is needed at load time -> build the runnable model.
  * Every problem found along the way is a ConfigError naming file:line:column and key path.
  */
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { builtinRegistry } from "../../plugins/builtin.ts";
 import { ConfigError, ConfigErrors } from "../errors.ts";
@@ -13,12 +12,14 @@ import { ModelBuilder } from "./build-model.ts";
 import { declaredEnvironment, loadEnvironment } from "./env.ts";
 import { resolveEnvStrings } from "./env-resolve.ts";
 import { findComposeFiles } from "./find.ts";
+import { type LoadLimits, loadLimits } from "./load-limits.ts";
 import { locatePath } from "./locations.ts";
 import { mergeDocuments } from "./merge.ts";
 import type { Project } from "./model.ts";
 import { normalizeFile } from "./normalize.ts";
 import { parseYaml } from "./parse.ts";
 import { resolveDocumentPaths } from "./paths.ts";
+import { readComposeText } from "./read-file.ts";
 import { type ComposeDocument, DocumentSchema } from "./schema.ts";
 import { uniqueBy, validateWith } from "./validate.ts";
 
@@ -38,15 +39,20 @@ export interface LoadOptions {
 }
 
 /** Reads, merges and validates the compose files into the raw (normalized) document. */
-export function readDocument(files: readonly string[]): Record<string, unknown> {
+export function readDocument(
+  files: readonly string[],
+  limits: LoadLimits = loadLimits(),
+): Record<string, unknown> {
   const docs = files.map((file) => {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (error) {
-      throw new ConfigError(`cannot read compose file ${file}: ${(error as Error).message}`);
+    const text = readComposeText(file, limits.maxFileBytes);
+    const parsed = parseYaml(text, file, limits.maxAliasValues);
+    if (parsed === null) {
+      // One answer for every command: `config` would print `{}`, `run` find nothing to run.
+      throw new ConfigError(
+        "the compose file is empty; write at least one workflow (under workflows: or workflow:)",
+        { file, line: 1, column: 1 },
+      );
     }
-    const parsed = parseYaml(text, file);
     if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
       throw new ConfigError("expected a map of top-level keys (controller, components, workflows, ...)", {
         file,
@@ -54,7 +60,7 @@ export function readDocument(files: readonly string[]): Record<string, unknown> 
         column: 1,
       });
     }
-    return normalizeFile(parsed ?? {});
+    return normalizeFile(parsed);
   });
   return mergeDocuments(docs);
 }
@@ -82,7 +88,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   // A worker thread is handed the merged environment; it starts nothing elsewhere.
   const declaredEnv = options.env ? {} : declaredEnvironment(sources);
   const env = options.env ? { ...options.env } : loadEnvironment(sources);
-  const raw = readDocument(files);
+  const raw = readDocument(files, loadLimits(options.processEnv ?? process.env));
 
   // Load-time env: the controller, loggers and plugin list are needed before any run.
   const warnings: string[] = [];

@@ -14,9 +14,10 @@ import { markPending, parsedPositions, recordParsed } from "./locations.ts";
 import { parseYamlLocated } from "./parse-located.ts";
 import { countPlainKeys } from "./plain-yaml.ts";
 
-export function parseYaml(text: string, file: string): unknown {
+/** `maxAliasValues`: see LoadLimits (the native parser reads only files without aliases). */
+export function parseYaml(text: string, file: string, maxAliasValues?: number): unknown {
   const native = parseNative(text, file);
-  return native ? native.value : parseYamlLocated(text, file);
+  return native ? native.value : parseYamlLocated(text, file, maxAliasValues);
 }
 
 /** The objects of a parsed tree (maps and lists), and how many map keys it has. */

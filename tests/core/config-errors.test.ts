@@ -18,6 +18,11 @@ interface Case {
   args?: string[];
 }
 
+const PROTO = (where: string) =>
+  `${where}: the key "__proto__" is not allowed in a compose file (it names the prototype of an object)`;
+const TAG = (tag: string) =>
+  `the YAML tag ${tag} is not supported: compose files hold strings, numbers, booleans, null, maps and lists ${"(tags allowed: !!str, !!int, !!float, !!bool, !!null, !!map, !!seq)"}`;
+
 const cases: Case[] = [
   {
     name: "invalid YAML",
@@ -252,6 +257,46 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "a __proto__ key at the top level is refused, not dropped",
+    yaml: "__proto__:\n  workflows: []\nworkflow:\n  component: shell\n  command: echo\n",
+    errors: [PROTO("FILE:1:1: __proto__")],
+  },
+  {
+    name: "a __proto__ key inside a workflow is refused where it is written",
+    yaml: "workflow:\n  component: shell\n  command: echo\n  __proto__: {bogus: 1}\n",
+    errors: [PROTO("FILE:4:3: workflow.__proto__")],
+  },
+  {
+    name: "a quoted __proto__ key in a flow map of a list is refused",
+    yaml: 'workflows:\n  - {id: a, component: shell, command: echo, "__proto__": {}}\n',
+    errors: [PROTO("FILE:2:46: workflows[0].__proto__")],
+  },
+  {
+    name: "the YAML tag !!binary is refused by name (it would be a Buffer)",
+    yaml: "workflow:\n  component: shell\n  command: !!binary aGVsbG8=\n",
+    errors: [`FILE:3:12: workflow.command: ${TAG("!!binary")}`],
+  },
+  {
+    name: "the YAML tag !!omap is refused by name (it would be [null])",
+    yaml: "workflow:\n  component: shell\n  command: echo\n  input: !!omap [ {x: 1} ]\n",
+    errors: [`FILE:4:10: workflow.input: ${TAG("!!omap")}`],
+  },
+  {
+    name: "the YAML tags !!set and !!timestamp are refused by name",
+    yaml: "workflow:\n  component: shell\n  command: echo\n  input: !!set {a}\n",
+    errors: [`FILE:4:10: workflow.input: ${TAG("!!set")}`],
+  },
+  {
+    name: "a local tag is refused by name, also after an anchor",
+    yaml: "workflow:\n  component: shell\n  command: &c !shell echo\n",
+    errors: [`FILE:3:15: workflow.command: ${TAG("!shell")}`],
+  },
+  {
+    name: "a tagged key is refused",
+    yaml: "workflow:\n  component: shell\n  !!timestamp 2001-12-14: echo\n",
+    errors: [`FILE:3:3: workflow: ${TAG("!!timestamp")}`],
+  },
+  {
     name: "a broken plugin is named",
     yaml: "plugins: [./broken-plugin.ts]\nworkflow:\n  component: shell\n  command: echo\n",
     extra: { "broken-plugin.ts": "export default {{ broken\n" },
@@ -365,8 +410,21 @@ describe("command-line errors (exit 2)", () => {
     );
   });
 
-  test("an empty compose file names itself and says what to add", async () => {
-    const dir = project("");
+  test("an empty compose file is refused by run and config alike", async () => {
+    for (const text of ["", "# nothing yet\n", "~\n"]) {
+      const dir = project(text);
+      const file = path.join(dir, "model-compose.yml");
+      const message = `${file}:1:1: the compose file is empty; write at least one workflow (under workflows: or workflow:)`;
+      await expectRunError(["-f", file, "run"], message);
+      const config = await runCli(["-f", file, "config"]);
+      expect(config.code).toBe(2);
+      expect(config.stdout).toBe("");
+      expect(errorLines(config.stderr)).toEqual([`error: ${message}`]);
+    }
+  });
+
+  test("a compose file without workflows names itself and says what to add", async () => {
+    const dir = project("controller:\n  port: 8080\n");
     const file = path.join(dir, "model-compose.yml");
     await expectRunError(
       ["-f", file, "run"],

@@ -1,0 +1,45 @@
+/**
+ * Limits on reading compose files, so a hostile or mistaken file (an alias bomb,
+ * `-f /dev/zero`) ends in an error that names the limit instead of filling memory.
+ *
+ * They are read from the process environment, not from the compose file: they guard
+ * the reading of that very file. docs/security.md lists them with their defaults.
+ */
+import { ConfigError } from "../errors.ts";
+
+export interface LoadLimits {
+  /** The largest compose file read, in bytes. */
+  maxFileBytes: number;
+  /**
+   * How many values YAML aliases (`*name`, `<<: *name`) may expand to in one file. Each
+   * alias is expanded to a copy of what it names, so nested aliases multiply.
+   */
+  maxAliasValues: number;
+}
+
+export const LOAD_LIMITS = {
+  maxFileBytes: { env: "MODEL_COMPOSE_MAX_FILE_BYTES", default: 4 * 1024 * 1024 },
+  maxAliasValues: { env: "MODEL_COMPOSE_MAX_ALIAS_VALUES", default: 10_000 },
+} as const satisfies Record<keyof LoadLimits, { env: string; default: number }>;
+
+export const DEFAULT_LOAD_LIMITS: LoadLimits = {
+  maxFileBytes: LOAD_LIMITS.maxFileBytes.default,
+  maxAliasValues: LOAD_LIMITS.maxAliasValues.default,
+};
+
+/** The limits set in `env` (the process environment), the defaults for the rest. */
+export function loadLimits(env: Readonly<Record<string, string | undefined>> = process.env): LoadLimits {
+  const limits = { ...DEFAULT_LOAD_LIMITS };
+  for (const key of Object.keys(LOAD_LIMITS) as Array<keyof LoadLimits>) {
+    const { env: name } = LOAD_LIMITS[key];
+    const text = env[name];
+    if (text === undefined || text === "") continue;
+    if (!/^[0-9]+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+      throw new ConfigError(
+        `environment variable ${name} must be a whole number of at least 1, got "${text}"`,
+      );
+    }
+    limits[key] = Number(text);
+  }
+  return limits;
+}
