@@ -11,19 +11,28 @@ import { cleanup, FIXTURES, makeProject, request, startRun, upForeground, waitFo
 
 describeApi("controller API (threaded runs)", true);
 
-interface Latencies {
-  count: number;
-  p99: number;
-  max: number;
-  results: unknown[];
+interface Sample {
+  /** Epoch ms: when the request left and when its reply came back. */
+  sent: number;
+  received: number;
+}
+
+interface Burn {
+  burned_ms: number;
+  started_at: number;
+  finished_at: number;
+}
+
+interface HealthWhileBurning {
+  samples: Sample[];
+  burns: Burn[];
 }
 
 /**
  * Starts a controller, warms it up, then starts two 2.5 s burning runs and samples
- * `GET /health` every 20 ms until both are done (over 100 samples, so the p99 is not
- * simply the maximum).
+ * `GET /health` every 20 ms until both are done.
  */
-async function healthWhileBurning(threaded: boolean): Promise<Latencies> {
+async function healthWhileBurning(threaded: boolean): Promise<HealthWhileBurning> {
   const project = makeProject({
     controller: { threaded },
     plugins: [path.join(FIXTURES, "burn-plugin.ts")],
@@ -36,12 +45,12 @@ async function healthWhileBurning(threaded: boolean): Promise<Latencies> {
 
   // Sampling starts before the runs are submitted, so a stall anywhere shows up.
   let done = false;
-  const latencies: number[] = [];
+  const samples: Sample[] = [];
   const sampling = (async () => {
     while (!done) {
-      const t0 = performance.now();
+      const sent = Date.now();
       const reply = await request(`${project.url}/health`);
-      latencies.push(performance.now() - t0);
+      samples.push({ sent, received: Date.now() });
       expect(reply.status).toBe(200);
       await Bun.sleep(20);
     }
@@ -54,15 +63,24 @@ async function healthWhileBurning(threaded: boolean): Promise<Latencies> {
   );
   done = true;
   await sampling;
-  const results = finished.map((t) => t.output);
   await cleanup();
-  latencies.sort((a, b) => a - b);
-  return {
-    count: latencies.length,
-    p99: latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)],
-    max: latencies.at(-1)!,
-    results,
-  };
+  return { samples, burns: finished.map((t) => t.output as Burn) };
+}
+
+/**
+ * Health replies that prove the server answered while a burn was going on: the request
+ * left after the burn began and its reply came back before the burn ended. A server
+ * whose own thread burns cannot produce one (it reads the request only after the burn),
+ * however loaded the machine is; that is what this counts, not how fast it answered.
+ */
+function answeredDuringBurns({ samples, burns }: HealthWhileBurning): number {
+  return samples.filter((s) => burns.some((b) => s.sent > b.started_at && s.received < b.finished_at)).length;
+}
+
+function latencies({ samples }: HealthWhileBurning): string {
+  const ms = samples.map((s) => s.received - s.sent).sort((a, b) => a - b);
+  const p99 = ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.99) - 1)];
+  return `p99 ${p99} ms, max ${ms.at(-1)} ms (${ms.length} samples)`;
 }
 
 describe("health under CPU load", () => {
@@ -71,16 +89,19 @@ describe("health under CPU load", () => {
   test("threaded runs leave /health responsive; in-thread runs stall it", async () => {
     const threaded = await healthWhileBurning(true);
     const inThread = await healthWhileBurning(false);
+    // Latencies are for the reader (they depend on the machine's load); the test
+    // asserts what cannot: whether the server answered during a burn at all.
     console.log(
-      `health latency while burning: threaded p99 ${threaded.p99.toFixed(1)} ms, max ${threaded.max.toFixed(1)} ms ` +
-        `(${threaded.count} samples); in-thread p99 ${inThread.p99.toFixed(1)} ms, max ${inThread.max.toFixed(1)} ms ` +
-        `(${inThread.count} samples)`,
+      `health while burning: threaded ${latencies(threaded)}, ${answeredDuringBurns(threaded)} answered during the burns; in-thread ${latencies(inThread)}, ${answeredDuringBurns(inThread)} answered during the burns`,
     );
-    for (const r of [...threaded.results, ...inThread.results]) expect(r).toMatchObject({ burned_ms: 2500 });
-    // 2.5 s of burning at 20 ms intervals: the threaded server answered all along.
-    expect(threaded.count).toBeGreaterThan(20);
-    expect(threaded.p99).toBeLessThan(50);
-    expect(inThread.max).toBeGreaterThan(threaded.max);
+    for (const b of [...threaded.burns, ...inThread.burns]) expect(b).toMatchObject({ burned_ms: 2500 });
+    // The two threaded burns overlapped: they ran at once, in two workers.
+    const [a, b] = threaded.burns;
+    expect(Math.max(a.started_at, b.started_at)).toBeLessThan(Math.min(a.finished_at, b.finished_at));
+    // Sampling every 20 ms over 2.5 s: even on a busy machine the threaded server
+    // answers many times while its workers burn; the in-thread one never does.
+    expect(answeredDuringBurns(threaded)).toBeGreaterThanOrEqual(5);
+    expect(answeredDuringBurns(inThread)).toBe(0);
   }, 120_000);
 
   test("in-thread: a run nobody waits for gets its 202 before its component starts computing", async () => {
