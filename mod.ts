@@ -56,7 +56,7 @@ export {
   Duration,
   Flag,
   Port,
-  parseDuration,
+  parseDurationMs,
   parseSize,
   Size,
   strictMap,

@@ -1,13 +1,45 @@
 /**
- * Small valibot building blocks shared by the core and the built-in plugins: strict
- * maps whose unknown-key errors say "did you mean", durations and sizes with units.
+ * The one validation and message kit, shared by the core and the built-in plugins:
+ * `describeValue` (how every message names a value: "a map", "a list", `the string
+ * "x"`), valibot building blocks whose messages say what was expected and what was
+ * found (strict maps with "did you mean", shape-picking unions, parsers as checks,
+ * durations and sizes with units) and `explainIssue` / `formatIssues`, the one reader
+ * of valibot issues (compose validation, the HTTP API and component calls all use it,
+ * and all report every issue).
  */
 import * as v from "valibot";
-import { closest } from "./errors.ts";
+import { closest, formatKeyPath, type KeyPath } from "./errors.ts";
+import { parseDurationMs, parseSize } from "./units.ts";
+
+export { parseDurationMs, parseGoDurationNs, parseSize } from "./units.ts";
+
+/** "nothing", "a list", "a map", `the string "x"`, "the number 3", ... for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "function") return "a function";
+  if (typeof value === "object") return "a map";
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  return `the ${typeof value} ${String(value)}`;
+}
+
+// ---------------------------------------------------------------------------
+// Maps
+// ---------------------------------------------------------------------------
 
 export interface StrictMapOptions {
   /** Said after the list of valid keys when a key is unknown: where that key may belong instead. */
   unknownKeyNote?: string;
+  /** Names users write for a key (`mem` for `mem_limit`): suggested before the closest spelling. */
+  aliases?: Readonly<Record<string, string>>;
+}
+
+/** The message for an unknown key: the closest valid key (or alias) and the full list. */
+function unknownKeyMessage(key: string, keys: readonly string[], options: StrictMapOptions): string {
+  const hint = options.aliases?.[key] ?? closest(key, keys);
+  const note = options.unknownKeyNote ? `; ${options.unknownKeyNote}` : "";
+  return `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ""} (valid keys: ${keys.join(", ")})${note}`;
 }
 
 /**
@@ -17,15 +49,11 @@ export interface StrictMapOptions {
  */
 export function strictObjectOf<const E extends v.ObjectEntries>(entries: E, options: StrictMapOptions = {}) {
   const keys = Object.keys(entries);
-  return v.strictObject(entries, (issue) => {
-    if (issue.expected === "never") {
-      const key = String(issue.input);
-      const hint = closest(key, keys);
-      const note = options.unknownKeyNote ? `; ${options.unknownKeyNote}` : "";
-      return `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ""} (valid keys: ${keys.join(", ")})${note}`;
-    }
-    return `expected a map, found ${describeValue(issue.input)}`;
-  });
+  return v.strictObject(entries, (issue) =>
+    issue.expected === "never"
+      ? unknownKeyMessage(String(issue.input), keys, options)
+      : `expected a map, found ${describeValue(issue.input)}`,
+  );
 }
 
 const isMap = (x: unknown) => typeof x === "object" && x !== null && !Array.isArray(x);
@@ -38,57 +66,139 @@ export function strictMap<const E extends v.ObjectEntries>(entries: E, options: 
   );
 }
 
-/** "a string", "the number 3", "a list", ... for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return "nothing";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a map";
-  if (typeof value === "string")
-    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
-  return `the ${typeof value} ${String(value)}`;
-}
+// ---------------------------------------------------------------------------
+// Values by shape
+// ---------------------------------------------------------------------------
 
-const DURATION_UNITS_NS: Record<string, number> = {
-  ns: 1,
-  us: 1e3,
-  µs: 1e3,
-  μs: 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-  d: 86400e9,
-};
-const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)/y;
+/** The YAML shapes `oneOf` tells apart. */
+export type Shape = "string" | "number" | "boolean" | "null" | "list" | "map";
+
+function shapeOf(value: unknown): Shape | undefined {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "list";
+  switch (typeof value) {
+    case "string":
+      return "string";
+    case "number":
+      return "number";
+    case "boolean":
+      return "boolean";
+    case "object":
+      return "map";
+    default:
+      return undefined;
+  }
+}
 
 /**
- * Reads a duration in Go's notation (`30s`, `1m30s`, `500ms`, `1.5h`, `0`; units ns, us,
- * ms, s, m, h, and d for days unless `allowDays` is false, as in Docker's own notation)
- * into nanoseconds; undefined when it is not one.
- * The one reader of durations: core options and the docker runtime both use it.
+ * Picks the schema for the input's YAML shape, so a wrong value is reported against
+ * the form the user chose rather than as "none of the alternatives matched".
+ * `expected` says all the forms, for a value of none of them.
  */
-export function parseDurationText(value: string, allowDays = true): number | undefined {
-  const text = value.trim();
-  if (text === "0") return 0;
-  let total = 0;
-  let pos = 0;
-  while (pos < text.length) {
-    DURATION_PART.lastIndex = pos;
-    const m = DURATION_PART.exec(text);
-    if (!m || (m[2] === "d" && !allowDays)) return undefined;
-    total += Number(m[1]) * DURATION_UNITS_NS[m[2]];
-    pos = DURATION_PART.lastIndex;
-  }
-  return pos === 0 ? undefined : Math.round(total);
+export function oneOf<T extends { [K in Shape]?: v.GenericSchema }>(schemas: T, expected: string) {
+  const none = v.never((issue) => `expected ${expected}, found ${describeValue(issue.input)}`);
+  type Picked = Extract<T[keyof T], v.GenericSchema>;
+  return v.lazy((input): Picked | typeof none => {
+    const shape = shapeOf(input);
+    return (shape && (schemas[shape] as Picked | undefined)) || none;
+  });
 }
 
-/** Parses `30s`, `1m30s`, `500ms`, `2h` or a number of seconds into milliseconds. */
-export function parseDuration(value: string | number): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000;
-  const ns = parseDurationText(value);
-  return ns === undefined ? undefined : ns / 1e6;
+/**
+ * A strict map that must be a map (`expected` names it when it is not, e.g.
+ * "healthcheck (a map)"); unknown keys as in `strictObjectOf`.
+ */
+export function mapping<const E extends v.ObjectEntries>(
+  entries: E,
+  expected: string,
+  options: StrictMapOptions = {},
+) {
+  return oneOf({ map: strictObjectOf(entries, options) }, expected);
 }
+
+/** Adds an issue with the parser's message when `parse` throws (a typed value only). */
+export function parses<T>(parse: (value: T) => unknown) {
+  return v.rawCheck<T>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    try {
+      parse(dataset.value);
+    } catch (error) {
+      addIssue({ message: (error as Error).message });
+    }
+  });
+}
+
+/** A string; `what` names it in the message. */
+export const str = (what = "a string") =>
+  v.string((issue) => `expected ${what}, found ${describeValue(issue.input)}`);
+
+/** A string that is not empty or blank. */
+export const nonEmpty = (what = "a non-empty string") =>
+  v.pipe(
+    str(what),
+    v.check((s) => s.trim() !== "", `expected ${what}, found an empty string`),
+  );
+
+/** true or false. */
+export const bool = () => v.boolean((issue) => `expected true or false, found ${describeValue(issue.input)}`);
+
+/** A whole number from `min` to `max`. */
+export const int = (min: number, max = Number.MAX_SAFE_INTEGER, what = "an integer") =>
+  v.pipe(
+    v.number((issue) => `expected ${what}, found ${describeValue(issue.input)}`),
+    v.check(
+      (n) => Number.isInteger(n) && n >= min && n <= max,
+      (issue) => `expected ${what}, found ${describeValue(issue.input)}`,
+    ),
+  );
+
+/** A list of non-empty strings. */
+export const stringList = (what = "a list of strings") =>
+  oneOf({ list: v.array(nonEmpty("a non-empty string")) }, what);
+
+/** One non-empty string or a list of them. */
+export const stringOrList = (what: string) =>
+  oneOf({ string: nonEmpty(), list: v.array(nonEmpty("a non-empty string")) }, what);
+
+/** A string, number or boolean. */
+export const scalar = (what: string) =>
+  oneOf({ string: v.string(), number: v.number(), boolean: v.boolean() }, what);
+
+/** `KEY: value` map or `["KEY=value"]` list (labels, build args, environment); `allowNull` for `KEY:`. */
+export const keyValues = (what: string, allowNull: boolean) =>
+  oneOf(
+    {
+      map: v.record(
+        v.pipe(
+          v.string(),
+          v.check(
+            (k) => k !== "" && !k.includes("="),
+            (issue) => `invalid name ${describeValue(issue.input)}`,
+          ),
+        ),
+        allowNull
+          ? oneOf(
+              { string: v.string(), number: v.number(), boolean: v.boolean(), null: v.null() },
+              "a string or number",
+            )
+          : scalar("a string or number"),
+      ),
+      list: v.array(
+        v.pipe(
+          str('a "KEY=value" string'),
+          v.check(
+            (s) => /^[^=\s][^=]*(=[\s\S]*)?$/.test(s),
+            (issue) => `expected a "KEY=value" string, found ${describeValue(issue.input)}`,
+          ),
+        ),
+      ),
+    },
+    `${what} as a map (KEY: value) or a list of "KEY=value" strings`,
+  );
+
+// ---------------------------------------------------------------------------
+// Core option values
+// ---------------------------------------------------------------------------
 
 /** A duration option: a number of seconds or a string like `30s` / `1m30s`; output in milliseconds. */
 export const Duration = v.pipe(
@@ -97,7 +207,7 @@ export const Duration = v.pipe(
     (issue) => `expected a duration like 30s or 1m30s, found ${describeValue(issue.input)}`,
   ),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const ms = parseDuration(dataset.value);
+    const ms = parseDurationMs(dataset.value);
     if (ms === undefined) {
       addIssue({
         message: `expected a duration like 30s, 1m30s or 500ms, found ${describeValue(dataset.value)}`,
@@ -107,19 +217,6 @@ export const Duration = v.pipe(
     return ms;
   }),
 );
-
-const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-
-/**
- * Parses `512m`, `2g`, `1.5g`, `256mb`, `1gib` (units b, k, m, g, t; powers of 1024;
- * any case) or a number of bytes. The one reader of sizes, shared with the docker runtime.
- */
-export function parseSize(value: string | number): number | undefined {
-  if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : undefined;
-  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(value.trim());
-  if (!m) return undefined;
-  return Math.floor(Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()]);
-}
 
 /** A size option: bytes, or a string with unit b/k/m/g; output in bytes. */
 export const Size = v.pipe(
@@ -153,7 +250,87 @@ export const Count = v.pipe(
 export const Port = v.pipe(Count, v.maxValue(65535, "expected a port number up to 65535"));
 
 /** A string, with a readable message. */
-export const Text = v.string((issue) => `expected a string, found ${describeValue(issue.input)}`);
+export const Text = str();
 
 /** A boolean, with a readable message. */
-export const Flag = v.boolean((issue) => `expected true or false, found ${describeValue(issue.input)}`);
+export const Flag = bool();
+
+// ---------------------------------------------------------------------------
+// Issues
+// ---------------------------------------------------------------------------
+
+/** A valibot issue's path as a key path (`ports[1]`, `healthcheck.interval`). */
+export function issueKeyPath(issue: v.BaseIssue<unknown>): Array<string | number> {
+  return (issue.path ?? []).map((item) => item.key as string | number);
+}
+
+/** valibot's names for expected types, as a user would say them. */
+const TYPE_WORDS: Record<string, string> = {
+  Array: "a list",
+  Object: "a map",
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+};
+
+/**
+ * What one issue means, in a user's words: a missing key is named; our own schemas'
+ * messages are kept (with what was found added when they do not say it); valibot's
+ * defaults become "expected X, found Y".
+ */
+export function explainIssue(issue: v.BaseIssue<unknown>): string {
+  const last = issue.path?.at(-1);
+  const parent = last?.input;
+  const missing =
+    last &&
+    issue.input === undefined &&
+    parent &&
+    typeof parent === "object" &&
+    !((last.key as string) in parent);
+  // The schema's own message for a missing key describes the map, not the key.
+  if (missing) return `missing required key "${String(last.key)}"`;
+  if (issue.message && !issue.message.startsWith("Invalid ")) {
+    // Messages like "expected a number >= 0" say what was expected; add what was found.
+    // (Not for maps and lists: "found a list" says nothing when the list's content is the problem.)
+    const found =
+      issue.input !== undefined &&
+      (issue.input === null || typeof issue.input !== "object") &&
+      issue.expected !== "never" &&
+      !/\bfound\b|^unknown key/.test(issue.message);
+    return found ? `${issue.message}, found ${describeValue(issue.input)}` : issue.message;
+  }
+  if (issue.expected === "never") return `unknown key ${issue.received}`;
+  if (issue.kind === "schema") {
+    const expected = TYPE_WORDS[issue.expected ?? ""] ?? issue.expected;
+    if (issue.input === undefined) return `missing required key (expected ${expected})`;
+    return `expected ${expected}, found ${describeValue(issue.input)}`;
+  }
+  return `${issue.message}`;
+}
+
+/** One issue as a key path (under `prefix`) and its explanation. */
+export interface IssueReport {
+  keyPath: Array<string | number>;
+  message: string;
+}
+
+/** Every issue explained, each once (a union reports the same problem per alternative). */
+export function issueReports(issues: readonly v.BaseIssue<unknown>[], prefix: KeyPath = []): IssueReport[] {
+  const seen = new Set<string>();
+  const out: IssueReport[] = [];
+  for (const issue of issues) {
+    const report = { keyPath: [...prefix, ...issueKeyPath(issue)], message: explainIssue(issue) };
+    const key = `${formatKeyPath(report.keyPath)}\0${report.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(report);
+  }
+  return out;
+}
+
+/** Every issue on one line: `input.text: expected a string, found the number 3; mode: ...`. */
+export function formatIssues(issues: readonly v.BaseIssue<unknown>[], prefix: KeyPath = []): string {
+  return issueReports(issues, prefix)
+    .map((r) => (r.keyPath.length ? `${formatKeyPath(r.keyPath)}: ${r.message}` : r.message))
+    .join("; ");
+}

@@ -2,8 +2,9 @@
  * The `as` conversions. A missing (undefined) or null value passes through unchanged so
  * a following `| default` still applies; anything that cannot be converted is an error.
  */
+
+import { describeValue } from "../schema-kit.ts";
 import type { TypeSpec } from "./ast.ts";
-import { describeValue } from "./errors.ts";
 import { isNumeric, isPlainObject, readMember, toNumber, toText } from "./values.ts";
 import { BindingView } from "./view.ts";
 

@@ -76,27 +76,3 @@ export class EvaluationFailure extends Error {
     super(reason);
   }
 }
-
-/** A short, readable rendering of a value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return "missing (undefined)";
-  if (value === null) return "null";
-  if (typeof value === "string") {
-    const quoted = JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
-    return `the text ${quoted}`;
-  }
-  if (typeof value === "number" || typeof value === "boolean") return `the ${typeof value} ${value}`;
-  if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (typeof value === "function") return "a function";
-  return "an object";
-}
-
-/** The kind of a value in words: "text", "number", "list", "object", ... */
-export function kindOf(value: unknown): string {
-  if (value === undefined) return "missing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "list";
-  if (typeof value === "string") return "text";
-  if (typeof value === "object") return "object";
-  return typeof value;
-}

@@ -280,14 +280,14 @@ describe("operators", () => {
 
 describe("evaluation errors", () => {
   test.each<[string, string[]]>([
-    ["input.word as number", ['cannot convert the text "abc" to number', "${input.word as number}"]],
+    ["input.word as number", ['cannot convert the string "abc" to number', "${input.word as number}"]],
     ["input.word as integer", ["to integer"]],
     ["input.word as boolean", ["cannot convert", "to boolean"]],
-    ["input.items as boolean", ["a list of 3", "to boolean"]],
+    ["input.items as boolean", ["a list", "to boolean"]],
     ["input.badJson as json", ["is not valid JSON", "${input.badJson as json}"]],
     ["input.word as object[]", ["cannot convert", "object[]"]],
-    ["input.nested as object[]/a", ["element 0 is a list of 2"]],
-    ["input.word - 1", ['"-" needs numbers', '`input.word` is the text "abc"']],
+    ["input.nested as object[]/a", ["element 0 is a list"]],
+    ["input.word - 1", ['"-" needs numbers', '`input.word` is the string "abc"']],
     ["input.a * input.name", ['"*" needs numbers', "`input.name`"]],
     ["input.a / input.zero", ["division by zero"]],
     ["input.a % 0", ["division by zero"]],
@@ -301,7 +301,7 @@ describe("evaluation errors", () => {
     ["input.word.slice('x')", ["slice() needs an integer"]],
     ["input.word.split(input.items)", ["split() needs text as argument 1"]],
     ["input.a.includes(1)", ["includes() works on text or a list"]],
-    ["input.word[*]", ["[*] needs a list", '`input.word` is the text "abc"']],
+    ["input.word[*]", ["[*] needs a list", '`input.word` is the string "abc"']],
     ["input.a.length()", ["length() works on"]],
   ])("%s", (source, fragments) => {
     let error: unknown;

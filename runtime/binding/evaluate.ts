@@ -4,9 +4,11 @@
  * cannot be done (non-numeric arithmetic, bad conversions, unknown methods) throw a
  * BindingError that shows the expression.
  */
+
+import { describeValue } from "../schema-kit.ts";
 import type { AccessNode, BinaryNode, Expr, Segment } from "./ast.ts";
 import { ConversionFailure, convert } from "./convert.ts";
-import { BindingError, describeValue, EvaluationFailure } from "./errors.ts";
+import { BindingError, EvaluationFailure } from "./errors.ts";
 import { callMethod, MethodFailure } from "./methods.ts";
 import { rootInfo } from "./parser.ts";
 import { isNumeric, looseEquals, readMember, toNumber, toText, truthy } from "./values.ts";

@@ -4,7 +4,7 @@
  * so `| default` still applies.
  */
 import { closest } from "../errors.ts";
-import { describeValue } from "./errors.ts";
+import { describeValue } from "../schema-kit.ts";
 import { isNumeric, lengthOf, looseEquals, toNumber, toText } from "./values.ts";
 import { BindingView } from "./view.ts";
 
@@ -85,7 +85,7 @@ export const METHODS: Readonly<Record<string, Method>> = {
       const n = lengthOf(self);
       if (n === undefined) {
         const what = self instanceof BindingView ? "a view without a key list" : describeValue(self);
-        throw new MethodFailure(`${name}() works on text, a list or an object, not on ${what}`);
+        throw new MethodFailure(`${name}() works on text, a list or a map, not on ${what}`);
       }
       return n;
     },

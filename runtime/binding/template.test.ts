@@ -181,9 +181,7 @@ describe("spread", () => {
   });
 
   test("spreading a non-object into a map is an error", () => {
-    expect(() => render({ "...": "${input.list}" })).toThrow(
-      '"..." in a map needs an object, but got a list of 3',
-    );
+    expect(() => render({ "...": "${input.list}" })).toThrow('"..." in a map needs a map, but found a list');
   });
 
   test("the value of '...' must be exactly one binding", () => {
@@ -215,7 +213,7 @@ describe("spread", () => {
 
   test("splicing a non-list is an error", () => {
     expect(() => render(["...${input.name}"])).toThrow(
-      '"...${}" in a list needs a list, but got the text "Ada"',
+      '"...${}" in a list needs a list, but found the string "Ada"',
     );
   });
 
@@ -305,7 +303,7 @@ describe("render errors carry the key path and the expression", () => {
       const be = e as BindingError;
       expect(be.path).toEqual(["cfg", "n"]);
       expect(be.expression).toBe("input.name as number");
-      expect(be.message).toContain('cannot convert the text "Ada" to number');
+      expect(be.message).toContain('cannot convert the string "Ada" to number');
       expect(be.message).toContain("in ${input.name as number}");
     }
   });

@@ -10,8 +10,10 @@
  * - In a map, the key `...` with a `${x}` value merges x's fields; keys written in the
  *   map win. In a list, the item `"...${x}"` splices the elements of list x.
  */
+
+import { describeValue } from "../schema-kit.ts";
 import type { Expr } from "./ast.ts";
-import { BindingError, type BindingKeyPath, describeValue } from "./errors.ts";
+import { BindingError, type BindingKeyPath } from "./errors.ts";
 import { evaluate, type Scope } from "./evaluate.ts";
 import { SyntaxFailure } from "./lexer.ts";
 import { parseEmbedded } from "./parser.ts";
@@ -300,7 +302,7 @@ function renderNode(node: Node, scope: Scope, quote: ((value: unknown) => string
         if (value === undefined || value === null) continue;
         if (!Array.isArray(value)) {
           throw new BindingError(
-            `"...\${}" in a list needs a list, but got ${describeValue(value)}`,
+            `"...\${}" in a list needs a list, but found ${describeValue(value)}`,
             item.site.expression,
             {
               path: item.site.path,
@@ -324,7 +326,7 @@ function renderNode(node: Node, scope: Scope, quote: ((value: unknown) => string
         const keys = keysOf(value);
         if (!keys) {
           throw new BindingError(
-            `"..." in a map needs an object, but got ${describeValue(value)}`,
+            `"..." in a map needs a map, but found ${describeValue(value)}`,
             entry.spread.expression,
             {
               path: entry.spread.path,

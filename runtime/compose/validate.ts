@@ -1,7 +1,7 @@
 /** valibot issues -> ConfigErrors that name the file, line, column and key path. */
 import * as v from "valibot";
 import { ConfigError, ConfigErrors, type KeyPath } from "../errors.ts";
-import { describeValue } from "../schema-kit.ts";
+import { explainIssue, issueKeyPath } from "../schema-kit.ts";
 import { locate, locateKeyName } from "./locations.ts";
 
 /**
@@ -37,7 +37,7 @@ function collectIssues(
     const items = issue.path ?? [];
     const first = items[0]?.key as string | number | undefined;
     const base = first !== undefined && basePathOf ? basePathOf(first) : basePath;
-    const keyPath = [...base, ...items.map((p) => p.key as string | number)];
+    const keyPath = [...base, ...issueKeyPath(issue)];
     const last = items[items.length - 1];
     const parent = last ? last.input : root;
     const isKeyIssue = last && (last as { origin?: string }).origin === "key";
@@ -46,46 +46,8 @@ function collectIssues(
         ? locateKeyName(parent, String(last.key))
         : locate(parent, last.key as string | number)
       : locate(root);
-    const missing =
-      last &&
-      issue.input === undefined &&
-      parent &&
-      typeof parent === "object" &&
-      !((last.key as string) in parent);
-    // The schema's own message for a missing key describes the map, not the key.
-    const reason = missing ? `missing required key "${String(last.key)}"` : explain(issue);
-    return new ConfigError(reason, location, keyPath);
+    return new ConfigError(explainIssue(issue), location, keyPath);
   });
-}
-
-/** valibot's names for expected types, as a user would say them. */
-const TYPE_WORDS: Record<string, string> = {
-  Array: "a list",
-  Object: "a map",
-  string: "a string",
-  number: "a number",
-  boolean: "true or false",
-};
-
-/** Our own schemas write full messages; for others, say what was expected and found. */
-function explain(issue: v.BaseIssue<unknown>): string {
-  if (issue.message && !issue.message.startsWith("Invalid ")) {
-    // Messages like "expected a number >= 0" say what was expected; add what was found.
-    // (Not for maps and lists: "found a list" says nothing when the list's content is the problem.)
-    const found =
-      issue.input !== undefined &&
-      (issue.input === null || typeof issue.input !== "object") &&
-      issue.expected !== "never" &&
-      !/\b(found|got)\b|^unknown key/.test(issue.message);
-    return found ? `${issue.message}, found ${describeValue(issue.input)}` : issue.message;
-  }
-  if (issue.expected === "never") return `unknown key ${issue.received}`;
-  if (issue.kind === "schema") {
-    const expected = TYPE_WORDS[issue.expected ?? ""] ?? issue.expected;
-    if (issue.input === undefined) return `missing required key (expected ${expected})`;
-    return `expected ${expected}, found ${describeValue(issue.input)}`;
-  }
-  return `${issue.message}`;
 }
 
 function dedupe(errors: ConfigError[]): ConfigError[] {

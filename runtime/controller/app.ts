@@ -10,7 +10,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
 import type { Project } from "../compose/model.ts";
 import { ConfigError, RunError } from "../errors.ts";
-import { Flag, strictMap, Text } from "../schema-kit.ts";
+import { Flag, formatIssues, strictMap, Text } from "../schema-kit.ts";
 import { prepareInput } from "../workflow/run-workflow.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import type { RunManager } from "./run-manager.ts";
@@ -130,7 +130,7 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
       if (!/^application\/(.+\+)?json\b/i.test(type)) {
         throw new HttpError(
           415,
-          `expected Content-Type: application/json, got ${type ? `"${type}"` : "none"}`,
+          `expected Content-Type: application/json, found ${type ? `"${type}"` : "none"}`,
         );
       }
       const text = await c.req.text();
@@ -142,12 +142,10 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
       }
       // valibot's object schemas accept arrays; a list is not a request.
       if (Array.isArray(body))
-        throw new HttpError(400, "invalid request body: expected a JSON object, found a list");
+        throw new HttpError(400, "invalid request body: expected a map (a JSON object), found a list");
       const parsed = v.safeParse(RunRequestSchema, body);
       if (!parsed.success) {
-        const issue = parsed.issues[0];
-        const key = issue.path?.map((p) => p.key).join(".");
-        throw new HttpError(400, `invalid request body${key ? ` at ${key}` : ""}: ${issue.message}`);
+        throw new HttpError(400, `invalid request body: ${formatIssues(parsed.issues)}`);
       }
       const request = parsed.output;
       const workflowId = request.workflow_id ?? project.defaultWorkflowId;

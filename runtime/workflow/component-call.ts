@@ -10,6 +10,7 @@ import type { JobModel } from "../compose/model.ts";
 import { absolutePath } from "../compose/paths.ts";
 import { formatKeyPath, formatLocation, RunError } from "../errors.ts";
 import type { ComponentCallContext, ComponentResult } from "../plugins.ts";
+import { formatIssues } from "../schema-kit.ts";
 import type { LogStream } from "./events.ts";
 import { LineSplitter } from "./output-lines.ts";
 import type { JobRunContext } from "./run-job.ts";
@@ -68,12 +69,9 @@ export function prepareCall(
   }
   const parsed = v.safeParse(component.plugin.schema, rendered);
   if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const where = issue.path?.map((p) => p.key).join(".") ?? "";
-    throw new RunError(
-      `job "${job.id}": component "${component.id}": ${where ? `${where}: ` : ""}${issue.message}`,
-      { jobId: job.id },
-    );
+    throw new RunError(`job "${job.id}": component "${component.id}": ${formatIssues(parsed.issues)}`, {
+      jobId: job.id,
+    });
   }
   const renderDeferred: ComponentCallContext["renderDeferred"] = (field, options) => {
     const t = action.deferred.get(field);

@@ -127,6 +127,14 @@ describe("bad input", () => {
     expectError(await startRun(project, { input: { n: 1 }, workflow_id: 5 } as never), 400, "workflow_id");
   });
 
+  test("every problem in the request body is reported, not only the first", async () => {
+    expectError(
+      await startRun(project, { input: { n: 1 }, workflow_id: 5, wait: true } as never),
+      400,
+      "invalid request body: workflow_id: expected a string, found the number 5; wait: unknown key",
+    );
+  });
+
   test("an unknown route is 404 with a JSON error", async () => {
     expectError(await request(`${project.api}/nothing-here`), 404, "/api/nothing-here");
     expectError(await request(`${project.api}/workflows`, { method: "DELETE" }), 404);

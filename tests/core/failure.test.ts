@@ -259,7 +259,7 @@ workflow:
     const r = await runCli(["-f", path.join(dir, "model-compose.yml"), "run", "-i", '{"n": "abc"}']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual({
-      error: `job "convert": input.n (at ${path.join(dir, "model-compose.yml")}:6:12): \`input.n\` as number: cannot convert the text "abc" to number at column 1 in \${input.n as number}`,
+      error: `job "convert": input.n (at ${path.join(dir, "model-compose.yml")}:6:12): \`input.n\` as number: cannot convert the string "abc" to number at column 1 in \${input.n as number}`,
     });
   });
 

@@ -10,19 +10,17 @@ import type Dockerode from "dockerode";
 import { parse as parseDotenv } from "dotenv";
 import { checkEnvFileLines } from "../../../runtime/compose/env-file-lines.ts";
 import { ConfigError } from "../../../runtime/errors.ts";
+import type { DockerRuntimeOptions } from "./options.ts";
+import { type PortMapping, parsePort } from "./ports.ts";
 import {
-  type DockerRuntimeOptions,
-  expandHome,
-  type PortMapping,
   parseCpus,
-  parseDuration,
+  parseDurationNs,
   parseOctalMode,
-  parsePort,
   parseRestart,
-  parseShortVolume,
-  parseSize,
+  parseSizeBytes,
   splitCommand,
-} from "./options.ts";
+} from "./values.ts";
+import { expandHome, parseShortVolume } from "./volumes.ts";
 
 /** Label naming the project a container or image belongs to. */
 export const PROJECT_LABEL = "com.model-compose.project";
@@ -192,7 +190,7 @@ export function containerSpec(options: DockerRuntimeOptions, ctx: ContainerSpecC
       }
     } else if (vol.tmpfs) {
       const tmpfs: { SizeBytes?: number; Mode?: number } = {};
-      if (vol.tmpfs.size !== undefined) tmpfs.SizeBytes = parseSize(vol.tmpfs.size);
+      if (vol.tmpfs.size !== undefined) tmpfs.SizeBytes = parseSizeBytes(vol.tmpfs.size);
       if (vol.tmpfs.mode !== undefined) tmpfs.Mode = parseOctalMode(vol.tmpfs.mode);
       mount.TmpfsOptions = tmpfs as Dockerode.MountSettings["TmpfsOptions"];
     }
@@ -202,8 +200,8 @@ export function containerSpec(options: DockerRuntimeOptions, ctx: ContainerSpecC
   if (mounts.length > 0) host.Mounts = mounts;
   if (Object.keys(anonymous).length > 0) create.Volumes = anonymous;
 
-  if (options.mem_limit !== undefined) host.Memory = parseSize(options.mem_limit);
-  if (options.memswap_limit !== undefined) host.MemorySwap = parseSize(options.memswap_limit, true);
+  if (options.mem_limit !== undefined) host.Memory = parseSizeBytes(options.mem_limit);
+  if (options.memswap_limit !== undefined) host.MemorySwap = parseSizeBytes(options.memswap_limit, true);
   if (options.cpus !== undefined) host.NanoCpus = parseCpus(options.cpus);
   if (options.cpu_shares !== undefined) host.CpuShares = options.cpu_shares;
   if (options.restart !== undefined) {
@@ -224,10 +222,10 @@ export function containerSpec(options: DockerRuntimeOptions, ctx: ContainerSpecC
     const health: Dockerode.HealthConfig = {};
     if (hc.test !== undefined)
       health.Test = typeof hc.test === "string" ? ["CMD-SHELL", hc.test] : [...hc.test];
-    if (hc.interval !== undefined) health.Interval = parseDuration(hc.interval);
-    if (hc.timeout !== undefined) health.Timeout = parseDuration(hc.timeout);
+    if (hc.interval !== undefined) health.Interval = parseDurationNs(hc.interval);
+    if (hc.timeout !== undefined) health.Timeout = parseDurationNs(hc.timeout);
     if (hc.max_retry_count !== undefined) health.Retries = hc.max_retry_count;
-    if (hc.start_period !== undefined) health.StartPeriod = parseDuration(hc.start_period);
+    if (hc.start_period !== undefined) health.StartPeriod = parseDurationNs(hc.start_period);
     create.Healthcheck = health;
   }
 

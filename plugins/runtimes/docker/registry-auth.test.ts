@@ -2,12 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import {
-  DOCKER_HUB_SERVER,
-  dockerConfigDir,
-  imageRegistry,
-  resolveRegistryAuth,
-} from "../../plugins/runtimes/docker/registry-auth.ts";
+import { DOCKER_HUB_SERVER, dockerConfigDir, imageRegistry, resolveRegistryAuth } from "./registry-auth.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 import * as v from "valibot";
+import { ConfigErrors } from "../../../runtime/errors.ts";
 import {
   buildSpec,
   type ContainerSpecContext,
@@ -10,17 +11,10 @@ import {
   keyValueRecord,
   PROJECT_DIR_LABEL,
   PROJECT_LABEL,
-} from "../../plugins/runtimes/docker/container-spec.ts";
-import {
-  DockerRuntimeOptionsSchema,
-  parseDockerRuntimeOptions,
-  parseDuration,
-  parseOctalMode,
-  parsePort,
-  parseSize,
-  splitCommand,
-} from "../../plugins/runtimes/docker/options.ts";
-import { ConfigErrors } from "../../runtime/errors.ts";
+} from "./container-spec.ts";
+import { DockerRuntimeOptionsSchema, parseDockerRuntimeOptions } from "./options.ts";
+import { parsePort } from "./ports.ts";
+import { parseDurationNs, parseOctalMode, parseSizeBytes, splitCommand } from "./values.ts";
 
 const ctx: ContainerSpecContext = {
   projectDir: "/srv/project",
@@ -397,7 +391,7 @@ describe("healthcheck", () => {
     ["10ns", 10],
     ["0", 0],
   ])("duration %s", (text, ns) => {
-    expect(parseDuration(text)).toBe(ns);
+    expect(parseDurationNs(text)).toBe(ns);
   });
 });
 
@@ -546,13 +540,21 @@ describe("buildSpec", () => {
 
 describe("schema errors name the option and say what was expected", () => {
   const cases: Array<[string, Record<string, unknown> | unknown, RegExp]> = [
-    ["mem_limit unit", { mem_limit: "2x" }, /^mem_limit: expected a size like 512m or 2g .*got "2x"$/],
-    ["mem_limit negative", { mem_limit: -5 }, /^mem_limit: expected a size like 512m or 2g.*got -5/],
-    ["mem_limit shape", { mem_limit: ["1g"] }, /^mem_limit: expected a size like 512m or 2g, got a list/],
+    [
+      "mem_limit unit",
+      { mem_limit: "2x" },
+      /^mem_limit: expected a size like 512m or 2g .*found the string "2x"$/,
+    ],
+    [
+      "mem_limit negative",
+      { mem_limit: -5 },
+      /^mem_limit: expected a size like 512m or 2g.*found the number -5/,
+    ],
+    ["mem_limit shape", { mem_limit: ["1g"] }, /^mem_limit: expected a size like 512m or 2g, found a list/],
     [
       "memswap_limit unit",
       { mem_limit: "1g", memswap_limit: "lots" },
-      /^memswap_limit: expected a size .*got "lots"/,
+      /^memswap_limit: expected a size .*found the string "lots"/,
     ],
     [
       "memswap_limit below mem_limit",
@@ -564,25 +566,33 @@ describe("schema errors name the option and say what was expected", () => {
       { memswap_limit: "1g" },
       /^memswap_limit: memswap_limit needs mem_limit/,
     ],
-    ["cpus", { cpus: "two" }, /^cpus: expected a positive number of CPUs like 2\.0 or 0\.5, got "two"/],
+    [
+      "cpus",
+      { cpus: "two" },
+      /^cpus: expected a positive number of CPUs like 2\.0 or 0\.5, found the string "two"/,
+    ],
     ["cpus zero", { cpus: 0 }, /^cpus: expected a positive number of CPUs/],
     ["cpu_shares", { cpu_shares: 1.5 }, /^cpu_shares: expected an integer number of CPU shares/],
     [
       "restart",
       { restart: "sometimes" },
-      /^restart: expected one of "no", "always", "on-failure", "unless-stopped" or "on-failure:N", got "sometimes"/,
+      /^restart: expected one of "no", "always", "on-failure", "unless-stopped" or "on-failure:N", found the string "sometimes"/,
     ],
-    ["restart on-failure:x", { restart: "on-failure:x" }, /^restart: expected one of .*got "on-failure:x"/],
-    ["restart shape", { restart: true }, /^restart: expected one of "no".*got true/],
+    [
+      "restart on-failure:x",
+      { restart: "on-failure:x" },
+      /^restart: expected one of .*found the string "on-failure:x"/,
+    ],
+    ["restart shape", { restart: true }, /^restart: expected one of "no".*found the boolean true/],
     [
       "healthcheck interval unit",
       { healthcheck: { interval: "30x" } },
-      /^healthcheck\.interval: expected a duration like 30s, 1m30s or 500ms, got "30x"/,
+      /^healthcheck\.interval: expected a duration like 30s, 1m30s or 500ms, found the string "30x"/,
     ],
     [
       "healthcheck interval number",
       { healthcheck: { interval: 30 } },
-      /^healthcheck\.interval: .*got 30 \(add a unit, e\.g\. 30s\)/,
+      /^healthcheck\.interval: .*found the number 30 \(add a unit, e\.g\. 30s\)/,
     ],
     [
       "healthcheck timeout",
@@ -608,28 +618,32 @@ describe("schema errors name the option and say what was expected", () => {
     [
       "healthcheck unknown key with a hint",
       { healthcheck: { retries: 3 } },
-      /^healthcheck\.retries: unknown option "retries" in healthcheck \(did you mean "max_retry_count"\?\)/,
+      /^healthcheck\.retries: unknown key "retries"; did you mean "max_retry_count"\?/,
     ],
-    ["ports shape", { ports: "5000:8080" }, /^ports: expected a list of ports, got "5000:8080"/],
+    ["ports shape", { ports: "5000:8080" }, /^ports: expected a list of ports, found the string "5000:8080"/],
     ["port string", { ports: ["50a0:8080"] }, /^ports\[0\]: expected a port like "5000:8080"/],
-    ["port protocol", { ports: ["8080/sctp"] }, /^ports\[0\]: .*protocol must be tcp or udp, got "sctp"/],
+    ["port protocol", { ports: ["8080/sctp"] }, /^ports\[0\]: .*protocol must be tcp or udp, found "sctp"/],
     ["port range", { ports: ["70000:8080"] }, /^ports\[0\]: host port "70000" is not a port number/],
-    ["port number", { ports: [0] }, /^ports\[0\]: expected a port number 1-65535, got 0/],
+    ["port number", { ports: [0] }, /^ports\[0\]: expected a port number 1-65535, found the number 0/],
     [
       "port object protocol",
       { ports: [{ target: 80, protocol: "icmp" }] },
-      /^ports\[0\]\.protocol: expected "tcp" or "udp", got "icmp"/,
+      /^ports\[0\]\.protocol: expected "tcp" or "udp", found the string "icmp"/,
     ],
     [
       "port object mode",
       { ports: [{ target: 80, mode: "bridge" }] },
       /^ports\[0\]\.mode: expected "host" or "ingress"/,
     ],
-    ["port object target", { ports: [{ published: 80 }] }, /^ports\[0\]\.target: a port needs "target"/],
+    [
+      "port object target",
+      { ports: [{ published: 80 }] },
+      /^ports\[0\]\.target: missing required key "target"/,
+    ],
     [
       "port object unknown key",
       { ports: [{ target: 80, host: "x" }] },
-      /^ports\[0\]\.host: unknown option "host" in a port/,
+      /^ports\[0\]\.host: unknown key "host"/,
     ],
     ["port ip", { ports: ["300.0.0.1:80:80"] }, /^ports\[0\]: .*is not an IPv4 address/],
     ["volume shape", { volumes: [5] }, /^volumes\[0\]: expected a volume like/],
@@ -639,7 +653,7 @@ describe("schema errors name the option and say what was expected", () => {
     [
       "volume type",
       { volumes: [{ type: "nfs", target: "/x" }] },
-      /^volumes\[0\]\.type: expected type "bind", "volume" or "tmpfs", got "nfs"/,
+      /^volumes\[0\]\.type: expected type "bind", "volume" or "tmpfs", found the string "nfs"/,
     ],
     [
       "volume bind without source",
@@ -674,26 +688,34 @@ describe("schema errors name the option and say what was expected", () => {
     [
       "volume nocopy",
       { volumes: [{ type: "volume", target: "/x", volume: { nocopy: "yes" } }] },
-      /^volumes\[0\]\.volume\.nocopy: expected true or false, got "yes"/,
+      /^volumes\[0\]\.volume\.nocopy: expected true or false, found the string "yes"/,
     ],
     [
       "volume target",
       { volumes: [{ type: "volume", target: "x" }] },
-      /^volumes\[0\]\.target: expected an absolute container path, got "x"/,
+      /^volumes\[0\]\.target: expected an absolute container path, found the string "x"/,
     ],
     [
       "environment shape",
       { environment: "A=1" },
-      /^environment: expected environment as a mapping \(KEY: value\) or a list of "KEY=value" strings, got "A=1"/,
+      /^environment: expected environment as a map \(KEY: value\) or a list of "KEY=value" strings, found the string "A=1"/,
     ],
-    ["environment item", { environment: [1] }, /^environment\[0\]: expected a "KEY=value" string, got 1/],
+    [
+      "environment item",
+      { environment: [1] },
+      /^environment\[0\]: expected a "KEY=value" string, found the number 1/,
+    ],
     [
       "environment value",
       { environment: { A: [1] } },
-      /^environment\.A: expected a string or number, got a list/,
+      /^environment\.A: expected a string or number, found a list/,
     ],
-    ["labels value", { labels: { a: { b: 1 } } }, /^labels\.a: expected a string or number, got a mapping/],
-    ["env_file shape", { env_file: 5 }, /^env_file: expected an env file path or a list of them, got 5/],
+    ["labels value", { labels: { a: { b: 1 } } }, /^labels\.a: expected a string or number, found a map/],
+    [
+      "env_file shape",
+      { env_file: 5 },
+      /^env_file: expected an env file path or a list of them, found the number 5/,
+    ],
     [
       "command operators",
       { command: "serve && exit" },
@@ -702,43 +724,47 @@ describe("schema errors name the option and say what was expected", () => {
     [
       "entrypoint shape",
       { entrypoint: { a: 1 } },
-      /^entrypoint: expected an entrypoint as a string or a list of strings, got a mapping/,
+      /^entrypoint: expected an entrypoint as a string or a list of strings, found a map/,
     ],
-    ["working_dir relative", { working_dir: "app" }, /^working_dir: expected an absolute path, got "app"/],
-    ["user", { user: "a b" }, /^user: expected a user like "1000:1000" or "app", got "a b"/],
+    [
+      "working_dir relative",
+      { working_dir: "app" },
+      /^working_dir: expected an absolute path, found the string "app"/,
+    ],
+    ["user", { user: "a b" }, /^user: expected a user like "1000:1000" or "app", found the string "a b"/],
     ["container_name", { container_name: "-bad name" }, /^container_name: expected a container name/],
     ["hostname", { hostname: "bad_host!" }, /^hostname: expected a hostname/],
-    ["networks", { networks: "front" }, /^networks: expected a list of network names, got "front"/],
-    ["privileged", { privileged: "yes" }, /^privileged: expected true or false, got "yes"/],
+    [
+      "networks",
+      { networks: "front" },
+      /^networks: expected a list of network names, found the string "front"/,
+    ],
+    ["privileged", { privileged: "yes" }, /^privileged: expected true or false, found the string "yes"/],
     ["security_opt", { security_opt: "no-new-privileges" }, /^security_opt: expected a list of strings/],
     [
       "logging options",
       { logging: { options: ["a"] } },
-      /^logging\.options: expected a mapping of driver options, got a list/,
+      /^logging\.options: expected a map of driver options, found a list/,
     ],
-    [
-      "logging unknown key",
-      { logging: { type: "json-file" } },
-      /^logging\.type: unknown option "type" in logging/,
-    ],
-    ["build shape", { build: 5 }, /^build: expected build: a context directory or a mapping, got 5/],
+    ["logging unknown key", { logging: { type: "json-file" } }, /^logging\.type: unknown key "type"/],
+    ["build shape", { build: 5 }, /^build: expected build: a context directory or a map, found the number 5/],
     [
       "build unknown key",
       { build: { contxt: "." } },
-      /^build\.contxt: unknown option "contxt" in build \(did you mean "context"\?\)/,
+      /^build\.contxt: unknown key "contxt"; did you mean "context"\?/,
     ],
-    ["build pull", { build: { pull: "always" } }, /^build\.pull: expected true or false, got "always"/],
+    [
+      "build pull",
+      { build: { pull: "always" } },
+      /^build\.pull: expected true or false, found the string "always"/,
+    ],
     [
       "build cache_from",
       { build: { cache_from: [1] } },
-      /^build\.cache_from\[0\]: expected a non-empty string, got 1/,
+      /^build\.cache_from\[0\]: expected a non-empty string, found the number 1/,
     ],
-    [
-      "unknown option",
-      { mem: "1g" },
-      /^mem: unknown option "mem" in the docker runtime options \(did you mean "mem_limit"\?\)/,
-    ],
-    ["type", { type: "podman" }, /^type: expected "docker", got "podman"/],
+    ["unknown option", { mem: "1g" }, /^mem: unknown key "mem"; did you mean "mem_limit"\?/],
+    ["type", { type: "podman" }, /^type: expected "docker", found the string "podman"/],
   ];
   test.each(cases)("%s", (_name, fields, pattern) => {
     const messages = errorsOf(fields);
@@ -747,7 +773,7 @@ describe("schema errors name the option and say what was expected", () => {
   });
 
   test("a wrong top-level shape", () => {
-    expect(errorsOf(5)).toEqual(['expected "docker" or a mapping with type: docker, got 5']);
+    expect(errorsOf(5)).toEqual(['expected "docker" or a map with type: docker, found the number 5']);
   });
 
   test("every problem is reported, not just the first", () => {
@@ -763,13 +789,15 @@ describe("schema errors name the option and say what was expected", () => {
 
 describe("parsers", () => {
   test("parseSize", () => {
-    expect(parseSize("512m")).toBe(536870912);
-    expect(parseSize("2g")).toBe(2147483648);
-    expect(parseSize(" 1 k ".trim())).toBe(1024);
-    expect(parseSize("10")).toBe(10);
-    expect(() => parseSize("2x")).toThrow('expected a size like 512m or 2g (or a number of bytes), got "2x"');
-    expect(() => parseSize(-1)).toThrow();
-    expect(parseSize(-1, true)).toBe(-1);
+    expect(parseSizeBytes("512m")).toBe(536870912);
+    expect(parseSizeBytes("2g")).toBe(2147483648);
+    expect(parseSizeBytes(" 1 k ".trim())).toBe(1024);
+    expect(parseSizeBytes("10")).toBe(10);
+    expect(() => parseSizeBytes("2x")).toThrow(
+      'expected a size like 512m or 2g (or a number of bytes), found the string "2x"',
+    );
+    expect(() => parseSizeBytes(-1)).toThrow();
+    expect(parseSizeBytes(-1, true)).toBe(-1);
   });
 
   test("splitCommand", () => {

@@ -2,9 +2,9 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { baseImages } from "../../plugins/runtimes/docker/dockerfile-bases.ts";
+import { baseImages } from "./dockerfile-bases.ts";
 
-const root = path.resolve(import.meta.dir, "../..");
+const root = path.resolve(import.meta.dir, "../../..");
 
 describe("baseImages", () => {
   test("the default Dockerfile builds from its BASE_IMAGE argument", () => {
