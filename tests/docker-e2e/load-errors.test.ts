@@ -43,7 +43,7 @@ const CASES: Array<[string, string, string, RegExp]> = [
     /expected one of "no", "always", "on-failure", "unless-stopped" or "on-failure:N".*"sometimes"/,
   ],
   ['ports: ["abc"]', "ports[0]", "6:13", /expected a port like "5000:8080".*"abc"/],
-  ["mem: 1g", "mem", "6:5", /unknown option "mem" .*did you mean "mem_limit"\?/],
+  ["mem: 1g", "mem", "6:5", /unknown key "mem"; did you mean "mem_limit"\?/],
 ];
 
 describe("wrong shapes and units in the docker runtime options", () => {
