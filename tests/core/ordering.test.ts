@@ -56,20 +56,17 @@ describe("ordering", () => {
 
   test("with depends_on, independent jobs run in parallel", async () => {
     const log = path.join(tempDir(), "par.log");
-    const t0 = performance.now();
     await runYaml(
-      `workflow:\n  jobs:${timedJob("a", log, 0.5)}${timedJob("b", log, 0.5)}${timedJob("c", log, 0)}\n      depends_on: [a, b]\n`,
+      `workflow:\n  jobs:${timedJob("a", log, 1)}${timedJob("b", log, 1)}${timedJob("c", log, 0)}\n      depends_on: [a, b]\n`,
     );
-    const elapsed = performance.now() - t0;
     const s = spans(log);
     // a and b overlap: each started before the other ended.
     expect(s.a.start).toBeLessThan(s.b.end);
     expect(s.b.start).toBeLessThan(s.a.end);
-    // Most of their time overlapped (serial would overlap not at all).
+    // Most of their 1 s each overlapped (serial would overlap not at all).
     const overlap = Math.min(s.a.end, s.b.end) - Math.max(s.a.start, s.b.start);
-    expect(overlap).toBeGreaterThan(300);
+    expect(overlap).toBeGreaterThan(500);
     expect(s.c.start).toBeGreaterThanOrEqual(Math.max(s.a.end, s.b.end));
-    expect(elapsed).toBeLessThan(1500);
   });
 
   test("a job without depends_on in a graph starts at once, even when listed last", async () => {
