@@ -14,22 +14,37 @@ const TIME_LENGTH = 10;
 const RANDOM_LENGTH = 16;
 const TIME_MAX = 2 ** 48 - 1;
 
-let lastTime = -1;
-let lastRandom: number[] = [];
+/** Makes ULIDs at the time `now` gives (ms since the epoch). */
+export type UlidFactory = (now?: number) => string;
 
-/** A new ULID; `now` (ms since the epoch) is for tests. */
-export function ulid(now: number = Date.now()): string {
-  if (!Number.isInteger(now) || now < 0 || now > TIME_MAX) {
-    throw new RangeError(`ULID time must be an integer from 0 to ${TIME_MAX}, got ${now}`);
-  }
-  if (now <= lastTime) {
-    lastRandom = increment(lastRandom);
-  } else {
-    lastTime = now;
-    // 256 is a multiple of 32, so each masked byte is a uniform base32 digit.
-    lastRandom = Array.from(crypto.getRandomValues(new Uint8Array(RANDOM_LENGTH)), (b) => b & 31);
-  }
-  return encodeTime(lastTime) + lastRandom.map((d) => ALPHABET[d]).join("");
+/**
+ * A ULID maker with its own monotonic state. The ids of one maker sort in the order
+ * they were made; a test that moves its clock forward makes its own maker, so the
+ * process's ids (`ulid`) do not continue from a time in the future.
+ */
+export function createUlidFactory(): UlidFactory {
+  let lastTime = -1;
+  let lastRandom: number[] = [];
+  return (now = Date.now()) => {
+    if (!Number.isInteger(now) || now < 0 || now > TIME_MAX) {
+      throw new RangeError(`ULID time must be an integer from 0 to ${TIME_MAX}, got ${now}`);
+    }
+    if (now <= lastTime) {
+      lastRandom = increment(lastRandom);
+    } else {
+      lastTime = now;
+      // 256 is a multiple of 32, so each masked byte is a uniform base32 digit.
+      lastRandom = Array.from(crypto.getRandomValues(new Uint8Array(RANDOM_LENGTH)), (b) => b & 31);
+    }
+    return encodeTime(lastTime) + lastRandom.map((d) => ALPHABET[d]).join("");
+  };
+}
+
+const processUlid = createUlidFactory();
+
+/** A new ULID at the current time, for run and task ids. */
+export function ulid(): string {
+  return processUlid();
 }
 
 function encodeTime(time: number): string {
