@@ -22,6 +22,26 @@ export interface OptionSpec {
   description: string;
 }
 
+/** `env-file` -> `envFile`, as keyOf does at run time. */
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
+
+/** A string, a list of them for a repeatable option, true for a flag. */
+type ValueOf<S extends OptionSpec> = S extends { value: string }
+  ? S extends { multiple: true }
+    ? string[]
+    : string
+  : boolean;
+
+/**
+ * The values `parseSection` stores for a table of options (`as const`), each under its
+ * camelCase key; help and version are answered, not stored.
+ */
+export type OptionValuesOf<Specs extends readonly OptionSpec[]> = {
+  [S in Specs[number] as S["long"] extends "help" | "version" ? never : CamelCase<S["long"]>]?: ValueOf<S>;
+};
+
 /** A mistake on the command line: exit code 2, one `error:` line and a hint. */
 export class UsageError extends Error {
   override readonly name = "UsageError";

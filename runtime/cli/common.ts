@@ -1,13 +1,8 @@
 /** Options every command shares, and loading the project from them. */
 import type { Project } from "../compose/model.ts";
+import type { GlobalOptions } from "./global-options.ts";
 
-export interface GlobalOptions {
-  file?: string[];
-  projectDirectory?: string;
-  envFile?: string[];
-  env?: string[];
-  verbose?: boolean;
-}
+export type { GlobalOptions };
 
 export async function loadFromOptions(opts: GlobalOptions): Promise<Project> {
   const { loadProject } = await import("../compose/load.ts");

@@ -4,51 +4,11 @@
  */
 import { closest } from "../errors.ts";
 import { versionLine } from "../version.ts";
-import {
-  type CommandSpec,
-  HELP,
-  keyOf,
-  type OptionSpec,
-  type OptionValues,
-  parseSection,
-  UsageError,
-} from "./args.ts";
-import type { GlobalOptions } from "./common.ts";
+import { type CommandSpec, HELP, keyOf, type OptionValues, parseSection, UsageError } from "./args.ts";
+import { GLOBAL_OPTIONS, type GlobalOptions } from "./global-options.ts";
 import { EXIT_CONFIG, reportError } from "./report.ts";
 import { writeStderr, writeStdout } from "./stdio.ts";
 import { commandHelp, type ProgramSpec, programHelp } from "./usage.ts";
-
-const VERSION: OptionSpec = { long: "version", short: "V", description: "print the version" };
-
-const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  VERSION,
-  {
-    long: "file",
-    short: "f",
-    value: "file",
-    multiple: true,
-    description: "compose file (repeatable; merged left to right)",
-  },
-  {
-    long: "project-directory",
-    value: "dir",
-    description: "project directory (default: the first compose file's directory)",
-  },
-  {
-    long: "env-file",
-    value: "file",
-    multiple: true,
-    description: "environment file (repeatable; later files win)",
-  },
-  {
-    long: "env",
-    short: "e",
-    value: "KEY=VALUE",
-    multiple: true,
-    description: "set an environment variable (repeatable; wins over every file)",
-  },
-  { long: "verbose", short: "v", description: "debug logs and stack traces" },
-];
 
 type Options = GlobalOptions & Record<string, unknown>;
 
