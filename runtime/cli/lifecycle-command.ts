@@ -7,7 +7,7 @@ import { loadFromOptions } from "./common.ts";
 import { reportError } from "./report.ts";
 
 /** The global options as argv, with paths made absolute (for a controller started elsewhere). */
-export function globalArgsOf(opts: GlobalOptions): string[] {
+function globalArgsOf(opts: GlobalOptions): string[] {
   const args: string[] = [];
   for (const f of opts.file ?? []) args.push("-f", path.resolve(f));
   if (opts.projectDirectory) args.push("--project-directory", path.resolve(opts.projectDirectory));

@@ -7,7 +7,7 @@ import { CancelledError, ConfigError, ConfigErrors, RunError } from "../errors.t
 import { writeStderr } from "./stdio.ts";
 
 export const EXIT_OK = 0;
-export const EXIT_RUN_FAILED = 1;
+const EXIT_RUN_FAILED = 1;
 export const EXIT_CONFIG = 2;
 
 export function exitCodeOf(error: unknown): number {

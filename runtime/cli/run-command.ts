@@ -17,7 +17,7 @@ export interface RunCommandOptions extends GlobalOptions {
   progress?: string;
 }
 
-export function parseInputArg(arg: string | undefined): unknown {
+function parseInputArg(arg: string | undefined): unknown {
   if (arg === undefined) return {};
   let text = arg;
   let label = "--input";
@@ -58,7 +58,7 @@ function readProblem(error: unknown): string {
 }
 
 /** `-o FILE` must be writable where it is: checked before the workflow runs. */
-export function checkOutputArg(file: string | undefined): void {
+function checkOutputArg(file: string | undefined): void {
   if (file === undefined) return;
   const target = path.resolve(file);
   const dir = path.dirname(target);

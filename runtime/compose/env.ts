@@ -65,7 +65,7 @@ function loadDotenv(): typeof import("dotenv") {
 }
 
 /** Reads a dotenv file; `label` names it in errors; a line dotenv would skip is an error. */
-export function readEnvFile(file: string, label = file): Record<string, string> {
+function readEnvFile(file: string, label = file): Record<string, string> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");

@@ -3,7 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../errors.ts";
 
-export const DEFAULT_FILE_NAMES = ["model-compose.yml", "model-compose.yaml"] as const;
+const DEFAULT_FILE_NAMES = ["model-compose.yml", "model-compose.yaml"] as const;
 
 export function findComposeFiles(files: readonly string[], cwd: string): string[] {
   if (files.length > 0) {

@@ -22,14 +22,12 @@ export const LOAD_LIMITS = {
   maxAliasValues: { env: "MODEL_COMPOSE_MAX_ALIAS_VALUES", default: 10_000 },
 } as const satisfies Record<keyof LoadLimits, { env: string; default: number }>;
 
-export const DEFAULT_LOAD_LIMITS: LoadLimits = {
-  maxFileBytes: LOAD_LIMITS.maxFileBytes.default,
-  maxAliasValues: LOAD_LIMITS.maxAliasValues.default,
-};
-
 /** The limits set in `env` (the process environment), the defaults for the rest. */
 export function loadLimits(env: Readonly<Record<string, string | undefined>> = process.env): LoadLimits {
-  const limits = { ...DEFAULT_LOAD_LIMITS };
+  const limits: LoadLimits = {
+    maxFileBytes: LOAD_LIMITS.maxFileBytes.default,
+    maxAliasValues: LOAD_LIMITS.maxAliasValues.default,
+  };
   for (const key of Object.keys(LOAD_LIMITS) as Array<keyof LoadLimits>) {
     const { env: name } = LOAD_LIMITS[key];
     const text = env[name];
