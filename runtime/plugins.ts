@@ -79,6 +79,11 @@ export interface ComponentPlugin<S extends v.GenericSchema = v.GenericSchema> {
   schema: S;
   /** Names the component's `output:` mapping may use (besides input, env, context). */
   resultVariables: readonly string[];
+  /**
+   * The fields of result variables that have a fixed shape (shell: `result` has
+   * stdout, stderr, exit_code): a path naming another field is a load error.
+   */
+  resultFields?: Readonly<Record<string, readonly string[]>>;
   /** Fields the core must not render; the plugin renders them through `renderDeferred`. */
   deferredFields?: readonly string[];
   /**

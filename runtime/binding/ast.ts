@@ -85,15 +85,51 @@ export interface BinaryNode extends NodeBase {
   readonly right: Expr;
 }
 
-/** The type names accepted after `as`. */
-export type TypeName = "text" | "number" | "integer" | "boolean" | "json" | "base64" | "object" | "object[]";
+/** The type names accepted after `as` (upstream's hints included: see convert.ts). */
+export type TypeName =
+  | "text"
+  | "string"
+  | "markdown"
+  | "number"
+  | "integer"
+  | "int"
+  | "boolean"
+  | "json"
+  | "list"
+  | "base64"
+  | "object"
+  | "object[]"
+  | "select"
+  | "stream"
+  | "any"
+  | MediaType;
 
-/** A parsed `as` type; `fields` is set for `object/a,b.c` and `object[]/a,b.c`. */
+/** Upstream's media hints: the value is bytes (or text naming where they are). */
+export type MediaType = "image" | "audio" | "video" | "file";
+
+/** How a media value is written: `;base64` text, or a `;url`, `;path`, `;data-uri` that names it. */
+export type MediaFormat = "base64" | "url" | "path" | "data-uri";
+
+/**
+ * A parsed `as` type; `fields` is set for `object/a,b.c` and `object[]/a,b.c`,
+ * `options` for `select/a,b`, `subtype` for `image/png`, `audio/wav`, `stream/text`.
+ */
 export interface TypeSpec {
   readonly name: TypeName;
   /** Each field as its dotted path: `b.c` is `["b", "c"]`. */
   readonly fields?: readonly (readonly string[])[];
+  readonly options?: readonly string[];
+  readonly subtype?: string;
+  /** `image[]`: a list, each element converted. */
+  readonly list?: boolean;
+  readonly format?: MediaFormat;
   readonly text: string;
+}
+
+/** An `@(name value)` after a binding: `@(description The user's question)`. */
+export interface Annotation {
+  readonly name: string;
+  readonly value: string;
 }
 
 /** `value as type`. */

@@ -26,7 +26,7 @@ export class SyntaxFailure extends Error {
   }
 }
 
-const PUNCTUATION_2 = new Set(["${", "==", "!=", "<=", ">=", "&&", "||"]);
+const PUNCTUATION_2 = new Set(["${", "==", "!=", "<=", ">=", "&&", "||", "@("]);
 const PUNCTUATION_1 = new Set([
   ".",
   "[",
@@ -159,10 +159,43 @@ export class Lexer {
         while (isSpace(src[j])) j++;
         i = j;
       }
+      // upstream's attributes of a subtype, `audio/pcm[sample_rate=24000]`: read, not used
+      if (src[i] === "[") {
+        const close = src.indexOf("]", i);
+        if (close > 0) i = close + 1;
+      }
+    }
+    // a media format: `image;base64`, `video;url`
+    if (src[i] === ";") {
+      i++;
+      while (isNameChar(src[i]) || src[i] === "-") i++;
     }
     this.pos = i;
     this.lastEnd = i;
     return { text: src.slice(start, i), start };
+  }
+
+  /**
+   * The rest of an `@(name value)` annotation after its `@(`: the name, then the value
+   * up to the matching `)` (parentheses inside the value nest).
+   */
+  readAnnotation(): { name: string; value: string; start: number } {
+    const src = this.src;
+    const start = this.skipSpaces();
+    let i = start;
+    while (isNameChar(src[i])) i++;
+    const name = src.slice(start, i);
+    if (!name) throw new SyntaxFailure('expected a name after "@(", as in @(description text)', start);
+    let depth = 1;
+    const valueStart = i;
+    for (; i < src.length; i++) {
+      if (src[i] === "(") depth++;
+      else if (src[i] === ")" && --depth === 0) break;
+    }
+    if (depth !== 0) throw new SyntaxFailure('missing ")" to close "@("', start - 2);
+    this.pos = i + 1;
+    this.lastEnd = i + 1;
+    return { name, value: src.slice(valueStart, i).trim(), start };
   }
 
   /**
@@ -172,7 +205,8 @@ export class Lexer {
   readBare(stops: string): { text: string; start: number } {
     const start = this.rawStart();
     let i = start;
-    while (i < this.src.length && !stops.includes(this.src[i]!)) i++;
+    // An annotation ends an unquoted default: `${x | 0 @(description ...)}`.
+    while (i < this.src.length && !stops.includes(this.src[i]!) && !this.src.startsWith("@(", i)) i++;
     this.pos = i;
     this.lastEnd = i;
     return { text: this.src.slice(start, i), start };

@@ -23,6 +23,7 @@
  */
 export type {
   AccessNode,
+  Annotation,
   BinaryNode,
   BinaryOperator,
   ConvertNode,
@@ -35,11 +36,19 @@ export type {
   TypeSpec,
   UnaryNode,
 } from "./ast.ts";
+export { Binary } from "./binary.ts";
 export { BindingError, type BindingKeyPath } from "./errors.ts";
 export { evaluate, type Scope } from "./evaluate.ts";
 export { METHOD_NAMES } from "./methods.ts";
-export { parseBinding, TYPE_NAMES } from "./parser.ts";
-export { checkTemplate, collectReferences, hasOnlySources, type Reference } from "./references.ts";
+export { parseBinding, rootInfo, TYPE_NAMES } from "./parser.ts";
+export {
+  checkTemplate,
+  collectReferences,
+  hasOnlySources,
+  type InputFieldHint,
+  inputHintsOf,
+  type Reference,
+} from "./references.ts";
 export { SOURCES, type SourceName } from "./sources.ts";
 export {
   compileTemplate,

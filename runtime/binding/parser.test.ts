@@ -21,7 +21,12 @@ describe("syntax errors name the problem, the position and the expression", () =
     ["input[0", 'expected "]"', 7],
     ["input.a as", 'expected a type after "as"', 10],
     ["input.a as foo", 'unknown type "foo" after "as"; expected one of text, number', 11],
-    ["input.a as text[]", 'unknown type "text[]"', 11],
+    ["input.a as foo[]", 'unknown type "foo[]"', 11],
+    [
+      "input.a as image;bytes",
+      'unknown format "bytes" after ";"; expected one of base64, url, path, data-uri',
+      17,
+    ],
     ["input.a as number/x", 'type "number" takes no field list', 17],
     ["input.a as object[]/", "bad field list", 20],
     ["input.a as object[]/a,,b", "bad field list", 20],

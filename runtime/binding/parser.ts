@@ -3,7 +3,17 @@
  * `|` (default), `as` (conversion), `||`, `&&`, `== !=`, `< <= > >=`, `+ -`, `* / %`,
  * unary `! -`, then member access, `[...]` and method calls.
  */
-import type { BinaryOperator, Expr, LiteralNode, Segment, TypeName, TypeSpec, UnaryOperator } from "./ast.ts";
+import type {
+  Annotation,
+  BinaryOperator,
+  Expr,
+  LiteralNode,
+  MediaFormat,
+  Segment,
+  TypeName,
+  TypeSpec,
+  UnaryOperator,
+} from "./ast.ts";
 import { BindingError } from "./errors.ts";
 import { Lexer, SyntaxFailure, type Token } from "./lexer.ts";
 
@@ -13,6 +23,8 @@ export interface RootInfo {
   readonly expression: string;
   /** Offset of `expression` in the text that was parsed. */
   readonly base: number;
+  /** The `@(name value)` annotations written after the expression. */
+  readonly annotations: readonly Annotation[];
 }
 
 const roots = new WeakMap<Expr, RootInfo>();
@@ -31,7 +43,21 @@ export const TYPE_NAMES: readonly TypeName[] = [
   "base64",
   "object",
   "object[]",
+  "list",
+  "string",
+  "int",
+  "markdown",
+  "select",
+  "stream",
+  "any",
+  "image",
+  "audio",
+  "video",
+  "file",
 ];
+const MEDIA_FORMATS: readonly MediaFormat[] = ["base64", "url", "path", "data-uri"];
+/** Types whose `/...` is a subtype (`image/png`) or options (`select/a,b`), not a field list. */
+const SUBTYPED = new Set<TypeName>(["select", "stream", "image", "audio", "video", "file"]);
 
 /** A node without its span; the parser adds `start`, `end` and `text`. */
 type NodeInit = Expr extends infer N ? (N extends Expr ? Omit<N, "start" | "end" | "text"> : never) : never;
@@ -65,9 +91,10 @@ export function parseBinding(source: string): Expr {
   const parser = new Parser(source, 0, "");
   try {
     const expr = parser.parseTop();
+    const annotations = parser.parseAnnotations();
     const end = parser.lexer.peek();
     if (end.kind !== "eof") throw unexpected(end, "the end of the binding");
-    roots.set(expr, { expression: source, base: 0 });
+    roots.set(expr, { expression: source, base: 0, annotations });
     return expr;
   } catch (e) {
     if (e instanceof SyntaxFailure) throw new BindingError(e.reason, source, { offset: e.offset });
@@ -83,10 +110,11 @@ export function parseBinding(source: string): Expr {
 export function parseEmbedded(text: string, start: number): { expr: Expr; end: number } {
   const parser = new Parser(text, start, "}");
   const expr = parser.parseTop();
+  const annotations = parser.parseAnnotations();
   const close = parser.lexer.next();
   if (close.kind === "eof") throw new SyntaxFailure('missing "}" to close "${"', start);
   if (close.kind !== "punct" || close.value !== "}") throw unexpected(close, '"}"');
-  roots.set(expr, { expression: text.slice(start, close.start), base: start });
+  roots.set(expr, { expression: text.slice(start, close.start), base: start, annotations });
   return { expr, end: close.end };
 }
 
@@ -112,6 +140,17 @@ class Parser {
   ) {
     this.lexer = new Lexer(src, start);
     this.stops = stops;
+  }
+
+  /** `@(name value)` annotations after a whole binding (upstream's form; they describe, not compute). */
+  parseAnnotations(): Annotation[] {
+    const out: Annotation[] = [];
+    while (this.lexer.at("@(")) {
+      this.lexer.next();
+      const { name, value } = this.lexer.readAnnotation();
+      out.push({ name, value });
+    }
+    return out;
   }
 
   /** A whole binding: an expression with optional `as` conversions and `|` defaults. */
@@ -140,22 +179,45 @@ class Parser {
     const { text, start } = this.lexer.readTypeText();
     if (text === "")
       throw new SyntaxFailure(`expected a type after "as" (one of ${TYPE_NAMES.join(", ")})`, start);
-    const slash = text.indexOf("/");
-    const name = (slash < 0 ? text : text.slice(0, slash)) as TypeName;
+    const semicolon = text.indexOf(";");
+    const typeText = semicolon < 0 ? text : text.slice(0, semicolon);
+    const slash = typeText.indexOf("/");
+    let name = (slash < 0 ? typeText : typeText.slice(0, slash)) as TypeName;
+    let list = false;
+    if (name.endsWith("[]") && name !== "object[]" && TYPE_NAMES.includes(name.slice(0, -2) as TypeName)) {
+      name = name.slice(0, -2) as TypeName;
+      list = true;
+    }
     if (!TYPE_NAMES.includes(name)) {
       throw new SyntaxFailure(
         `unknown type ${JSON.stringify(name)} after "as"; expected one of ${TYPE_NAMES.join(", ")}`,
         start,
       );
     }
-    if (slash < 0) return { name, text };
+    let format: MediaFormat | undefined;
+    if (semicolon >= 0) {
+      format = text.slice(semicolon + 1) as MediaFormat;
+      if (!MEDIA_FORMATS.includes(format)) {
+        throw new SyntaxFailure(
+          `unknown format ${JSON.stringify(format)} after ";"; expected one of ${MEDIA_FORMATS.join(", ")}`,
+          start + semicolon + 1,
+        );
+      }
+    }
+    const extra = { ...(list ? { list } : {}), ...(format ? { format } : {}) };
+    if (slash < 0) return { name, text, ...extra };
+    if (SUBTYPED.has(name)) {
+      const rest = typeText.slice(slash + 1).replace(/\[.*\]$/, "");
+      if (name === "select") return { name, text, options: rest.split(",").map((o) => o.trim()), ...extra };
+      return { name, text, subtype: rest, ...extra };
+    }
     if (name !== "object" && name !== "object[]") {
       throw new SyntaxFailure(
         `type "${name}" takes no field list; only object and object[] do`,
         start + slash,
       );
     }
-    const fields = text
+    const fields = typeText
       .slice(slash + 1)
       .split(",")
       .map((f) => f.trim().split("."));
@@ -167,7 +229,7 @@ class Parser {
         );
       }
     }
-    return { name, fields, text };
+    return { name, fields, text, ...extra };
   }
 
   /** After `|`: a nested `${...}`, a quoted string, or unquoted text up to the closing bracket. */

@@ -5,9 +5,10 @@
  */
 
 import { closest } from "../errors.ts";
-import type { Expr, Segment } from "./ast.ts";
+import type { Expr, Segment, TypeSpec } from "./ast.ts";
 import { BindingError } from "./errors.ts";
 import { checkCall } from "./methods.ts";
+import { rootInfo } from "./parser.ts";
 import { type BindingSite, sitesOf, type Template } from "./template.ts";
 
 /** One read of a source, with its path as far as it is static. */
@@ -150,4 +151,46 @@ function staticPath(segments: readonly Segment[]): (string | number | "*")[] {
     path.push(s.kind === "wildcard" ? "*" : s.key);
   }
   return path;
+}
+
+/** What a binding of one input field says about it (see `inputHintsOf`). */
+export interface InputFieldHint {
+  description?: string;
+  type?: string;
+  options?: string[];
+}
+
+/**
+ * For each `${input.X ...}` binding that reads one input field as a whole (possibly
+ * converted with `as` and defaulted with `|`): its `@(description ...)` annotation and
+ * its `as` type. The first binding that says something about a field wins.
+ *
+ * @example
+ * inputHintsOf(compileTemplate("${input.size as select/s,m @(description Size)}"));
+ * // { size: { description: "Size", type: "select", options: ["s", "m"] } }
+ */
+export function inputHintsOf(t: Template): Record<string, InputFieldHint> {
+  const out: Record<string, InputFieldHint> = {};
+  for (const site of sitesOf(t)) {
+    let node = site.expr;
+    let type: TypeSpec | undefined;
+    for (;;) {
+      if (node.kind === "default") node = node.target;
+      else if (node.kind === "convert") {
+        type ??= node.type;
+        node = node.target;
+      } else break;
+    }
+    if (node.kind !== "access" || node.target.kind !== "source" || node.target.name !== "input") continue;
+    const first = node.segments[0];
+    if (node.segments.length !== 1 || first?.kind !== "member" || typeof first.key !== "string") continue;
+    const hint: InputFieldHint = {};
+    const description = rootInfo(site.expr)?.annotations.find((a) => a.name === "description")?.value;
+    if (description) hint.description = description;
+    if (type) hint.type = type.list ? `${type.name}[]` : type.name;
+    if (type?.options) hint.options = [...type.options];
+    const known = out[first.key];
+    out[first.key] = { ...hint, ...known };
+  }
+  return out;
 }

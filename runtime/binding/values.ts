@@ -4,6 +4,7 @@
  * objects and lists (and BindingView lookups); prototypes, functions and the names
  * `__proto__`, `constructor` and `prototype` are never reachable.
  */
+import { Binary } from "./binary.ts";
 import { BindingView, unwrap } from "./view.ts";
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
@@ -24,6 +25,9 @@ export function readMember(value: unknown, key: string | number): unknown {
   let result: unknown;
   if (value instanceof BindingView) {
     result = value.get(key);
+  } else if (value instanceof Binary) {
+    if (key === "content_type" || key === "base64") result = value[key];
+    else if (key === "length") result = value.bytes.byteLength;
   } else if (Array.isArray(value) || typeof value === "string") {
     const index = typeof key === "number" ? key : INDEX.test(key) ? Number(key) : undefined;
     if (index !== undefined) {

@@ -10,6 +10,7 @@ import {
   checkTemplate,
   collectReferences,
   compileTemplate,
+  inputHintsOf,
   type Template,
 } from "../binding/mod.ts";
 import { ConfigError, ConfigErrors, closest, type KeyPath } from "../errors.ts";
@@ -18,7 +19,7 @@ import { describeWhere, missingEnvOf } from "./env-resolve.ts";
 import { checkJobOrder } from "./job-order.ts";
 import { copyLocation, inheritLocation, locateFile, locatePath } from "./locations.ts";
 import { isPlainObject } from "./merge.ts";
-import type { ActionModel, ComponentModel, JobModel, MissingEnv, WorkflowModel } from "./model.ts";
+import type { ActionModel, ComponentModel, InputHint, JobModel, MissingEnv, WorkflowModel } from "./model.ts";
 import {
   COMPONENT_COMMON_KEYS,
   type ComposeDocument,
@@ -65,6 +66,8 @@ export class ModelBuilder {
   readonly components = new Map<string, ComponentModel>();
   /** Components that are defined but could not be built (already reported). */
   private readonly broken = new Set<string>();
+  /** Components written with `default: true`. */
+  private readonly defaultComponents = new Set<string>();
 
   constructor(
     /** The raw merged document: positions are looked up here by key path. */
@@ -270,6 +273,7 @@ export class ModelBuilder {
       [...plugin.resultVariables, ...CONTEXT_SOURCES],
       COMPONENT_FIELD_ADVICE,
     );
+    this.checkResultFields(outputTemplate, plugin, outputPath);
     missingEnv.push(...this.missingEnv(outputTemplate, outputPath));
     // Host paths resolve against the directory of the file that wrote them (§2.1), which
     // after merging `-f` files may not be the project's.
@@ -294,6 +298,7 @@ export class ModelBuilder {
       });
       if (model) this.components.set(c.id, model);
       else this.broken.add(c.id);
+      if (c.default) this.defaultComponents.add(c.id);
     });
   }
 
@@ -312,15 +317,33 @@ export class ModelBuilder {
 
   private resolveJobComponent(job: JobConfig, rawJob: Obj, path: KeyPath): ComponentModel | undefined {
     const ids = [...this.components.keys()];
-    if (job.component === undefined) {
-      // Upstream convention: a job without `component` uses the only component defined.
-      if (ids.length === 1) return this.components.get(ids[0]);
-      if (ids.length === 0 && this.broken.size === 1) return undefined;
-      this.fail(`missing required key "component" (components defined: ${ids.join(", ") || "none"})`, path);
-      return undefined;
-    }
     const ref = job.component;
     const extraKeys = Object.keys(rawJob).filter((k) => !(JOB_COMMON_KEYS as readonly string[]).includes(k));
+    if (ref === undefined || isPlainObject(ref)) {
+      // Only a job naming a component type carries that type's fields.
+      const where = ref === undefined ? "a job without component:" : "a job with an inline component map";
+      for (const k of extraKeys) {
+        const hint = closest(k, JOB_COMMON_KEYS);
+        this.fail(
+          `unknown key "${k}" on ${where}${hint ? `; did you mean "${hint}"?` : ""} (valid keys: ${JOB_COMMON_KEYS.join(", ")}; type fields such as "${k}" belong on the component)`,
+          [...path, k],
+        );
+      }
+    }
+    if (ref === undefined) {
+      // Upstream's meaning: the only component, else the one marked `default: true`.
+      if (ids.length === 1) return this.components.get(ids[0]);
+      if (ids.length === 0 && this.broken.size === 1) return undefined;
+      const marked = ids.filter((id) => this.defaultComponents.has(id));
+      if (marked.length === 1) return this.components.get(marked[0]);
+      this.fail(
+        marked.length > 1
+          ? `missing required key "component": several components are marked default: true (${marked.join(", ")})`
+          : `missing required key "component" (components defined: ${ids.join(", ") || "none"}; mark one default: true to use it for jobs without component:)`,
+        path,
+      );
+      return undefined;
+    }
     if (isPlainObject(ref)) {
       const inlineRaw: Obj = { ...ref, id: `${job.id}` };
       inheritLocation(inlineRaw, rawJob.component as Obj);
@@ -375,10 +398,13 @@ export class ModelBuilder {
     const sequential = wf.jobs.every((j) => j.depends_on === undefined);
     const jobs: JobModel[] = [];
     const inputVariables = new Set<string>();
+    const inputHints: Record<string, InputHint> = {};
     const noteInputs = (t: Template | undefined) => {
       for (const r of t ? collectReferences(t) : []) {
         if (r.source === "input" && typeof r.path[0] === "string") inputVariables.add(r.path[0]);
       }
+      for (const [name, hint] of Object.entries(t ? inputHintsOf(t) : {}))
+        inputHints[name] = { ...hint, ...inputHints[name] };
     };
     wf.jobs.forEach((job, i) => {
       const jobPath = [...path, "jobs", i];
@@ -398,6 +424,7 @@ export class ModelBuilder {
       const resultSources = [...component.plugin.resultVariables, ...JOB_INPUT_SOURCES];
       const input = this.compile(job.input, [...jobPath, "input"], JOB_INPUT_SOURCES);
       const output = this.compile(job.output, [...jobPath, "output"], resultSources);
+      this.checkResultFields(output, component.plugin, [...jobPath, "output"]);
       const condition = this.compile(job.if, [...jobPath, "if"], JOB_INPUT_SOURCES);
       for (const [t, key] of [
         [input, "input"],
@@ -408,11 +435,13 @@ export class ModelBuilder {
       }
       noteInputs(input);
       noteInputs(condition);
-      if (component.inline) {
-        for (const a of component.actions.values()) {
-          noteInputs(a.config);
-          for (const t of a.deferred.values()) noteInputs(t);
-        }
+      // The component reads the workflow's input when the job passes it whole
+      // (no `input:`, or upstream's `input: ${input}`).
+      const passesInput =
+        job.input === undefined || (typeof job.input === "string" && /^\$\{\s*input\s*\}$/.test(job.input));
+      if (component.inline || passesInput) {
+        noteInputs(action.config);
+        for (const t of action.deferred.values()) noteInputs(t);
       }
       for (const dep of job.depends_on ?? []) {
         if (!jobIds.has(dep)) {
@@ -466,9 +495,11 @@ export class ModelBuilder {
       : [];
     return {
       id: wf.id,
-      title: wf.title,
-      description: wf.description,
+      title: wf.title || wf.name || undefined,
+      description: wf.description ?? undefined,
       isDefault: wf.default,
+      isPrivate: wf.private,
+      inputHints,
       input: wfInput,
       inputVariables: [...inputVariables].sort(),
       requiredInputs: [...new Set(requiredInputs)],
@@ -480,6 +511,24 @@ export class ModelBuilder {
         ...this.missingEnv(wfOutput, [...path, "output"]),
       ],
     };
+  }
+
+  /** A path into a result variable of fixed shape must name one of its fields. */
+  private checkResultFields(t: Template | undefined, plugin: ComponentPlugin, keyPath: KeyPath): void {
+    const shapes = plugin.resultFields ?? {};
+    for (const r of t ? collectReferences(t) : []) {
+      if (!Object.hasOwn(shapes, r.source)) continue;
+      const field = r.path[0];
+      // `length` and indexes read the variable's whole value (shell: stdout).
+      if (typeof field !== "string" || field === "length" || /^-?\d+$/.test(field)) continue;
+      const fields = shapes[r.source];
+      if (fields.includes(field)) continue;
+      const hint = closest(field, fields);
+      this.fail(
+        `\${${r.expression}}: ${plugin.type} has no "${r.source}.${field}"${hint ? `; did you mean "${r.source}.${hint}"?` : ""} (${r.source} has ${fields.join(", ")})`,
+        [...keyPath, ...r.keyPath],
+      );
+    }
   }
 
   /** `${jobs.X...}` must name a job of this workflow (and not the job itself). */

@@ -21,6 +21,7 @@ import { parseYaml } from "./parse.ts";
 import { resolveDocumentPaths } from "./paths.ts";
 import { readComposeText } from "./read-file.ts";
 import { type ComposeDocument, DocumentSchema } from "./schema.ts";
+import { findUnsupported, unsupportedError } from "./unsupported.ts";
 import { uniqueBy, validateWith } from "./validate.ts";
 
 export interface LoadOptions {
@@ -110,8 +111,17 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   }
   resolveDocumentPaths(raw, projectDir);
 
-  const doc = validateWith(DocumentSchema, raw) as ComposeDocument;
   const registry = options.registry ?? builtinRegistry();
+  let doc: ComposeDocument;
+  try {
+    doc = validateWith(DocumentSchema, raw) as ComposeDocument;
+  } catch (error) {
+    // Types this executable lacks make schema errors of their own; name them instead.
+    // Component types are judged only when no plugin named in the file may add them.
+    const pluginsNamed = Array.isArray(raw.plugins) && raw.plugins.length > 0;
+    const types = registry.componentTypes();
+    throw unsupportedError(raw, findUnsupported(raw, pluginsNamed ? undefined : types), types) ?? error;
+  }
   for (const [i, spec] of doc.plugins.entries()) {
     try {
       await registry.load(spec, projectDir);
@@ -126,6 +136,12 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
     }
   }
 
+  const unsupported = unsupportedError(
+    raw,
+    findUnsupported(raw, registry.componentTypes()),
+    registry.componentTypes(),
+  );
+  if (unsupported) throw unsupported;
   await registry.prepare(typesNamed(doc));
 
   const builder = new ModelBuilder(raw, registry, env);

@@ -56,15 +56,31 @@ export interface JobModel {
   locate?(keyPath: KeyPath): SourceLocation | undefined;
 }
 
+/** About one input field, for the workflow detail route and the page's form. */
+export interface InputHint {
+  description?: string;
+  /** The type named after `as` (`text`, `integer`, `select`, `image`, ...). */
+  type?: string;
+  /** The choices of `as select/a,b,c`. */
+  options?: string[];
+}
+
 export interface WorkflowModel {
   id: string;
   title?: string;
   description?: string;
   isDefault: boolean;
+  /** `private: true`: not listed nor runnable over the HTTP API (upstream's meaning). */
+  isPrivate: boolean;
   /** Optional template shaping the input (defaults, conversions). */
   input?: Template;
   /** Input fields the workflow reads (`${input.X}` anywhere in it). */
   inputVariables: string[];
+  /**
+   * What the bindings say about an input field besides its name: `@(description ...)`
+   * annotations and `as` hints (a type, the options of `select/a,b`).
+   */
+  inputHints: Readonly<Record<string, InputHint>>;
   /** Input fields read without a default by the workflow's `input:` template. */
   requiredInputs: string[];
   output?: Template;

@@ -2,7 +2,10 @@
  * Shorthands -> one canonical form, per file and before merging, so that later steps
  * see a single shape:
  * - `component:` / `workflow:` (one) -> `components:` / `workflows:` (lists)
- * - `logger:` map -> list
+ * - `loggers:` (upstream's spelling) -> `logger:`; a `logger:` map -> list
+ * - a workflow's `job:` (one) -> `jobs:`
+ * - a component without `id` -> `__component__` (upstream's id for it), or
+ *   `__component__N` when several lack one
  * - `controller.adapter: {type, ...}` (newer upstream form) -> fields on `controller`
  * - `controller.runtime: docker` -> `{type: docker}`
  * - `workflow: {component: x, ...}` without `jobs` -> a one-job workflow
@@ -33,6 +36,11 @@ export function normalizeFile(raw: unknown): unknown {
   const doc = raw;
   if (!Array.isArray(doc.components)) singularToList(doc, "component", "components");
   if (!Array.isArray(doc.workflows)) singularToList(doc, "workflow", "workflows");
+  if ("loggers" in doc && !("logger" in doc)) {
+    doc.logger = doc.loggers;
+    copyLocation(doc, "loggers", doc, "logger");
+    delete doc.loggers;
+  }
   if (isPlainObject(doc.logger)) {
     const list = [doc.logger];
     inheritLocation(list, doc.logger);
@@ -40,6 +48,12 @@ export function normalizeFile(raw: unknown): unknown {
     doc.logger = list;
   }
   if (isPlainObject(doc.controller)) normalizeController(doc.controller);
+  if (Array.isArray(doc.components)) {
+    const unnamed = doc.components.filter((c) => isPlainObject(c) && !("id" in c));
+    unnamed.forEach((c, i) => {
+      putFirst(c as Obj, "id", unnamed.length === 1 ? "__component__" : `__component__${i + 1}`);
+    });
+  }
   const workflows = doc.workflows;
   if (Array.isArray(workflows)) {
     workflows.forEach((wf, i) => {
@@ -76,13 +90,17 @@ function putFirst(obj: Obj, key: string, value: unknown): void {
   for (const [k, v] of rest) obj[k] = v;
 }
 
+/** A one-job workflow's own keys; the others describe its job. */
+const WORKFLOW_OWN_KEYS = new Set(["id", "name", "title", "description", "default", "private"]);
+
 function normalizeWorkflow(wf: Obj, fallbackId: string): void {
+  if (!Array.isArray(wf.jobs)) singularToList(wf, "job", "jobs");
   if (!("jobs" in wf) && "component" in wf) {
     // One-job shorthand: everything but the workflow's own metadata describes the job.
     const job: Obj = { id: "job" };
     inheritLocation(job, wf);
     for (const [k, v] of Object.entries(wf)) {
-      if (k === "id" || k === "title" || k === "description" || k === "default") continue;
+      if (WORKFLOW_OWN_KEYS.has(k)) continue;
       job[k] = v;
       copyLocation(wf, k, job, k);
       delete wf[k];

@@ -27,6 +27,33 @@ export const RuntimeRefSchema = v.looseObject({
   type: Text,
 });
 
+/**
+ * Upstream's `webui: { driver, host, port, static_dir }` starts a Gradio or static UI on
+ * its own port. Here the controller serves its own page at `/` on the controller's port;
+ * the upstream map is accepted as "the page is on", its fields are read as such and
+ * otherwise unused (webui-notice.ts says so once at load).
+ */
+export const WebUiMapSchema = strictMap({
+  driver: v.optional(
+    v.picklist(
+      ["gradio", "static", "dynamic"],
+      (i) => `expected a webui driver of gradio, static or dynamic, found ${describeValue(i.input)}`,
+    ),
+  ),
+  host: v.optional(Text),
+  port: v.optional(Port),
+  static_dir: v.optional(Text),
+});
+
+/** `webui: true | false`, or upstream's map (which means true): the validated value is a boolean. */
+export const WebUiSchema = v.pipe(
+  v.union(
+    [Flag, WebUiMapSchema],
+    (i) => `expected true, false or a map of driver, host, port, found ${describeValue(i.input)}`,
+  ),
+  v.transform((value) => value !== false),
+);
+
 export const ControllerSchema = strictMap({
   type: v.optional(
     v.picklist(["http-server"], (i) => `expected "http-server", found ${describeValue(i.input)}`),
@@ -45,37 +72,48 @@ export const ControllerSchema = strictMap({
   shutdown_grace_period: v.optional(Duration, "30s"),
   auth: v.optional(ApiKeys),
   runtime: v.optional(RuntimeRefSchema, { type: "native" }),
+  /** The controller's web page at `/` (§3.1). */
+  webui: v.optional(WebUiSchema, false),
 });
 export type ControllerConfig = v.InferOutput<typeof ControllerSchema>;
-
-/** Keys every component has; the rest are the type's own fields. */
-export const COMPONENT_COMMON_KEYS = [
-  "id",
-  "type",
-  "title",
-  "description",
-  "max_concurrent_count",
-  "action",
-  "actions",
-  "output",
-] as const;
 
 export const ActionSchema = v.looseObject({
   id: v.optional(Id),
   output: v.optional(v.unknown()),
 });
 
-export const ComponentSchema = v.looseObject({
+/**
+ * Upstream's component `runtime:` says where a component runs (in the controller's
+ * process, a child process, a container). Every component here runs in the
+ * controller's process, which upstream calls `embedded` (and `native`): those are
+ * accepted and change nothing; other types are reported by unsupported.ts.
+ */
+export const COMPONENT_RUNTIMES = ["embedded", "native"] as const;
+const ComponentRuntime = v.union(
+  [Text, v.looseObject({ type: Text })],
+  (i) => `expected a runtime type such as embedded, found ${describeValue(i.input)}`,
+);
+
+const componentEntries = {
   id: Id,
   type: Text,
   title: v.optional(Text),
   description: v.optional(Text),
   max_concurrent_count: v.optional(Count, 0),
+  /** The component a job without `component:` uses when there are several (upstream's meaning). */
+  default: v.optional(Flag, false),
+  runtime: v.optional(ComponentRuntime),
   action: v.optional(ActionSchema),
   actions: v.optional(v.array(v.looseObject({ id: Id, output: v.optional(v.unknown()) }))),
   output: v.optional(v.unknown()),
-});
+};
+export const ComponentSchema = v.looseObject(componentEntries);
 export type ComponentConfig = v.InferOutput<typeof ComponentSchema>;
+
+/** Keys every component has (from its schema); the rest are the type's own fields. */
+export const COMPONENT_COMMON_KEYS = Object.keys(
+  componentEntries,
+) as readonly (keyof typeof componentEntries)[];
 
 export const RetrySchema = strictMap(
   {
@@ -89,23 +127,12 @@ export const RetrySchema = strictMap(
   },
 );
 
-/** Keys every job has; for inline components the rest are the type's own fields. */
-export const JOB_COMMON_KEYS = [
-  "id",
-  "title",
-  "description",
-  "component",
-  "action",
-  "input",
-  "output",
-  "depends_on",
-  "timeout",
-  "retry",
-  "if",
-] as const;
+/** The only job type here: a job that calls a component (upstream's `type: component`). */
+export const JOB_TYPES = ["component"] as const;
 
-export const JobSchema = v.looseObject({
+const jobEntries = {
   id: Id,
+  type: v.optional(v.picklist(JOB_TYPES)),
   title: v.optional(Text),
   description: v.optional(Text),
   component: v.optional(
@@ -122,14 +149,22 @@ export const JobSchema = v.looseObject({
   timeout: v.optional(Duration),
   retry: v.optional(RetrySchema),
   if: v.optional(v.unknown()),
-});
+};
+export const JobSchema = v.looseObject(jobEntries);
+/** Keys every job has (from its schema); for inline components the rest are the type's own fields. */
+export const JOB_COMMON_KEYS = Object.keys(jobEntries) as readonly (keyof typeof jobEntries)[];
 export type JobConfig = v.InferOutput<typeof JobSchema>;
 
 export const WorkflowSchema = strictMap({
   id: Id,
-  title: v.optional(Text),
-  description: v.optional(Text),
+  /** Upstream's label for a workflow; `title` is shown when both are set. */
+  name: v.nullish(Text),
+  // Upstream files leave these empty (`title:`) as placeholders.
+  title: v.nullish(Text),
+  description: v.nullish(Text),
   default: v.optional(Flag, false),
+  /** Upstream's meaning: hidden from HTTP clients (not listed, not runnable over the API). */
+  private: v.optional(Flag, false),
   input: v.optional(v.unknown()),
   output: v.optional(v.unknown()),
   jobs: v.pipe(v.array(JobSchema), v.minLength(1, "a workflow needs at least one job")),
@@ -168,5 +203,6 @@ export const TOP_LEVEL_KEYS = [
   "workflows",
   "workflow",
   "logger",
+  "loggers",
   "plugins",
 ];

@@ -8,7 +8,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
-import type { Project } from "../compose/model.ts";
+import type { Project, WorkflowModel } from "../compose/model.ts";
 import { ConfigError, RunError } from "../errors.ts";
 import { Flag, formatIssues, strictMap, Text } from "../schema-kit.ts";
 import { prepareInput } from "../workflow/run-workflow.ts";
@@ -87,7 +87,7 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
 
   app.get(`${base}/workflows`, (c) =>
     c.json(
-      [...project.workflows.values()].map((w) => ({
+      publicWorkflows(project).map((w) => ({
         id: w.id,
         workflow_id: w.id,
         title: w.title ?? null,
@@ -98,7 +98,7 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
   );
 
   app.get(`${base}/workflows/:id`, (c) => {
-    const w = project.workflows.get(c.req.param("id"));
+    const w = publicWorkflow(project, c.req.param("id"));
     if (!w) throw new HttpError(404, unknownWorkflow(project, c.req.param("id")));
     return c.json({
       id: w.id,
@@ -106,7 +106,11 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
       title: w.title ?? null,
       description: w.description ?? null,
       default: w.id === project.defaultWorkflowId,
-      input: w.inputVariables.map((name) => ({ name, required: w.requiredInputs.includes(name) })),
+      input: w.inputVariables.map((name) => ({
+        name,
+        required: w.requiredInputs.includes(name),
+        ...w.inputHints[name],
+      })),
       jobs: w.jobs.map((j) => ({
         id: j.id,
         component: j.component.id,
@@ -155,7 +159,7 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
           `no default workflow; name one with workflow_id (${[...project.workflows.keys()].join(", ")})`,
         );
       }
-      const workflow = project.workflows.get(workflowId);
+      const workflow = publicWorkflow(project, workflowId);
       if (!workflow) throw new HttpError(404, unknownWorkflow(project, workflowId));
       const input = request.input ?? {};
       try {
@@ -199,6 +203,17 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
   return app;
 }
 
+/** Workflows HTTP clients see: `private: true` ones are for `run` and other workflows only. */
+function publicWorkflows(project: Project): WorkflowModel[] {
+  return [...project.workflows.values()].filter((w) => !w.isPrivate);
+}
+
+function publicWorkflow(project: Project, id: string): WorkflowModel | undefined {
+  const w = project.workflows.get(id);
+  return w && !w.isPrivate ? w : undefined;
+}
+
 function unknownWorkflow(project: Project, id: string): string {
-  return `unknown workflow "${id}" (workflows: ${[...project.workflows.keys()].join(", ") || "none"})`;
+  const ids = publicWorkflows(project).map((w) => w.id);
+  return `unknown workflow "${id}" (workflows: ${ids.join(", ") || "none"})`;
 }

@@ -191,7 +191,7 @@ const cases: Case[] = [
     name: "every bad binding of a map is reported, not only the first",
     yaml: 'workflow:\n  jobs:\n    - id: a\n      component: logger\n      input:\n        v: "${input.x as bogus}"\n        w: "${input.y.trimm()}"\n        z: "${input[}"\n        ok: "${nope.x}"\n',
     errors: [
-      'FILE:6:12: workflows[0].jobs[0].input.v: unknown type "bogus" after "as"; expected one of text, number, integer, boolean, json, base64, object, object[] at column 12 in ${input.x as bogus}',
+      'FILE:6:12: workflows[0].jobs[0].input.v: unknown type "bogus" after "as"; expected one of text, number, integer, boolean, json, base64, object, object[], list, string, int, markdown, select, stream, any, image, audio, video, file at column 12 in ${input.x as bogus}',
       "FILE:7:12: workflows[0].jobs[0].input.w: unknown method trimm() (did you mean trim()?); available: trim(), lower(), upper(), split(), join(), slice(), replace(), includes(), length() at column 8 in ${input.y.trimm()}",
       'FILE:8:12: workflows[0].jobs[0].input.z: expected a quoted name, an integer index or "*" inside [ ] at column 7 in ${input[}',
       /^FILE:9:13: workflows\[0\]\.jobs\[0\]\.input\.ok: unknown source "nope"; allowed here: input, env, jobs, output, context/,

@@ -8,6 +8,7 @@ import { statSync } from "node:fs";
 import { constants } from "node:os";
 import * as path from "node:path";
 import * as v from "valibot";
+import { BindingView } from "../../../runtime/binding/view.ts";
 import { definePlugin } from "../../../runtime/plugins.ts";
 import { Duration, describeValue, Flag, strictMap, Text } from "../../../runtime/schema-kit.ts";
 import { bindPlaceholders, placeholderQuoter } from "./placeholders.ts";
@@ -39,6 +40,7 @@ export default definePlugin({
       description: "Runs a shell command or a program",
       schema: ShellSchema,
       resultVariables: ["stdout", "stderr", "exit_code", "result"],
+      resultFields: { result: ["stdout", "stderr", "exit_code"] },
       deferredFields: ["command"],
       pathFields: ["working_dir"],
       create: () => ({
@@ -61,11 +63,15 @@ export default definePlugin({
           const cwd = config.working_dir ? path.resolve(ctx.projectDir, config.working_dir) : ctx.projectDir;
           checkWorkingDir(cwd);
           const result = await execute(argv, cwd, env, ctx.signal, config.timeout, ctx.output);
+          const fields = { stdout: result.stdout, stderr: result.stderr, exit_code: result.exitCode };
           const variables = {
-            stdout: result.stdout,
-            stderr: result.stderr,
-            exit_code: result.exitCode,
-            result: result.stdout,
+            ...fields,
+            // `${result}` is stdout; `${result.stdout}`, `.stderr`, `.exit_code` read as upstream's.
+            result: new BindingView(
+              (key) => (Object.hasOwn(fields, key) ? fields[key as keyof typeof fields] : undefined),
+              () => Object.keys(fields),
+              result.stdout,
+            ),
           };
           if (result.timedOut) throw new Error(`command timed out after ${config.timeout} ms and was killed`);
           if (result.exitCode !== 0 && !config.allow_failure) {
