@@ -72,7 +72,7 @@ describe("media hints keep the bytes", () => {
     const list = run("input.x as image[];base64", { x: [b64, b64] }) as Binary[];
     expect(list.map((b) => b.base64)).toEqual([b64, b64]);
     expect(() => run("input.x as image;base64", { x: "not base64!" })).toThrow(
-      '`input.x` as image;base64: needs base64 text, found the text "not base64!"',
+      '`input.x` as image;base64: needs base64 text, found the string "not base64!"',
     );
     expect(() => run("input.x as audio", { x: 3 })).toThrow("as audio: needs bytes");
   });
