@@ -12,8 +12,11 @@ import { registerHostModules } from "./host-modules.ts";
 
 /** Options for rendering a deferred (plugin-rendered) template field. */
 export interface RenderOptions {
-  /** Turns each substituted value into text; e.g. shell quoting. */
-  quote?: (value: unknown) => string;
+  /**
+   * Turns each substituted value into text; e.g. shell quoting. `expression` is the
+   * binding's text between `${` and `}`, for messages that name it.
+   */
+  quote?: (value: unknown, expression: string) => string;
 }
 
 /** What a component call receives besides its config and input. */

@@ -54,10 +54,13 @@ type MapEntry = { readonly key: string; readonly node: Node } | { readonly sprea
 export interface RenderOptions {
   /**
    * Turns every substituted value into text (e.g. shell quoting). Applies to values
-   * interpolated into longer strings and to whole-value strings `"${x}"`.
+   * interpolated into longer strings and to whole-value strings `"${x}"`. `expression`
+   * is the binding's text between `${` and `}`, for messages about the value.
    */
-  readonly quote?: (value: unknown) => string;
+  readonly quote?: Quote;
 }
+
+type Quote = (value: unknown, expression: string) => string;
 
 const SPREAD_KEY = "...";
 
@@ -269,17 +272,13 @@ function missing(site: BindingSite): BindingError {
   );
 }
 
-function substitute(
-  site: BindingSite,
-  scope: Scope,
-  quote: ((value: unknown) => string) | undefined,
-): string {
+function substitute(site: BindingSite, scope: Scope, quote: Quote | undefined): string {
   const value = unwrap(evalSite(site, scope));
   if (value === undefined) throw missing(site);
-  return quote ? quote(materialize(value)) : toText(value);
+  return quote ? quote(materialize(value), site.expression) : toText(value);
 }
 
-function renderNode(node: Node, scope: Scope, quote: ((value: unknown) => string) | undefined): unknown {
+function renderNode(node: Node, scope: Scope, quote: Quote | undefined): unknown {
   switch (node.kind) {
     case "const":
       return node.value;
@@ -309,7 +308,7 @@ function renderNode(node: Node, scope: Scope, quote: ((value: unknown) => string
             },
           );
         }
-        for (const v of value) out.push(quote ? quote(v) : v);
+        for (const v of value) out.push(quote ? quote(v, item.site.expression) : v);
       }
       return out;
     }
@@ -336,7 +335,7 @@ function renderNode(node: Node, scope: Scope, quote: ((value: unknown) => string
         for (const key of keys) {
           if (node.keys.has(key)) continue;
           const v = materialize(readMember(value, key));
-          if (v !== undefined) out[key] = quote ? quote(v) : v;
+          if (v !== undefined) out[key] = quote ? quote(v, entry.spread.expression) : v;
         }
       }
       return out;

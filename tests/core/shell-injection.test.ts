@@ -101,7 +101,7 @@ describe("shell injection: substituted values are data", () => {
   test("a value in a quoted here-document is refused rather than left unexpanded", async () => {
     const yaml = "workflow:\n  component: shell\n  command: |\n    cat <<'EOF'\n    ${input.x}\n    EOF\n";
     await expect(runYaml(yaml, { x: "v" })).rejects.toThrow(
-      "a ${...} value cannot be substituted into the quoted here-document <<'EOF'",
+      "${input.x} cannot be substituted into the quoted here-document <<'EOF' (nothing in it is expanded)",
     );
   });
 

@@ -11,7 +11,13 @@ import * as v from "valibot";
 import { BindingView } from "../../../runtime/binding/view.ts";
 import { definePlugin } from "../../../runtime/plugins.ts";
 import { Duration, describeValue, Flag, strictMap, Text } from "../../../runtime/schema-kit.ts";
-import { bindPlaceholders, placeholderQuoter } from "./placeholders.ts";
+import {
+  bindPlaceholders,
+  checkValues,
+  placeholderQuoter,
+  type Substitution,
+  valueText,
+} from "./placeholders.ts";
 
 const Scalar = v.union([v.string(), v.number(), v.boolean()]);
 
@@ -45,20 +51,24 @@ export default definePlugin({
       pathFields: ["working_dir"],
       create: () => ({
         async run(config, _input, ctx) {
-          const values: string[] = [];
+          const values: Substitution[] = [];
+          const own: Record<string, string> = {};
+          for (const [k, val] of Object.entries(config.env ?? {})) own[k] = String(val);
           let argv: string[];
           if (Array.isArray(config.command)) {
-            argv = (ctx.renderDeferred("command", {}) as unknown[]).map((a) =>
-              a !== null && typeof a === "object" ? JSON.stringify(a) : String(a ?? ""),
-            );
+            const items = ctx.renderDeferred("command", {
+              quote: (value, expression) => valueText(value, expression),
+            });
+            argv = (items as unknown[]).map((a) => valueText(a, undefined));
           } else {
             const text = String(ctx.renderDeferred("command", { quote: placeholderQuoter(values) }));
-            argv = [config.shell, "-c", bindPlaceholders(text)];
+            const bound = bindPlaceholders(text, values);
+            checkValues(bound, values, own);
+            argv = [config.shell, "-c", bound.script];
           }
-          const env: Record<string, string> = { ...ctx.env };
-          for (const [k, val] of Object.entries(config.env ?? {})) env[k] = String(val);
+          const env: Record<string, string> = { ...ctx.env, ...own };
           values.forEach((val, i) => {
-            env[`MC_ARG_${i}`] = val;
+            env[`MC_ARG_${i}`] = val.value;
           });
           const cwd = config.working_dir ? path.resolve(ctx.projectDir, config.working_dir) : ctx.projectDir;
           checkWorkingDir(cwd);

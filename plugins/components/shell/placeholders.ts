@@ -6,209 +6,131 @@
  *   in "...":                                       ${MC_ARG_0}
  *   in '...':                                       '"${MC_ARG_0}"'
  *   in an unquoted here-document body:              ${MC_ARG_0}
+ *   in `$((...))`, `((...))`, `$[...]`:             ${MC_ARG_0}   (only an integer gets there)
  * The shell therefore only ever expands a variable, in a quoted position: a value such
  * as `"; rm -rf ~"`, `$(id)` or `a * b` stays data and can never change the command's
  * structure or its arguments.
  *
- * Knowing the context takes a small scanner of POSIX shell syntax: quotes, escapes,
- * comments (a `'` in `# don't` is not a quote), command substitutions (whose quotes
- * nest inside "..."), and here-documents (whose bodies are not code).
+ * Quoting is not enough where bash evaluates a value's text: as arithmetic (`$((...))`,
+ * `((...))`, `let`, `declare -i`, array subscripts, `[[ x -eq y ]]`), where `a[$(id)]`
+ * runs `id`, and as a variable name (`printf -v`, `read`, `${!x}`, `declare -n`, `test -v`),
+ * where the same subscript runs. There a value must be an integer, or a plain name, and
+ * anything else is an error naming the binding, before the command starts. This holds
+ * for a binding written in such a place and for a shell variable assigned from one
+ * (`i=${input.i}; echo "${a[$i]}"`), and for `env:` variables read there.
+ * `eval ${...}` and `trap ${...}` are refused: they run their argument as code.
  */
+import { type Describe, MARK, Scanner } from "./scanner.ts";
+import { emptyFacts, type Facts, type Need, type Use } from "./uses.ts";
 
-const MARK = "\u0000MC";
+/** One substituted value and the binding it came from. */
+export interface Substitution {
+  readonly value: string;
+  /** The binding as written, e.g. `${input.n}`. */
+  readonly binding: string;
+}
+
+/**
+ * The text a value is passed as: null is empty, lists and maps are JSON.
+ * @throws Error naming the binding when the text holds a NUL byte, which no process can receive.
+ */
+export function valueText(value: unknown, expression: string | undefined): string {
+  const text =
+    value === null || value === undefined
+      ? ""
+      : typeof value === "object"
+        ? JSON.stringify(value)
+        : String(value);
+  if (text.includes("\u0000")) {
+    const what = expression === undefined ? "an argument of the command" : `the value of \${${expression}}`;
+    throw new Error(`${what} contains a NUL byte, which no command can receive`);
+  }
+  return text;
+}
 
 /** Quote function for renderDeferred: records the value, returns a placeholder. */
-export function placeholderQuoter(values: string[]): (value: unknown) => string {
-  return (value) => {
-    const text =
-      value === null || value === undefined
-        ? ""
-        : typeof value === "object"
-          ? JSON.stringify(value)
-          : String(value);
-    values.push(text);
+export function placeholderQuoter(values: Substitution[]): (value: unknown, expression: string) => string {
+  return (value, expression) => {
+    values.push({ value: valueText(value, expression), binding: `\${${expression}}` });
     return `${MARK}${values.length - 1}\u0000`;
   };
 }
 
-type Frame = { kind: "code" | "dq" | "sq" | "backtick" } | { kind: "subst"; depth: number };
-
-interface Heredoc {
-  delimiter: string;
-  quoted: boolean;
-  stripTabs: boolean;
+/** A command ready to run, and what its values must be. */
+export interface BoundCommand {
+  /** The command text, each placeholder replaced by a variable reference. */
+  readonly script: string;
+  readonly facts: Facts;
 }
-
-/** Characters after which a `#` starts a comment. */
-const WORD_BREAK = new Set([" ", "\t", "\n", ";", "&", "|", "(", ")", "<", ">"]);
 
 /** Replaces placeholders by variable references that fit their quoting context. */
-export function bindPlaceholders(command: string): string {
-  return new Scanner(command).run();
+export function bindPlaceholders(command: string, values: readonly Substitution[] = []): BoundCommand {
+  const facts = emptyFacts();
+  const describe: Describe = (index) => values[index]?.binding ?? "a binding";
+  const script = new Scanner(command, facts, describe).run();
+  const refusal = facts.refusals[0];
+  if (refusal) throw new Error(`${describe(refusal.mark)} cannot be used here: ${refusal.reason}`);
+  return { script, facts };
 }
 
-class Scanner {
-  private out = "";
-  private i = 0;
-  private readonly stack: Frame[] = [{ kind: "code" }];
-  private pending: Heredoc[] = [];
+/** Decimal without leading zeros (the shell would read 010 as octal 8), or hexadecimal. */
+const INTEGER = /^\s*[-+]?(0|[1-9][0-9]*|0[xX][0-9A-Fa-f]+)\s*$/;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SHOWN = 60;
 
-  constructor(private readonly text: string) {}
-
-  run(): string {
-    const s = this.text;
-    while (this.i < s.length) {
-      if (s.startsWith(MARK, this.i)) {
-        this.out += reference(this.readMark(), this.top().kind);
-        continue;
-      }
-      const top = this.top();
-      if (top.kind === "sq") this.inSingle();
-      else if (top.kind === "dq") this.inDouble();
-      else this.inCode(top);
-    }
-    return this.out;
-  }
-
-  private top(): Frame {
-    return this.stack[this.stack.length - 1];
-  }
-
-  /** Consumes a placeholder at `i`; returns its variable name. */
-  private readMark(): string {
-    const end = this.text.indexOf("\u0000", this.i + MARK.length);
-    const name = `MC_ARG_${this.text.slice(this.i + MARK.length, end)}`;
-    this.i = end + 1;
-    return name;
-  }
-
-  /** Copies one character (and the one after a backslash). */
-  private copy(n = 1): void {
-    this.out += this.text.slice(this.i, this.i + n);
-    this.i += n;
-  }
-
-  private inSingle(): void {
-    if (this.text[this.i] === "'") this.stack.pop();
-    this.copy();
-  }
-
-  private inDouble(): void {
-    const s = this.text;
-    const ch = s[this.i];
-    if (ch === "\\") {
-      this.copy(2);
-    } else if (s.startsWith("$(", this.i)) {
-      this.stack.push({ kind: "subst", depth: 0 });
-      this.copy(2);
-    } else {
-      if (ch === '"') this.stack.pop();
-      else if (ch === "`") this.stack.push({ kind: "backtick" });
-      this.copy();
-    }
-  }
-
-  private inCode(top: Frame): void {
-    const s = this.text;
-    const ch = s[this.i];
-    const prev = this.i === 0 ? "\n" : s[this.i - 1];
-    if (ch === "\\") {
-      this.copy(2);
-    } else if (s.startsWith("$(", this.i)) {
-      this.stack.push({ kind: "subst", depth: 0 });
-      this.copy(2);
-    } else if (ch === "#" && WORD_BREAK.has(prev)) {
-      this.comment();
-    } else if (
-      s.startsWith("<<", this.i) &&
-      s[this.i + 2] !== "<" &&
-      !(top.kind === "subst" && top.depth > 0)
-    ) {
-      // (Inside `$((...))`, `<<` is a shift.)
-      this.heredocOperator();
-    } else if (ch === "\n" && this.pending.length > 0) {
-      this.copy();
-      this.heredocBodies();
-    } else {
-      this.frameChange(top, ch);
-      this.copy();
-    }
-  }
-
-  /** Quotes, backticks and parentheses that open or close a context in code. */
-  private frameChange(top: Frame, ch: string): void {
-    if (ch === "'") this.stack.push({ kind: "sq" });
-    else if (ch === '"') this.stack.push({ kind: "dq" });
-    else if (ch === "`") {
-      if (top.kind === "backtick") this.stack.pop();
-      else this.stack.push({ kind: "backtick" });
-    } else if (top.kind === "subst" && ch === "(") top.depth++;
-    else if (top.kind === "subst" && ch === ")") {
-      if (top.depth === 0) this.stack.pop();
-      else top.depth--;
-    }
-  }
-
-  /** A comment runs to the end of the line; placeholders in it are never expanded. */
-  private comment(): void {
-    const end = this.text.indexOf("\n", this.i);
-    const stop = end < 0 ? this.text.length : end;
-    while (this.i < stop) {
-      if (this.text.startsWith(MARK, this.i)) this.out += reference(this.readMark(), "code");
-      else this.copy();
-    }
-  }
-
-  /** `<<WORD`, `<<-WORD`, `<< 'WORD'`: the body starts after the current line. */
-  private heredocOperator(): void {
-    const m = /^<<(-?)[ \t]*((?:[^\s;&|<>()]|\\.)+)/.exec(this.text.slice(this.i));
-    if (!m) {
-      this.copy(2);
-      return;
-    }
-    const word = m[2];
-    this.pending.push({
-      delimiter: word.replace(/\\(.)/g, "$1").replace(/['"]/g, ""),
-      quoted: /['"\\]/.test(word),
-      stripTabs: m[1] === "-",
-    });
-    this.copy(m[0].length);
-  }
-
-  /** Here-document bodies, one after the other, each up to its delimiter line. */
-  private heredocBodies(): void {
-    const s = this.text;
-    for (const doc of this.pending) {
-      while (this.i < s.length) {
-        const end = s.indexOf("\n", this.i);
-        const stop = end < 0 ? s.length : end;
-        const line = s.slice(this.i, stop);
-        if ((doc.stripTabs ? line.replace(/^\t+/, "") : line) === doc.delimiter) {
-          this.copy(stop - this.i + (end < 0 ? 0 : 1));
-          break;
-        }
-        while (this.i < stop) {
-          if (!s.startsWith(MARK, this.i)) {
-            this.copy();
-            continue;
-          }
-          if (doc.quoted) {
-            throw new Error(
-              `a \${...} value cannot be substituted into the quoted here-document <<'${doc.delimiter}' (nothing in it is expanded); use an unquoted delimiter`,
-            );
-          }
-          this.out += `\${${this.readMark()}}`;
-        }
-        if (end >= 0) this.copy();
+/**
+ * Checks every value that reaches a place which evaluates it (directly or through the
+ * variables assigned from it, and the `env:` variables the command reads there).
+ * @throws Error naming the binding (or env variable), the place and the value.
+ */
+export function checkValues(
+  bound: BoundCommand,
+  values: readonly Substitution[],
+  env: Readonly<Record<string, string>> = {},
+): void {
+  const { uses, assignments } = bound.facts;
+  for (const use of uses) {
+    const seen = new Set<string>();
+    const marks = new Set(use.marks);
+    const envNames = new Set<string>();
+    // The variables it reads, and the ones those were assigned from, to a fixed point.
+    const queue = [...use.names];
+    while (queue.length > 0) {
+      const name = queue.pop() as string;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      if (Object.hasOwn(env, name)) envNames.add(name);
+      for (const a of assignments) {
+        if (a.name !== name) continue;
+        for (const m of a.marks) marks.add(m);
+        queue.push(...a.names);
       }
     }
-    this.pending = [];
+    for (const m of marks) {
+      const s = values[m];
+      if (s) check(use, s.value, s.binding, m, use.marks);
+    }
+    for (const name of envNames) check(use, env[name], `env ${name}`, -1, []);
   }
 }
 
-/** The variable reference for a placeholder in a context of this kind. */
-function reference(name: string, kind: Frame["kind"]): string {
-  if (kind === "dq") return `\${${name}}`;
-  if (kind === "sq") return `'"\${${name}}"'`;
-  return `"\${${name}}"`;
+function check(use: Use, value: string, what: string, mark: number, direct: readonly number[]): void {
+  if (accepts(use.need, value)) return;
+  const via = direct.includes(mark) || mark < 0 ? "" : " (through a shell variable assigned from it)";
+  const [as, expected] =
+    use.need === "integer"
+      ? ["arithmetic", "an integer (decimal without leading zeros, or 0x hex)"]
+      : ["a variable name", "a name (letters, digits, _)"];
+  throw new Error(
+    `${what} is used in ${use.where}${via}, where the shell reads it as ${as} (and bash runs commands written in an array subscript there): it must be ${expected}, found ${show(value)}`,
+  );
+}
+
+function accepts(need: Need, value: string): boolean {
+  return need === "integer" ? INTEGER.test(value) : NAME.test(value);
+}
+
+function show(value: string): string {
+  const text = JSON.stringify(value.length > SHOWN ? `${value.slice(0, SHOWN)}…` : value);
+  return value.length > SHOWN ? `${text} (${value.length} characters)` : text;
 }

@@ -1,0 +1,158 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell commands are full of ${...}
+/**
+ * The placeholder scanner alone: what each context turns a placeholder into, and which
+ * values it refuses where. tests/core/shell-differential.test.ts runs the results in
+ * dash and bash.
+ */
+import { describe, expect, test } from "bun:test";
+import { bindPlaceholders, checkValues, placeholderQuoter, type Substitution } from "./placeholders.ts";
+
+/** Renders `command`, where each `@` is a binding `${input.x}` with the next value. */
+function bind(command: string, ...values: string[]): { script: string; check(): void } {
+  const subs: Substitution[] = [];
+  const quote = placeholderQuoter(subs);
+  let k = 0;
+  const text = command.replace(/@/g, () => quote(values[k++], "input.x"));
+  const bound = bindPlaceholders(text, subs);
+  return { script: bound.script, check: () => checkValues(bound, subs) };
+}
+
+const HOSTILE = "a[$(touch /tmp/x)]";
+
+describe("references by quoting context", () => {
+  test.each([
+    ["echo @", 'echo "${MC_ARG_0}"'],
+    ['echo "@"', 'echo "${MC_ARG_0}"'],
+    ["echo '@'", "echo ''\"${MC_ARG_0}\"''"],
+    ['echo "$(echo @)"', 'echo "$(echo "${MC_ARG_0}")"'],
+    ["echo `echo @`", 'echo `echo "${MC_ARG_0}"`'],
+    ["cat <<EOF\n@\nEOF", "cat <<EOF\n${MC_ARG_0}\nEOF"],
+    ["echo $(( @ + 1 ))", "echo $(( ${MC_ARG_0} + 1 ))"],
+    ["(( @ > 1 ))", "(( ${MC_ARG_0} > 1 ))"],
+    ["echo $[ @ ]", "echo $[ ${MC_ARG_0} ]"],
+    ['echo "${a[@]}"', 'echo "${a["${MC_ARG_0}"]}"'],
+  ])("%j", (command, script) => {
+    expect(bind(command, "5").script).toBe(script);
+  });
+
+  test("a here-string does not make the next line's binding unquoted", () => {
+    expect(bind("cat <<< x\necho @", "v").script).toBe('cat <<< x\necho "${MC_ARG_0}"');
+    expect(bind("cat <<<@", "v").script).toBe('cat <<<"${MC_ARG_0}"');
+  });
+
+  test("a case pattern's ) inside $(...) does not end the substitution", () => {
+    expect(bind("v=$(case a in a) echo @;; esac); echo @", "1", "2").script).toBe(
+      'v=$(case a in a) echo "${MC_ARG_0}";; esac); echo "${MC_ARG_1}"',
+    );
+  });
+
+  test("an expansion inside an unquoted here-document is scanned too", () => {
+    expect(bind("cat <<EOF\n$(echo @)\nEOF", "v").script).toBe('cat <<EOF\n$(echo "${MC_ARG_0}")\nEOF');
+    expect(() => bind("cat <<EOF\n$(( @ ))\nEOF", HOSTILE).check()).toThrow("used in $((...))");
+  });
+});
+
+describe("places that evaluate a value accept only an integer or a name", () => {
+  test.each([
+    ["echo $(( @ + 1 ))", "$((...))"],
+    ["(( @ ))", "((...))"],
+    ["for ((i=@; i<1; i++)); do :; done", "((...))"],
+    ["[[ @ -eq 1 ]]", "[[ ... -eq ... ]]"],
+    ["[[ 1 -lt @ || x ]]", "[[ ... -lt ... ]]"],
+    ["let n=@", "let"],
+    ["declare -i n=@", "an assignment to n, declared -i"],
+    ["local -i n=@", "an assignment to n, declared -i"],
+    ['echo "${a[@]}"', "the array subscript a[...]"],
+    ["a[@]=1", "the array subscript a[...]"],
+    ["x=( [@]=1 )", "the array subscript x[...]"],
+    ['s=abc; echo "${s:@}"', "the offset in ${name:...}"],
+    ['i=@; echo "${a[$i]}"', "the array subscript a[...] (through a shell variable assigned from it)"],
+    ["n=@; echo $((n + 1))", "$((...)) (through a shell variable"],
+    ["declare -i n; n=@", "an assignment to n, declared -i"],
+    ["read -r n <<< @; echo $((n))", "$((...)) (through a shell variable"],
+    ["for i in @; do echo $((i)); done", "$((...)) (through a shell variable"],
+    ["set -- @; echo $(($1))", "$((...)) (through a shell variable"],
+  ])("%j", (command, where) => {
+    const bound = bind(command, HOSTILE);
+    expect(bound.check).toThrow(`\${input.x} is used in ${where}`);
+    expect(bound.check).toThrow(
+      `it must be an integer (decimal without leading zeros, or 0x hex), found ${JSON.stringify(HOSTILE)}`,
+    );
+    expect(() => bind(command, "42").check()).not.toThrow();
+  });
+
+  test.each([
+    ["printf -v @ %s 1", "printf -v"],
+    ["read @ <<< 1", "read"],
+    ["declare @=1", "declare"],
+    ["declare -n r=@", "declare -n"],
+    ["test -v @", "test -v"],
+    ["[[ -v @ ]]", "[[ -v ... ]]"],
+    ['x=@; echo "${!x}"', "${!x} (through a shell variable"],
+  ])("%j needs a name", (command, where) => {
+    expect(bind(command, HOSTILE).check).toThrow(`\${input.x} is used in ${where}`);
+    expect(bind(command, HOSTILE).check).toThrow("it must be a name (letters, digits, _)");
+    expect(() => bind(command, "some_name").check()).not.toThrow();
+  });
+
+  test("integers with blanks around them (a job's stdout) are accepted; others are not", () => {
+    for (const ok of ["0", "-3", "+7", "0x1F", "5\n", " 12 "])
+      expect(() => bind("echo $((@))", ok).check()).not.toThrow();
+    for (const bad of ["", "1.5", "1e3", "x", "1+1", "a[0]"])
+      expect(bind("echo $((@))", bad).check).toThrow("it must be an integer");
+  });
+
+  test("an env: variable read in arithmetic is checked too", () => {
+    const subs: Substitution[] = [];
+    const bound = bindPlaceholders("echo $((N + 1))", subs);
+    expect(() => checkValues(bound, subs, { N: HOSTILE })).toThrow("env N is used in $((...))");
+    expect(() => checkValues(bound, subs, { N: "4" })).not.toThrow();
+  });
+
+  test("an associative array's key is data, not arithmetic", () => {
+    expect(() => bind('declare -A m; m[@]=1; echo "${m[@]}"', HOSTILE, HOSTILE).check()).not.toThrow();
+  });
+
+  test("strings elsewhere stay free: the same value is fine as an argument", () => {
+    expect(() => bind('echo @ "$(( 1 + 1 ))"; [[ @ == x ]]', HOSTILE, HOSTILE).check()).not.toThrow();
+  });
+
+  test("the value shown in the message is cut when long", () => {
+    expect(bind("echo $((@))", "x".repeat(100)).check).toThrow(`found "${"x".repeat(60)}…" (100 characters)`);
+  });
+});
+
+describe("refused outright", () => {
+  test("eval and trap would run a value as code", () => {
+    expect(() => bind("eval @", "x")).toThrow(
+      "${input.x} cannot be used here: eval runs its arguments as shell code",
+    );
+    expect(() => bind("trap @ EXIT", "x")).toThrow("trap runs its first argument as shell code");
+    expect(() => bind("trap 'echo done' @", "EXIT")).not.toThrow();
+  });
+
+  test("a backslash before a binding", () => {
+    expect(() => bind("echo \\@", "x")).toThrow(
+      "a backslash before ${input.x} would escape the first character of its value; remove the backslash (write $${ for a literal ${)",
+    );
+    expect(() => bind('echo "\\@"', "x")).toThrow("a backslash before ${input.x}");
+    expect(bind("echo '\\@'", "x").script).toBe("echo '\\'\"${MC_ARG_0}\"''");
+  });
+
+  test("a NUL byte in a value is named by its binding, without echoing the value", () => {
+    const quote = placeholderQuoter([]);
+    expect(() => quote(`${"long ".repeat(100)}\u0000`, "input.x")).toThrow(
+      /^the value of \$\{input\.x\} contains a NUL byte, which no command can receive$/,
+    );
+  });
+
+  test("a binding inside a variable's name", () => {
+    expect(() => bind("echo ${@}", "x")).toThrow("${input.x} cannot be part of a variable's name in ${...}");
+  });
+
+  test("a binding in a quoted here-document", () => {
+    expect(() => bind("cat <<'EOF'\n@\nEOF", "x")).toThrow(
+      "${input.x} cannot be substituted into the quoted here-document <<'EOF' (nothing in it is expanded); use an unquoted delimiter",
+    );
+  });
+});
