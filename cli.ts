@@ -12,8 +12,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${versionLine()}\n`);
     return 0;
   }
-  const { runCli } = await import("./runtime/cli/program.ts");
-  return runCli(argv);
+  const [{ runCli }, { builtinComposition }] = await Promise.all([
+    import("./runtime/cli/program.ts"),
+    import("./composition.ts"),
+  ]);
+  return runCli(argv, builtinComposition);
 }
 
 if (import.meta.main) {

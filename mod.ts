@@ -26,8 +26,34 @@
  * ```
  */
 
+import { builtinComposition } from "./composition.ts";
+import { type LoadOptions as CoreLoadOptions, loadProject as loadWith } from "./runtime/compose/load.ts";
+import type { Project } from "./runtime/compose/model.ts";
+
 export { builtinPlugins, builtinRegistry } from "./plugins/builtin.ts";
-export { type LoadOptions, loadProject } from "./runtime/compose/load.ts";
+export type { Composition } from "./runtime/composition.ts";
+export { builtinComposition };
+
+/** Options of `loadProject`; `registry` defaults to a fresh one with the built-in plugins. */
+export type LoadOptions = Omit<CoreLoadOptions, "registry"> & Partial<Pick<CoreLoadOptions, "registry">>;
+
+/**
+ * Loads a project: the compose file(s), the environment, the plugins (the built-in ones
+ * unless `registry` says otherwise).
+ *
+ * @example
+ * ```ts
+ * const project = await loadProject({ files: ["model-compose.yml"] });
+ * console.log([...project.workflows.keys()]);
+ * ```
+ */
+export function loadProject(options: LoadOptions = {}): Promise<Project> {
+  return loadWith({
+    workerEntry: builtinComposition.workerEntry,
+    ...options,
+    registry: options.registry ?? builtinComposition.registry(),
+  });
+}
 export type { ComponentModel, JobModel, Project, WorkflowModel } from "./runtime/compose/model.ts";
 export type { ComposeDocument, ControllerConfig, LoggerConfig } from "./runtime/compose/schema.ts";
 export {

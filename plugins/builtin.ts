@@ -2,7 +2,7 @@
  * The plugins that ship inside model-compose, registered exactly like third-party ones,
  * but lazily: each module loads the first time a compose file uses one of its types.
  */
-import { type LazyPlugin, type Plugin, PluginRegistry } from "../runtime/plugins.ts";
+import { type LazyPlugin, type Plugin, PluginRegistry, type RegistryOptions } from "../runtime/plugins.ts";
 
 const def = (m: { default: Plugin }) => m.default;
 
@@ -24,8 +24,8 @@ export const builtinPlugins: readonly LazyPlugin[] = [
 ];
 
 /** A registry holding the built-in plugins. */
-export function builtinRegistry(): PluginRegistry {
-  const registry = new PluginRegistry();
+export function builtinRegistry(options: RegistryOptions = {}): PluginRegistry {
+  const registry = new PluginRegistry(options);
   for (const p of builtinPlugins) registry.registerLazy(p);
   return registry;
 }

@@ -8,7 +8,6 @@ import type { Logger } from "pino";
 import type * as v from "valibot";
 import { ConfigError } from "./errors.ts";
 import { resolveModule } from "./host/mod.ts";
-import { registerHostModules } from "./host-modules.ts";
 
 /** Options for rendering a deferred (plugin-rendered) template field. */
 export interface RenderOptions {
@@ -189,11 +188,22 @@ export interface LazyPlugin {
 }
 
 /** Registered component and runtime types. */
+export interface RegistryOptions {
+  /**
+   * Runs once before the first plugin module is imported from disk; the program that
+   * builds the registry uses it to make `model-compose` and `valibot` importable by
+   * plugin files (see host-modules.ts beside cli.ts).
+   */
+  beforeImport?: () => Promise<void>;
+}
+
 export class PluginRegistry {
   private readonly components = new Map<string, ComponentPlugin>();
   private readonly runtimes = new Map<string, RuntimePlugin>();
   private readonly loaded = new Set<string>();
   private readonly lazy: LazyPlugin[] = [];
+
+  constructor(private readonly options: RegistryOptions = {}) {}
 
   /** Registers a plugin that loads when `prepare` asks for one of its types. */
   registerLazy(entry: LazyPlugin): void {
@@ -267,7 +277,7 @@ export class PluginRegistry {
     const target = isPath ? path.resolve(baseDir, specifier) : specifier;
     if (this.loaded.has(target)) return;
     let mod: { default?: unknown };
-    await registerHostModules();
+    await this.options.beforeImport?.();
     try {
       if (isPath) {
         // node:url is loaded only here: most projects have no plugin files.

@@ -7,7 +7,9 @@
  * dash; the checks strict mode would make (unknown options, missing values, values given
  * to flags) are made here from its tokens instead, each naming the option as typed.
  */
+
 import { parseArgs } from "node:util";
+import type { Composition } from "../composition.ts";
 import { closest } from "../errors.ts";
 
 export interface OptionSpec {
@@ -147,5 +149,5 @@ export interface CommandSpec {
   description: string;
   args?: ReadonlyArray<{ name: string; description: string }>;
   options?: readonly OptionSpec[];
-  run(values: OptionValues, positionals: string[]): Promise<number>;
+  run(values: OptionValues, positionals: string[], composition: Composition): Promise<number>;
 }

@@ -2,12 +2,16 @@
 import { stringify } from "yaml";
 import { deferredFieldPaths } from "../compose/deferred-paths.ts";
 import { resolveEnvStrings } from "../compose/env-resolve.ts";
+import type { Composition } from "../composition.ts";
 import { formatKeyPath } from "../errors.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
 import { writeStderr, writeStdout } from "./stdio.ts";
 
-export async function configCommand(opts: GlobalOptions & { format?: string }): Promise<number> {
-  const project = await loadFromOptions(opts);
+export async function configCommand(
+  opts: GlobalOptions & { format?: string },
+  composition: Composition,
+): Promise<number> {
+  const project = await loadFromOptions(opts, composition);
   for (const w of project.warnings) writeStderr(`warning: ${w}\n`);
   // The document as written, not the validated one: `30s` must stay `30s` (a printed
   // 30000 would read back as 30000 seconds).

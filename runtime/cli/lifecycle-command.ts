@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import type * as v from "valibot";
 import { validateWith } from "../compose/validate.ts";
+import type { Composition } from "../composition.ts";
 import type { GlobalOptions } from "./common.ts";
 import { loadFromOptions } from "./common.ts";
 import { reportError } from "./report.ts";
@@ -20,10 +21,11 @@ function globalArgsOf(opts: GlobalOptions): string[] {
 export async function lifecycleCommand(
   name: "up" | "down" | "start" | "stop",
   opts: GlobalOptions & { detach?: boolean; forceRecreate?: boolean },
+  composition: Composition,
 ): Promise<number> {
   const verbose = Boolean(opts.verbose);
   try {
-    const project = await loadFromOptions(opts);
+    const project = await loadFromOptions(opts, composition);
     const runtimeOptions = project.document.controller.runtime;
     const plugin = project.registry.runtime(runtimeOptions.type)!;
     const options = validateWith(plugin.schema as v.GenericSchema, runtimeOptions, ["controller", "runtime"]);

@@ -2,6 +2,7 @@
  * The command-line grammar: global options (accepted before and after the command), one
  * subcommand per command, each importing its implementation only when it runs.
  */
+import type { Composition } from "../composition.ts";
 import { closest } from "../errors.ts";
 import { versionLine } from "../version.ts";
 import { type CommandSpec, HELP, keyOf, type OptionValues, parseSection, UsageError } from "./args.ts";
@@ -13,9 +14,9 @@ import { commandHelp, type ProgramSpec, programHelp } from "./usage.ts";
 type Options = GlobalOptions & Record<string, unknown>;
 
 function lifecycle(name: "up" | "down" | "start" | "stop") {
-  return async (values: OptionValues) => {
+  return async (values: OptionValues, _positionals: string[], composition: Composition) => {
     const { lifecycleCommand } = await import("./lifecycle-command.ts");
-    return lifecycleCommand(name, values as Options);
+    return lifecycleCommand(name, values as Options, composition);
   };
 }
 
@@ -64,9 +65,9 @@ const COMMANDS: CommandSpec[] = [
           "progress on stderr: tty (a live job list), plain (a line per change) or none; default: tty on a terminal, else none",
       },
     ],
-    run: async (values, [workflow]) => {
+    run: async (values, [workflow], composition) => {
       const { runCommand } = await import("./run-command.ts");
-      return runCommand(workflow, values as Options);
+      return runCommand(workflow, values as Options, composition);
     },
   },
   {
@@ -81,9 +82,9 @@ const COMMANDS: CommandSpec[] = [
         description: "output format",
       },
     ],
-    run: async (values) => {
+    run: async (values, _positionals, composition) => {
       const { configCommand } = await import("./config-command.ts");
-      return configCommand(values as Options);
+      return configCommand(values as Options, composition);
     },
   },
   {
@@ -182,8 +183,8 @@ function reportUsageError(error: UsageError): number {
   return EXIT_CONFIG;
 }
 
-/** Parses `argv`, runs the command, and returns the exit code. */
-export async function runCli(argv: string[]): Promise<number> {
+/** Parses `argv`, runs the command with the program's plugins, and returns the exit code. */
+export async function runCli(argv: string[], composition: Composition): Promise<number> {
   let invocation: Invocation;
   try {
     invocation = interpret(argv);
@@ -205,7 +206,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const { command, values, positionals } = invocation;
   try {
-    return await command.run(values, positionals);
+    return await command.run(values, positionals, composition);
   } catch (error) {
     if (error instanceof UsageError) return reportUsageError(error);
     return reportError(error, values.verbose === true);

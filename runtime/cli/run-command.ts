@@ -6,6 +6,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import * as path from "node:path";
 import { locatePath } from "../compose/locations.ts";
 import type { Project } from "../compose/model.ts";
+import type { Composition } from "../composition.ts";
 import { CancelledError, ConfigError, RunError } from "../errors.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
 import { describeError, EXIT_OK, exitCodeOf } from "./report.ts";
@@ -102,7 +103,11 @@ function withPosition<T>(project: Project, fn: () => T): T {
 /** The two signals a run stops on; their numbers are the same on every POSIX system. */
 const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
 
-export async function runCommand(workflowId: string | undefined, opts: RunCommandOptions): Promise<number> {
+export async function runCommand(
+  workflowId: string | undefined,
+  opts: RunCommandOptions,
+  composition: Composition,
+): Promise<number> {
   const verbose = Boolean(opts.verbose);
   let logger: import("../log.ts").Logger | undefined;
   let progress: import("./progress/mod.ts").Progress | undefined;
@@ -117,7 +122,7 @@ export async function runCommand(workflowId: string | undefined, opts: RunComman
   try {
     const input = parseInputArg(opts.input);
     checkOutputArg(opts.output);
-    const project = await loadFromOptions(opts);
+    const project = await loadFromOptions(opts, composition);
     const { createLogger } = await import("../log.ts");
     const { secretValues } = await import("../compose/env.ts");
     logger = withPosition(project, () =>

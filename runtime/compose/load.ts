@@ -5,7 +5,6 @@
  * Every problem found along the way is a ConfigError naming file:line:column and key path.
  */
 import * as path from "node:path";
-import { builtinRegistry } from "../../plugins/builtin.ts";
 import { ConfigError, ConfigErrors } from "../errors.ts";
 import type { PluginRegistry } from "../plugins.ts";
 import { ModelBuilder } from "./build-model.ts";
@@ -35,8 +34,10 @@ export interface LoadOptions {
   processEnv?: Readonly<Record<string, string | undefined>>;
   /** An already merged environment (e.g. handed to a worker thread): used as is. */
   env?: Readonly<Record<string, string>>;
-  /** Registry to use; default: a fresh one with the built-in plugins. */
-  registry?: PluginRegistry;
+  /** The plugins a compose file may name (the program's composition builds it). */
+  registry: PluginRegistry;
+  /** The worker-thread module for `threaded: true` (see runtime/composition.ts). */
+  workerEntry?: string;
 }
 
 /** Reads, merges and validates the compose files into the raw (normalized) document. */
@@ -71,11 +72,11 @@ export function readDocument(
  *
  * @example
  * ```ts
- * const project = await loadProject({ files: ["model-compose.yml"] });
+ * const project = await loadProject({ files: ["model-compose.yml"], registry: new PluginRegistry() });
  * console.log([...project.workflows.keys()]);
  * ```
  */
-export async function loadProject(options: LoadOptions = {}): Promise<Project> {
+export async function loadProject(options: LoadOptions): Promise<Project> {
   const cwd = options.cwd ?? process.cwd();
   const files = findComposeFiles(options.files ?? [], cwd);
   const projectDir = path.resolve(cwd, options.projectDirectory ?? path.dirname(files[0]));
@@ -111,7 +112,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   }
   resolveDocumentPaths(raw, projectDir);
 
-  const registry = options.registry ?? builtinRegistry();
+  const registry = options.registry;
   let doc: ComposeDocument;
   try {
     doc = validateWith(DocumentSchema, raw) as ComposeDocument;
@@ -199,6 +200,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<Project> {
     env,
     declaredEnv,
     registry,
+    workerEntry: options.workerEntry,
     document: doc,
     written: raw,
     warnings,

@@ -105,6 +105,8 @@ export interface Project {
   /** Only what `.env`, `--env-file` and `-e` declare (see `declaredEnvironment`). */
   declaredEnv: Record<string, string>;
   registry: PluginRegistry;
+  /** The worker-thread module for `threaded: true`, from the program's composition. */
+  workerEntry?: string;
   /** The merged, validated document (durations in ms, sizes in bytes, defaults filled in). */
   document: ComposeDocument;
   /**

@@ -9,12 +9,9 @@ import { ComponentHost } from "../workflow/component-host.ts";
 import type { RunEventListener } from "../workflow/events.ts";
 import type { JobState } from "../workflow/run-state.ts";
 import { runWorkflow } from "../workflow/run-workflow.ts";
+import type { RunRequest } from "./worker-protocol.ts";
 
-export interface RunRequest {
-  runId: string;
-  workflowId: string;
-  input: unknown;
-}
+export type { RunRequest } from "./worker-protocol.ts";
 
 export interface RunOutcome {
   output: unknown;

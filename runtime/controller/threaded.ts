@@ -3,18 +3,18 @@ import { availableParallelism } from "node:os";
 import { MessageChannel } from "node:worker_threads";
 import Tinypool from "tinypool";
 import type { Project } from "../compose/model.ts";
-import { CancelledError, RunError } from "../errors.ts";
+import { CancelledError, ConfigError, RunError } from "../errors.ts";
 import { runtimeName } from "../host/mod.ts";
-import { EMBEDDED_ROOT, isCompiledBinary } from "../self.ts";
-import { isFinalEvent, type RunEvent, type RunEventListener } from "../workflow/events.ts";
+import { isFinalEvent, type RunEventListener } from "../workflow/events.ts";
 import { Semaphore } from "../workflow/semaphore.ts";
 import type { RunExecutor, RunOutcome, RunRequest } from "./executor.ts";
-import type { WorkerReply, WorkerTask } from "./worker.ts";
-
-/** Where the worker entry lives; in a compiled binary, its embedded copy (scripts/build.ts). */
-export function workerFilename(): string {
-  return isCompiledBinary() ? `${EMBEDDED_ROOT}/worker.js` : new URL("./worker.ts", import.meta.url).href;
-}
+import {
+  type ControllerMessage,
+  typedPort,
+  type WorkerMessage,
+  type WorkerReply,
+  type WorkerTask,
+} from "./worker-protocol.ts";
 
 /** How long a finished run's last event may trail its reply (a worker that died sends none). */
 const FINAL_EVENT_WAIT_MS = 2000;
@@ -50,7 +50,7 @@ export class ThreadedExecutor implements RunExecutor {
   constructor(
     private readonly project: Project,
     private readonly consoleLevel: string,
-    private readonly filename = workerFilename(),
+    private readonly filename = ThreadedExecutor.entryOf(project),
   ) {
     const limit = project.controller.max_concurrent_count;
     const cpus = availableParallelism();
@@ -58,6 +58,14 @@ export class ThreadedExecutor implements RunExecutor {
     for (const c of project.components.values()) this.gates.set(c.id, new Semaphore(c.maxConcurrent));
     // The first worker loads the project now, not on the first request.
     this.addLane();
+  }
+
+  private static entryOf(project: Project): string {
+    if (!project.workerEntry)
+      throw new ConfigError(
+        "threaded: true needs a worker entry; load the project with one (see runtime/composition.ts)",
+      );
+    return project.workerEntry;
   }
 
   private addLane(): Lane {
@@ -109,26 +117,32 @@ export class ThreadedExecutor implements RunExecutor {
     const finalSeen = new Promise<void>((resolve) => {
       sawFinal = resolve;
     });
-    port1.on("message", (m: { type: string; id: number; component: string; event: RunEvent }) => {
-      if (m.type === "event") {
-        started = true;
-        onEvent(m.event);
-        if (isFinalEvent(m.event)) sawFinal();
-      } else if (m.type === "gate-acquire") {
-        const g = this.gate(m.component);
-        g.acquire(signal).then(
-          () => {
-            held.set(m.id, g);
-            port1.postMessage({ type: "gate-granted", id: m.id });
-          },
-          () => port1.postMessage({ type: "gate-denied", id: m.id }),
-        );
-      } else if (m.type === "gate-release") {
-        held.get(m.id)?.release();
-        held.delete(m.id);
+    const port = typedPort<ControllerMessage, WorkerMessage>(port1);
+    port.on((m) => {
+      switch (m.type) {
+        case "event":
+          started = true;
+          onEvent(m.event);
+          if (isFinalEvent(m.event)) sawFinal();
+          break;
+        case "gate-acquire": {
+          const g = this.gate(m.component);
+          g.acquire(signal).then(
+            () => {
+              held.set(m.id, g);
+              port.post({ type: "gate-granted", id: m.id });
+            },
+            () => port.post({ type: "gate-denied", id: m.id }),
+          );
+          break;
+        }
+        case "gate-release":
+          held.get(m.id)?.release();
+          held.delete(m.id);
+          break;
       }
     });
-    const onAbort = () => port1.postMessage({ type: "cancel" });
+    const onAbort = () => port.post({ type: "cancel" });
     signal.addEventListener("abort", onAbort, { once: true });
     const { files, projectDir, env } = this.project;
     const task: WorkerTask = {
@@ -153,7 +167,7 @@ export class ThreadedExecutor implements RunExecutor {
       signal.removeEventListener("abort", onAbort);
       // A worker that died mid-call must not keep slots.
       for (const g of held.values()) g.release();
-      port1.close();
+      port.close();
     }
   }
 

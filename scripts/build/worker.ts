@@ -1,2 +1,2 @@
 // The threaded executor's worker module, embedded as /$bunfs/root/worker.js.
-export { default } from "../../runtime/controller/worker.ts";
+export { default } from "../../worker.ts";

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { loadProject } from "../../runtime/compose/load.ts";
+import { loadProject } from "../../mod.ts";
 import type { Project } from "../../runtime/compose/model.ts";
 import { type RunResult, runWorkflow } from "../../runtime/workflow/run-workflow.ts";
 import { project, tempDir, writeFiles } from "../support/files.ts";

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
-import { loadProject } from "../../runtime/compose/load.ts";
+import { loadProject } from "../../mod.ts";
 import { runWorkflow } from "../../runtime/workflow/run-workflow.ts";
 
 const corpus = path.join(import.meta.dir, "corpus");

@@ -8,13 +8,13 @@
  * go through Deno's own resolution, i.e. the import map in deno.json (`model-compose`
  * -> ./mod.ts) and the node_modules beside the plugin or beside model-compose.
  */
-import { host, registerModules } from "./host/mod.ts";
+import { host, registerModules } from "./runtime/host/mod.ts";
 
 let registered = false;
 
 export async function registerHostModules(): Promise<void> {
   if (registered || host.name !== "bun") return;
   registered = true;
-  const [api, valibot] = await Promise.all([import("../mod.ts"), import("valibot")]);
+  const [api, valibot] = await Promise.all([import("./mod.ts"), import("valibot")]);
   registerModules("model-compose-host-modules", { "model-compose": { ...api }, valibot: { ...valibot } });
 }
