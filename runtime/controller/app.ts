@@ -11,10 +11,11 @@ import * as v from "valibot";
 import type { Project, WorkflowModel } from "../compose/model.ts";
 import { ConfigError, RunError } from "../errors.ts";
 import { Flag, formatIssues, strictMap, Text } from "../schema-kit.ts";
+import type { TaskRecord } from "../store/task-record.ts";
+import type { TaskStore } from "../store/task-store.ts";
 import { prepareInput } from "../workflow/run-workflow.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import type { RunManager } from "./run-manager.ts";
-import type { TaskRecord, TaskStore } from "./task-store.ts";
 
 const RunRequestSchema = strictMap({
   workflow_id: v.optional(Text),
@@ -169,9 +170,9 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
           throw new HttpError(400, error.message);
         throw error;
       }
-      const { taskId, done } = manager.submit(workflowId, input);
+      const taskId = await manager.submit(workflowId, input);
       if (!request.wait_for_completion) return c.json({ task_id: taskId, status: "pending" }, 202);
-      const task = await done;
+      const task = (await manager.wait(taskId))!;
       if (task.status === "completed")
         return c.json({ task_id: taskId, status: task.status, output: task.output ?? null });
       return c.json(
@@ -181,20 +182,20 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
     },
   );
 
-  app.get(`${base}/tasks/:id`, (c) => {
-    const task = store.get(c.req.param("id"));
+  app.get(`${base}/tasks/:id`, async (c) => {
+    const task = await store.get(c.req.param("id"));
     if (!task) throw new HttpError(404, `unknown task "${c.req.param("id")}"`);
     return c.json(taskView(task));
   });
 
-  app.post(`${base}/tasks/:id/cancel`, (c) => {
+  app.post(`${base}/tasks/:id/cancel`, async (c) => {
     const id = c.req.param("id");
-    const result = manager.cancel(id);
+    const result = await manager.cancel(id);
     if (result === "unknown") throw new HttpError(404, `unknown task "${id}"`);
     if (result === "finished") {
       throw new HttpError(
         409,
-        `task "${id}" has already finished (${store.get(id)?.status}) and cannot be cancelled`,
+        `task "${id}" has already finished (${(await store.get(id))?.status}) and cannot be cancelled`,
       );
     }
     return c.json({ task_id: id, status: "cancelling" }, 202);

@@ -43,7 +43,7 @@ export async function serveForeground(project: Project, logger: Logger, consoleL
         // drain already under way, with its full grace period.)
         if (why !== "stop file") {
           logger.warn({ reason: why }, "stopping now; cancelling running runs");
-          controller.manager.cancelAll(`controller stopped by a second ${why}`);
+          void controller.manager.cancelAll(`controller stopped by a second ${why}`);
         }
         return;
       }

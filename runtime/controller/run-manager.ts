@@ -1,206 +1,173 @@
 /**
- * Accepts runs, makes them wait their turn (controller `max_concurrent_count`, FIFO),
- * executes them, and keeps their state in the task store and the metrics. Also drains
- * on shutdown: no new runs, running ones get a grace period, then are cancelled.
+ * The controller's runs, in three parts that share nothing but the store and the bus:
+ * admission (the RunQueue decides when a run starts: max_concurrent_count, FIFO),
+ * execution (execution.ts) and notification (the RunBus). `wait` and `cancel` work from
+ * the store and the bus alone, so they hold when the run executes in another process.
+ * Also drains on shutdown: no new runs, running ones get a grace period, then are
+ * cancelled.
  */
 
 import type { Project } from "../compose/model.ts";
-import { CancelledError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { isFinished, type TaskRecord } from "../store/task-record.ts";
+import type { TaskStore } from "../store/task-store.ts";
 import { ulid } from "../ulid.ts";
-import type { RunEvent } from "../workflow/events.ts";
-import type { JobState, RunStatus } from "../workflow/run-state.ts";
-import { Semaphore } from "../workflow/semaphore.ts";
+import { Execution } from "./execution.ts";
 import type { RunExecutor } from "./executor.ts";
 import type { ControllerMetrics } from "./metrics.ts";
-import { isFinished, type TaskRecord, type TaskStore } from "./task-store.ts";
+import { LocalRunBus, type RunBus } from "./run-bus.ts";
+import { LocalRunQueue, type RunQueue } from "./run-queue.ts";
 
-interface LiveRun {
-  abort: AbortController;
-  done: Promise<TaskRecord>;
+export interface RunManagerParts {
+  queue?: RunQueue;
+  bus?: RunBus;
 }
 
 export class RunManager {
-  private readonly gate: Semaphore;
-  private readonly live = new Map<string, LiveRun>();
+  readonly queue: RunQueue;
+  readonly bus: RunBus;
+  private readonly execution: Execution;
   private draining = false;
 
   constructor(
     private readonly project: Project,
     private readonly store: TaskStore,
     private readonly metrics: ControllerMetrics,
-    private readonly executor: RunExecutor,
+    executor: RunExecutor,
     private readonly logger: Logger,
+    parts: RunManagerParts = {},
   ) {
-    this.gate = new Semaphore(project.controller.max_concurrent_count);
+    const { controller } = project;
+    this.queue = parts.queue ?? new LocalRunQueue(controller.max_concurrent_count);
+    this.bus = parts.bus ?? new LocalRunBus();
+    this.execution = new Execution(project, store, this.bus, metrics, executor, logger);
+    this.execution.start(this.queue);
   }
 
   get accepting(): boolean {
     return !this.draining;
   }
 
-  /** Starts a run; `done` settles with its final record (never rejects). */
-  submit(workflowId: string, input: unknown): { taskId: string; done: Promise<TaskRecord> } {
+  /** Records a run as pending and queues it; resolves with its task id. */
+  async submit(workflowId: string, input: unknown): Promise<string> {
     const taskId = ulid();
     const workflow = this.project.workflows.get(workflowId)!;
-    this.store.put({
+    await this.store.create({
       task_id: taskId,
       workflow_id: workflowId,
       status: "pending",
+      input,
       created_at: new Date().toISOString(),
       jobs: workflow.jobs.map((j) => ({ id: j.id, status: "pending" })),
     });
-    const abort = new AbortController();
-    const done = this.execute(taskId, workflowId, input, abort.signal).finally(() =>
-      this.live.delete(taskId),
-    );
-    this.live.set(taskId, { abort, done });
-    return { taskId, done };
+    try {
+      await this.queue.enqueue({ task_id: taskId, workflow_id: workflowId, input });
+    } catch (error) {
+      // Not admitted: the record must not stay pending forever.
+      await this.store.transition(taskId, ["pending"], "failed", {
+        error: `not admitted: ${(error as Error).message}`,
+        finished_at: new Date().toISOString(),
+      });
+      throw error;
+    }
+    this.metrics.runsWaiting.inc();
+    return taskId;
   }
 
   /** Cancels a pending or running run. */
-  cancel(taskId: string): "cancelled" | "finished" | "unknown" {
-    const task = this.store.get(taskId);
+  async cancel(
+    taskId: string,
+    reason = "cancelled by request",
+  ): Promise<"cancelled" | "finished" | "unknown"> {
+    const task = await this.store.get(taskId);
     if (!task) return "unknown";
     if (isFinished(task.status)) return "finished";
-    this.live.get(taskId)?.abort.abort(new CancelledError("cancelled by request"));
+    if (
+      task.status === "pending" &&
+      (await this.cancelPending(taskId, task.workflow_id, await this.queue.remove(taskId)))
+    )
+      return "cancelled";
+    this.bus.publish({ type: "cancel.requested", run_id: taskId, reason });
     return "cancelled";
   }
 
-  private async execute(
-    taskId: string,
-    workflowId: string,
-    input: unknown,
-    signal: AbortSignal,
-  ): Promise<TaskRecord> {
-    const m = this.metrics;
-    m.runsWaiting.inc();
-    // Let the HTTP response (202 for a run nobody waits for) go out first: otherwise a
-    // component that computes before its first await holds the response back.
-    await new Promise((resolve) => setImmediate(resolve));
-    try {
-      await this.gate.acquire(signal);
-    } catch {
-      m.runsWaiting.dec();
-      return this.finish(taskId, workflowId, "cancelled", { error: "cancelled before it started" });
-    }
-    m.runsWaiting.dec();
-    m.runsInFlight.inc();
-    m.runsStarted.inc({ workflow: workflowId });
-    const t0 = performance.now();
-    this.store.update(taskId, { status: "running", started_at: new Date().toISOString() });
-    let status: RunStatus = "completed";
-    let patch: Partial<TaskRecord> = {};
-    try {
-      const outcome = await this.executor.execute({ runId: taskId, workflowId, input }, signal, (event) =>
-        this.onEvent(taskId, workflowId, event),
-      );
-      patch = { output: outcome.output, jobs: outcome.jobs };
-    } catch (error) {
-      status = signal.aborted || error instanceof CancelledError ? "cancelled" : "failed";
-      // Say who cancelled (a request, the shutdown), not just that the run was cancelled.
-      const cause = signal.aborted && signal.reason instanceof Error ? signal.reason : error;
-      patch = { error: cause instanceof Error ? cause.message : String(cause) };
-    } finally {
-      m.runsInFlight.dec();
-      this.gate.release();
-    }
-    m.runDuration.observe({ workflow: workflowId, status }, (performance.now() - t0) / 1000);
-    return this.finish(taskId, workflowId, status, patch);
-  }
-
-  /** Keeps the task's job states and the metrics up to date from the run's events. */
-  private onEvent(taskId: string, workflowId: string, event: RunEvent): void {
-    const m = this.metrics;
-    if (event.type !== "job.started" && event.type !== "job.finished" && event.type !== "job.skipped") return;
-    const job = this.project.workflows.get(workflowId)?.jobs.find((j) => j.id === event.job_id);
-    if (event.type === "job.started") {
-      if (job) m.componentCalls.inc({ component: job.component.id, type: job.component.type });
-      this.patchJob(taskId, {
-        id: event.job_id,
-        status: "running",
-        started_at: event.time,
-        attempts: event.attempt,
-      });
-    } else if (event.type === "job.skipped") {
-      this.patchJob(taskId, { id: event.job_id, status: "skipped", finished_at: event.time });
-    } else {
-      if (job && event.status === "failed")
-        m.componentErrors.inc({ component: job.component.id, type: job.component.type });
-      if (event.duration_ms !== undefined)
-        m.jobDuration.observe(
-          { workflow: workflowId, job: event.job_id, status: event.status },
-          event.duration_ms / 1000,
-        );
-      this.patchJob(taskId, {
-        id: event.job_id,
-        status: event.status,
-        finished_at: event.time,
-        ...(event.error !== undefined ? { error: event.error } : {}),
-      });
-    }
-  }
-
-  private patchJob(taskId: string, state: Partial<JobState> & { id: string }): void {
-    const task = this.store.get(taskId);
-    if (!task) return;
-    this.store.update(taskId, { jobs: task.jobs.map((j) => (j.id === state.id ? { ...j, ...state } : j)) });
-  }
-
-  private finish(
-    taskId: string,
-    workflowId: string,
-    status: RunStatus,
-    patch: Partial<TaskRecord>,
-  ): TaskRecord {
-    this.metrics.runsFinished.inc({ workflow: workflowId, status });
-    const task = this.store.get(taskId);
-    const jobs = (patch.jobs ?? task?.jobs ?? []).map((j) =>
-      status !== "completed" && (j.status === "pending" || j.status === "running")
-        ? { ...j, status: "cancelled" as const }
-        : j,
-    );
-    const record = this.store.update(taskId, {
-      ...patch,
-      jobs,
-      status,
+  /** pending -> cancelled; wins against execution's own pending -> running, whoever holds the run. */
+  private async cancelPending(taskId: string, workflowId: string, wasQueued: boolean): Promise<boolean> {
+    if (wasQueued) this.metrics.runsWaiting.dec();
+    const cancelled = await this.store.transition(taskId, ["pending"], "cancelled", {
+      error: "cancelled before it started",
       finished_at: new Date().toISOString(),
-    })!;
-    this.logger.info({ task_id: taskId, workflow: workflowId, status }, "task finished");
-    return record;
-  }
-
-  /** Cancels every pending and running run now; a drain in progress then ends early. */
-  cancelAll(reason: string): void {
-    for (const run of this.live.values()) run.abort.abort(new CancelledError(reason));
+    });
+    if (!cancelled) return false;
+    this.metrics.runsFinished.inc({ workflow: workflowId, status: "cancelled" });
+    this.bus.publish({ type: "task.settled", run_id: taskId, status: "cancelled" });
+    return true;
   }
 
   /**
-   * Stops accepting runs, lets running ones finish for up to `graceMs`, then cancels
-   * whatever is left (waiting runs included) and waits for them to settle.
+   * Waits for a run to finish and returns its final record (for wait_for_completion);
+   * undefined for an unknown run.
    */
-  async drain(graceMs: number): Promise<void> {
-    this.draining = true;
-    const all = () => [...this.live.values()].map((r) => r.done);
-    if (this.live.size === 0) return;
-    this.logger.info({ runs: this.live.size, grace_ms: graceMs }, "waiting for runs to finish");
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = await Promise.race([
-      Promise.allSettled(all()).then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      this.logger.warn({ runs: this.live.size }, "grace period over; cancelling remaining runs");
-      this.cancelAll("controller shutting down");
-      await Promise.allSettled(all());
+  async wait(taskId: string): Promise<TaskRecord | undefined> {
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    // Subscribed before reading, so a run that settles in between is not missed.
+    const unsubscribe = this.bus.subscribe(taskId, (m) => {
+      if (m.type === "task.settled") settle();
+    });
+    try {
+      const task = await this.store.get(taskId);
+      if (!task || isFinished(task.status)) return task;
+      await settled;
+      return await this.store.get(taskId);
+    } finally {
+      unsubscribe();
     }
   }
 
-  /** Waits for a task to finish (for wait_for_completion). */
-  wait(taskId: string): Promise<TaskRecord> | undefined {
-    return this.live.get(taskId)?.done;
+  /**
+   * Cancels every pending and running run now and starts no other; a drain in progress
+   * then ends early.
+   */
+  async cancelAll(reason: string): Promise<void> {
+    this.draining = true;
+    const waiting = await this.queue.close();
+    this.execution.abortAll(reason);
+    for (const run of waiting) await this.cancelPending(run.task_id, run.workflow_id, true);
   }
+
+  /**
+   * Stops accepting runs, lets running and waiting ones go on for up to `graceMs`, then
+   * cancels whatever is left (waiting runs included) and waits for them to settle.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    const busy = () => {
+      const { waiting, active } = this.queue.counts();
+      return waiting + active + this.execution.running;
+    };
+    if (busy() > 0) {
+      this.logger.info({ runs: busy(), grace_ms: graceMs }, "waiting for runs to finish");
+      const deadline = Date.now() + graceMs;
+      let timedOut = false;
+      while (busy() > 0) {
+        if (Date.now() >= deadline) {
+          timedOut = true;
+          break;
+        }
+        await Promise.race([this.execution.settled(), sleep(Math.min(50, deadline - Date.now()))]);
+      }
+      if (timedOut) {
+        this.logger.warn({ runs: busy() }, "grace period over; cancelling remaining runs");
+      }
+    }
+    await this.cancelAll("controller shutting down");
+    await this.execution.settled();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

@@ -7,11 +7,12 @@ import type { Project } from "../compose/model.ts";
 import { ConfigError } from "../errors.ts";
 import { type HostServer, serve } from "../host/mod.ts";
 import type { Logger } from "../log.ts";
+import { MemoryTaskStore } from "../store/memory.ts";
+import type { TaskStore } from "../store/task-store.ts";
 import { createApp } from "./app.ts";
 import { InProcessExecutor, type RunExecutor } from "./executor.ts";
 import { ControllerMetrics } from "./metrics.ts";
 import { RunManager } from "./run-manager.ts";
-import { MemoryTaskStore, type TaskStore } from "./task-store.ts";
 
 export interface RunningController {
   url: string;
@@ -95,6 +96,8 @@ export async function startController(project: Project, options: ServeOptions): 
         clearTimeout(timer);
         if (!closed) await server.stop(true);
         await executor.close();
+        await manager.bus.close();
+        await store.close();
       })();
       return stopping;
     },

@@ -1,0 +1,193 @@
+/**
+ * Execution: takes runs from the queue, runs them (in this thread or a worker thread,
+ * through the RunExecutor), and writes what happens to the store: running, each job,
+ * the final state. Cancellation arrives as a `cancel.requested` message on the bus, so
+ * whoever asks need not be the process that executes the run. After the final state is
+ * written, `task.settled` is published for the waiters.
+ */
+import type { Project } from "../compose/model.ts";
+import { CancelledError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { JobRecord, TaskPatch, TaskStatus } from "../store/task-record.ts";
+import type { TaskStore } from "../store/task-store.ts";
+import type { RunEvent } from "../workflow/events.ts";
+import type { RunExecutor } from "./executor.ts";
+import type { ControllerMetrics } from "./metrics.ts";
+import type { CancelRequested, RunBus } from "./run-bus.ts";
+import type { QueuedRun, RunQueue } from "./run-queue.ts";
+
+/** A job's new state after `event` (undefined when the event changes none), kept in `jobs`. */
+export function jobStateOf(event: RunEvent, jobs: Map<string, JobRecord>): JobRecord | undefined {
+  if (event.type !== "job.started" && event.type !== "job.finished" && event.type !== "job.skipped")
+    return undefined;
+  const before = jobs.get(event.job_id) ?? { id: event.job_id, status: "pending" as const };
+  let next: JobRecord;
+  if (event.type === "job.started") {
+    next = { ...before, status: "running", started_at: event.time, attempts: event.attempt };
+  } else if (event.type === "job.skipped") {
+    next = { ...before, status: "skipped", finished_at: event.time };
+  } else {
+    next = { ...before, status: event.status, finished_at: event.time, attempts: event.attempts };
+    if (event.error !== undefined) next.error = event.error;
+    if (event.output !== undefined) next.output = event.output;
+  }
+  jobs.set(event.job_id, next);
+  return next;
+}
+
+export class Execution {
+  /** Runs executing here now, by task id. */
+  private readonly live = new Map<string, { abort: AbortController; done: Promise<void> }>();
+
+  constructor(
+    private readonly project: Project,
+    private readonly store: TaskStore,
+    private readonly bus: RunBus,
+    private readonly metrics: ControllerMetrics,
+    private readonly executor: RunExecutor,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts taking runs from `queue`. */
+  start(queue: RunQueue): void {
+    queue.consume((run) => this.execute(run));
+  }
+
+  get running(): number {
+    return this.live.size;
+  }
+
+  /** Settles when every run executing here now has settled. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.live.values()].map((r) => r.done));
+  }
+
+  /** Aborts every run executing here. */
+  abortAll(reason: string): void {
+    for (const run of this.live.values()) run.abort.abort(new CancelledError(reason));
+  }
+
+  private execute(run: QueuedRun): Promise<void> {
+    const abort = new AbortController();
+    const done = this.executeRun(run, abort).finally(() => this.live.delete(run.task_id));
+    this.live.set(run.task_id, { abort, done });
+    return done;
+  }
+
+  private async executeRun(run: QueuedRun, abort: AbortController): Promise<void> {
+    const { task_id: taskId, workflow_id: workflowId } = run;
+    const m = this.metrics;
+    m.runsWaiting.dec();
+    const unsubscribe = this.bus.subscribe(taskId, (message) => {
+      if (message.type === "cancel.requested")
+        abort.abort(new CancelledError((message as CancelRequested).reason));
+    });
+    try {
+      // Let the HTTP response (202 for a run nobody waits for) go out first: otherwise a
+      // component that computes before its first await holds the response back.
+      await new Promise((resolve) => setImmediate(resolve));
+      const started = await this.store.transition(taskId, ["pending"], "running", {
+        started_at: new Date().toISOString(),
+      });
+      // Cancelled (or taken by someone else) before it started.
+      if (!started) return;
+      if (abort.signal.aborted) {
+        await this.settle(taskId, workflowId, "cancelled", { error: "cancelled before it started" });
+        return;
+      }
+      m.runsInFlight.inc();
+      m.runsStarted.inc({ workflow: workflowId });
+      const t0 = performance.now();
+      let status: TaskStatus = "completed";
+      // Each job's state so far: an event changes only some fields.
+      const jobs = new Map<string, JobRecord>();
+      let patch: TaskPatch = {};
+      // One write at a time, in event order: a job's start must not land after its end.
+      let jobWrites = Promise.resolve();
+      const writeJob = (state: JobRecord) => {
+        jobWrites = jobWrites.then(() =>
+          this.store.updateJob(taskId, state).catch((error) => {
+            this.logger.warn(
+              { task_id: taskId, job: state.id, err: (error as Error).message },
+              "cannot record a job's state",
+            );
+          }),
+        );
+      };
+      try {
+        const outcome = await this.executor.execute(
+          { runId: taskId, workflowId, input: run.input },
+          abort.signal,
+          (event) => {
+            this.bus.publish(event);
+            const job = jobStateOf(event, jobs);
+            if (job) writeJob(job);
+            this.countEvent(workflowId, event);
+          },
+        );
+        // The engine's final job states, with the outputs its events carried.
+        const withOutputs = outcome.jobs.map((j) => {
+          const output = jobs.get(j.id)?.output;
+          return output === undefined ? j : { ...j, output };
+        });
+        patch = { output: outcome.output, jobs: withOutputs };
+      } catch (error) {
+        status = abort.signal.aborted || error instanceof CancelledError ? "cancelled" : "failed";
+        // Say who cancelled (a request, the shutdown), not just that the run was cancelled.
+        const cause =
+          abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : error;
+        patch = { error: cause instanceof Error ? cause.message : String(cause) };
+      } finally {
+        m.runsInFlight.dec();
+      }
+      m.runDuration.observe({ workflow: workflowId, status }, (performance.now() - t0) / 1000);
+      // Job writes land before the final one, so they cannot overwrite it.
+      await jobWrites;
+      await this.settle(taskId, workflowId, status, patch);
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  /** The metrics that follow from a run's events. */
+  private countEvent(workflowId: string, event: RunEvent): void {
+    const m = this.metrics;
+    if (event.type !== "job.started" && event.type !== "job.finished") return;
+    const job = this.project.workflows.get(workflowId)?.jobs.find((j) => j.id === event.job_id);
+    if (event.type === "job.started") {
+      if (job) m.componentCalls.inc({ component: job.component.id, type: job.component.type });
+      return;
+    }
+    if (job && event.status === "failed")
+      m.componentErrors.inc({ component: job.component.id, type: job.component.type });
+    if (event.duration_ms !== undefined)
+      m.jobDuration.observe(
+        { workflow: workflowId, job: event.job_id, status: event.status },
+        event.duration_ms / 1000,
+      );
+  }
+
+  /** Writes the final state (from running) and tells the waiters. */
+  private async settle(
+    taskId: string,
+    workflowId: string,
+    status: TaskStatus,
+    patch: TaskPatch,
+  ): Promise<void> {
+    const current = await this.store.get(taskId);
+    const jobs = (patch.jobs ?? current?.jobs ?? []).map((j) =>
+      status !== "completed" && (j.status === "pending" || j.status === "running")
+        ? { ...j, status: "cancelled" as const }
+        : j,
+    );
+    const record = await this.store.transition(taskId, ["running"], status, {
+      ...patch,
+      jobs,
+      finished_at: new Date().toISOString(),
+    });
+    if (!record) return;
+    this.metrics.runsFinished.inc({ workflow: workflowId, status });
+    this.logger.info({ task_id: taskId, workflow: workflowId, status }, "task finished");
+    this.bus.publish({ type: "task.settled", run_id: taskId, status });
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The run bus: how the parts of a controller hear about runs without sharing memory.
+ * Execution publishes what happens to a run; `wait_for_completion`, cancel (and the
+ * event stream) subscribe. The local bus is in-process; a Redis-backed one can replace
+ * it so a run executing on another machine still reaches its waiters. Messages are
+ * plain JSON values for that reason.
+ *
+ * Control messages:
+ * - `cancel.requested`: someone asked to cancel a run; whoever executes it aborts it.
+ * - `task.settled`: the run's final state is in the store (read it from there).
+ * Engine events (runtime/workflow/events.ts) travel on the same bus, by run id.
+ */
+import type { TaskStatus } from "../store/task-record.ts";
+
+export interface CancelRequested {
+  type: "cancel.requested";
+  run_id: string;
+  reason: string;
+}
+
+export interface TaskSettled {
+  type: "task.settled";
+  run_id: string;
+  status: TaskStatus;
+}
+
+export type ControlMessage = CancelRequested | TaskSettled;
+
+/** Anything on the bus: control messages and engine events, each naming its run. */
+export interface BusMessage {
+  type: string;
+  run_id: string;
+}
+
+export type BusListener = (message: BusMessage) => void;
+
+export interface RunBus {
+  /** Delivers to every subscriber of the message's run and to every `"*"` subscriber. */
+  publish<M extends BusMessage>(message: M): void;
+  /** Listens to one run's messages, or to all with `"*"`; returns the unsubscribe. */
+  subscribe(runId: string, listener: BusListener): () => void;
+  close(): Promise<void>;
+}
+
+/** The in-process bus. A listener that throws does not stop the others. */
+export class LocalRunBus implements RunBus {
+  private readonly listeners = new Map<string, Set<BusListener>>();
+
+  publish<M extends BusMessage>(message: M): void {
+    for (const key of [message.run_id, "*"]) {
+      const set = this.listeners.get(key);
+      if (!set) continue;
+      for (const listener of [...set]) {
+        try {
+          listener(message);
+        } catch {}
+      }
+    }
+  }
+
+  subscribe(runId: string, listener: BusListener): () => void {
+    let set = this.listeners.get(runId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(runId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(runId) === set) this.listeners.delete(runId);
+    };
+  }
+
+  /** Subscriptions held now (for tests: nothing leaks per run). */
+  get size(): number {
+    let n = 0;
+    for (const set of this.listeners.values()) n += set.size;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}
+
+export function isControl(message: BusMessage): message is ControlMessage {
+  return message.type === "cancel.requested" || message.type === "task.settled";
+}

@@ -1,0 +1,123 @@
+/**
+ * The test cases every run store must pass, run against memory, SQLite and PostgreSQL
+ * alike (each driver's test file calls `storeCases` with a factory of fresh stores).
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { ulid } from "../ulid.ts";
+import type { TaskRecord } from "./task-record.ts";
+import type { TaskStore } from "./task-store.ts";
+
+export function task(overrides: Partial<TaskRecord> = {}): TaskRecord {
+  return {
+    task_id: ulid(),
+    workflow_id: "wf",
+    status: "pending",
+    input: { text: "hello" },
+    created_at: new Date().toISOString(),
+    jobs: [
+      { id: "a", status: "pending" },
+      { id: "b", status: "pending" },
+    ],
+    ...overrides,
+  };
+}
+
+export function storeCases(name: string, open: () => Promise<TaskStore>): void {
+  describe(`run store: ${name}`, () => {
+    const opened: TaskStore[] = [];
+    const fresh = async () => {
+      const store = await open();
+      opened.push(store);
+      return store;
+    };
+    afterAll(async () => {
+      for (const s of opened) await s.close();
+    });
+
+    test("create then get returns the same record; an unknown id is undefined", async () => {
+      const store = await fresh();
+      const t = task();
+      await store.create(t);
+      expect(await store.get(t.task_id)).toEqual(t);
+      expect(await store.get("nope")).toBeUndefined();
+    });
+
+    test("a record handed out is a copy", async () => {
+      const store = await fresh();
+      const t = task();
+      await store.create(t);
+      const got = (await store.get(t.task_id))!;
+      got.jobs[0].status = "failed";
+      expect((await store.get(t.task_id))!.jobs[0].status).toBe("pending");
+    });
+
+    test("transition is a compare-and-set: only one of two racing transitions wins", async () => {
+      const store = await fresh();
+      const t = task({ status: "running" });
+      await store.create(t);
+      const [finish, cancel] = await Promise.all([
+        store.transition(t.task_id, ["running"], "completed", { output: { ok: 1 } }),
+        store.transition(t.task_id, ["running"], "cancelled", { error: "cancelled" }),
+      ]);
+      expect([finish, cancel].filter(Boolean)).toHaveLength(1);
+      const final = (await store.get(t.task_id))!;
+      expect(["completed", "cancelled"]).toContain(final.status);
+      expect(await store.transition(t.task_id, ["running"], "failed")).toBeUndefined();
+      expect(await store.transition("unknown", ["running"], "failed")).toBeUndefined();
+    });
+
+    test("transition applies its patch and returns the new record", async () => {
+      const store = await fresh();
+      const t = task();
+      await store.create(t);
+      const started = new Date().toISOString();
+      const r = await store.transition(t.task_id, ["pending"], "running", { started_at: started });
+      expect(r).toMatchObject({ status: "running", started_at: started, input: { text: "hello" } });
+      const done = await store.transition(t.task_id, ["running"], "completed", {
+        output: { text: "ü ✓", n: [1, 2] },
+        finished_at: started,
+      });
+      expect(done?.output).toEqual({ text: "ü ✓", n: [1, 2] });
+      expect(await store.get(t.task_id)).toEqual(done);
+    });
+
+    test("updateJob writes one job and keeps the others, also when jobs finish at once", async () => {
+      const store = await fresh();
+      const t = task({ status: "running" });
+      await store.create(t);
+      await Promise.all([
+        store.updateJob(t.task_id, { id: "a", status: "completed", attempts: 1, output: "A" }),
+        store.updateJob(t.task_id, { id: "b", status: "failed", attempts: 2, error: "boom" }),
+      ]);
+      const jobs = (await store.get(t.task_id))!.jobs;
+      expect(jobs).toEqual([
+        { id: "a", status: "completed", attempts: 1, output: "A" },
+        { id: "b", status: "failed", attempts: 2, error: "boom" },
+      ]);
+      await store.updateJob(t.task_id, { id: "c", status: "running" });
+      expect((await store.get(t.task_id))!.jobs.map((j) => j.id)).toEqual(["a", "b", "c"]);
+    });
+
+    test("list: newest first, filtered, paged with a cursor", async () => {
+      const store = await fresh();
+      const wf = `wf-${ulid()}`;
+      const made: TaskRecord[] = [];
+      for (let i = 0; i < 7; i++) {
+        const t = task({ workflow_id: wf, status: i % 2 ? "completed" : "failed" });
+        made.push(t);
+        await store.create(t);
+      }
+      const newest = made.map((t) => t.task_id).reverse();
+      const first = await store.list({ workflow_id: wf }, undefined, 3);
+      expect(first.tasks.map((t) => t.task_id)).toEqual(newest.slice(0, 3));
+      const second = await store.list({ workflow_id: wf }, first.next_cursor, 3);
+      expect(second.tasks.map((t) => t.task_id)).toEqual(newest.slice(3, 6));
+      const third = await store.list({ workflow_id: wf }, second.next_cursor, 3);
+      expect(third.tasks.map((t) => t.task_id)).toEqual(newest.slice(6));
+      expect(third.next_cursor).toBeUndefined();
+      const failed = await store.list({ workflow_id: wf, status: ["failed"] }, undefined, 100);
+      expect(failed.tasks).toHaveLength(4);
+      expect((await store.list({ workflow_id: "none" }, undefined, 10)).tasks).toEqual([]);
+    });
+  });
+}

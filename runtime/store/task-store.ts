@@ -1,0 +1,35 @@
+/**
+ * The run store: narrow, asynchronous operations, so a database can implement them
+ * with one statement each and several processes can share one store.
+ *
+ * - `transition` is a compare-and-set on the status: it changes a run only when it is
+ *   in one of the expected states, so a cancel and a finish cannot both win.
+ * - `updateJob` writes one job without rewriting the others (jobs of a graph finish
+ *   concurrently).
+ * - `list` pages newest first with an opaque cursor (task ids are ULIDs, which sort by
+ *   creation time).
+ */
+import type { JobRecord, TaskFilter, TaskPage, TaskPatch, TaskRecord, TaskStatus } from "./task-record.ts";
+
+export interface TaskStore {
+  /** "memory", "sqlite", "postgres": for messages and /health. */
+  readonly driver: string;
+  /** Records a new run; its task_id must be new. */
+  create(task: TaskRecord): Promise<void>;
+  get(taskId: string): Promise<TaskRecord | undefined>;
+  /**
+   * Moves a run from one of `from` to `to`, applying `patch`; the updated record, or
+   * undefined when the run is unknown or in none of `from` (someone else moved it).
+   */
+  transition(
+    taskId: string,
+    from: readonly TaskStatus[],
+    to: TaskStatus,
+    patch?: TaskPatch,
+  ): Promise<TaskRecord | undefined>;
+  /** Replaces the state of the job `job.id` of a run, leaving its other jobs alone. */
+  updateJob(taskId: string, job: JobRecord): Promise<void>;
+  /** A page of at most `limit` runs matching `filter`, older than `cursor`. */
+  list(filter: TaskFilter, cursor: string | undefined, limit: number): Promise<TaskPage>;
+  close(): Promise<void>;
+}
