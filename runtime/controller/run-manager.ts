@@ -60,9 +60,12 @@ export class RunManager {
       created_at: new Date().toISOString(),
       jobs: workflow.jobs.map((j) => ({ id: j.id, status: "pending" })),
     });
+    // Counted before it is queued: a free slot hands it out at once.
+    this.metrics.runsWaiting.inc();
     try {
       await this.queue.enqueue({ task_id: taskId, workflow_id: workflowId, input });
     } catch (error) {
+      this.metrics.runsWaiting.dec();
       // Not admitted: the record must not stay pending forever.
       await this.store.transition(taskId, ["pending"], "failed", {
         error: `not admitted: ${(error as Error).message}`,
@@ -70,7 +73,6 @@ export class RunManager {
       });
       throw error;
     }
-    this.metrics.runsWaiting.inc();
     return taskId;
   }
 
