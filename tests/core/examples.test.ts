@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { builtinRegistry } from "../../plugins/builtin.ts";
 import { repoRoot, runCli, tempDir, writeFiles } from "./helpers.ts";
 
 const timed = path.join(repoRoot, "examples/timed-workflow/model-compose.yml");
@@ -76,8 +75,6 @@ describe("--input", () => {
   });
 });
 
-const hasHttpClient = builtinRegistry().componentTypes().includes("http-client");
-
 describe("examples/logging", () => {
   let server: ReturnType<typeof Bun.serve> | undefined;
   const received: Array<{ method: string; path: string; body: unknown }> = [];
@@ -96,7 +93,7 @@ describe("examples/logging", () => {
   });
   afterAll(() => server?.stop(true));
 
-  (hasHttpClient ? test : test.todo)("logs around a call to the API at API_BASE_URL", async () => {
+  test("logs around a call to the API at API_BASE_URL", async () => {
     const base = `http://127.0.0.1:${server?.port}`;
     const r = await runCli([
       "run",
@@ -116,37 +113,34 @@ describe("examples/logging", () => {
     expect(r.stderr).toBe("");
   });
 
-  (hasHttpClient ? test : test.todo)(
-    "with a console logger at info, the three logger lines appear in order",
-    async () => {
-      const base = `http://127.0.0.1:${server?.port}`;
-      const dir = tempDir();
-      writeFiles(dir, { "console.yml": "logger:\n  type: console\n  level: info\n" });
-      const r = await runCli([
-        "run",
-        "-f",
-        logging,
-        "-f",
-        path.join(dir, "console.yml"),
-        "-e",
-        `API_BASE_URL=${base}`,
-        "-i",
-        '{"question": "again"}',
-      ]);
-      expect(r.code).toBe(0);
-      const lines = r.stderr
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as { msg: string; job?: string; run_id: string });
-      const jobLines = lines.filter((l) => l.job);
-      expect(jobLines.map((l) => l.job)).toEqual(["log-start", "log-result", "log-end"]);
-      expect(jobLines[0].msg).toBe(`Workflow started: ${jobLines[0].run_id}`);
-      expect(jobLines[1].msg).toBe('Result: {"answer":42,"echoed":{"question":"again"}}');
-      expect(jobLines[2].msg).toBe("Workflow completed");
-    },
-  );
+  test("with a console logger at info, the three logger lines appear in order", async () => {
+    const base = `http://127.0.0.1:${server?.port}`;
+    const dir = tempDir();
+    writeFiles(dir, { "console.yml": "logger:\n  type: console\n  level: info\n" });
+    const r = await runCli([
+      "run",
+      "-f",
+      logging,
+      "-f",
+      path.join(dir, "console.yml"),
+      "-e",
+      `API_BASE_URL=${base}`,
+      "-i",
+      '{"question": "again"}',
+    ]);
+    expect(r.code).toBe(0);
+    const lines = r.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { msg: string; job?: string; run_id: string });
+    const jobLines = lines.filter((l) => l.job);
+    expect(jobLines.map((l) => l.job)).toEqual(["log-start", "log-result", "log-end"]);
+    expect(jobLines[0].msg).toBe(`Workflow started: ${jobLines[0].run_id}`);
+    expect(jobLines[1].msg).toBe('Result: {"answer":42,"echoed":{"question":"again"}}');
+    expect(jobLines[2].msg).toBe("Workflow completed");
+  });
 
-  (hasHttpClient ? test : test.todo)("an unreachable API fails the run and names the job", async () => {
+  test("an unreachable API fails the run and names the job", async () => {
     const r = await runCli(["run", "-f", logging, "-e", "API_BASE_URL=http://127.0.0.1:1"]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).error).toMatch(/^job "api-call" failed/);

@@ -1,24 +1,25 @@
 /**
  * `http-client`: calls an HTTP API. The URL is `endpoint`, or `base_url` + `path`, with
  * `params` as the query; the body is `body:` or, for POST/PUT/PATCH without one, the
- * job input. Retries connection errors and 429/5xx when `retry.max_attempts` > 1.
+ * job input. Idempotent requests are retried on connection errors and 408, 429,
+ * 502, 503, 504 (plugins/shared/http/retry.ts has the policy and its defaults).
  *
  * Component-level fields are defaults for every action; an action's field replaces the
  * component's, except maps (`headers`, `params`), which merge with the action's keys
  * winning.
  *
- * Result variables: `${response}` (parsed JSON when the response says JSON, else
- * text; an empty body is null), `${status}`, `${headers}` (lower-cased names). The
- * natural output is the response.
+ * Result variables: `${response}` (parsed JSON when the response says JSON, text
+ * when it is text, else the bytes as a Binary value, which JSON shows as
+ * `{content_type, base64}` and `as base64` encodes; an empty body is null),
+ * `${status}`, `${headers}` (lower-cased names). The natural output is the response.
  */
 import * as v from "valibot";
+import { Binary } from "../../../runtime/binding/binary.ts";
 import { definePlugin } from "../../../runtime/plugins.ts";
-import { Count, Duration, describeValue, Flag, strictMap, Text } from "../../../runtime/schema-kit.ts";
-import { buildBody, buildHeaders, buildUrl, safeUrl } from "./request.ts";
-import { type RawResponse, send } from "./send.ts";
-
-export { backoff, retryAfter } from "./send.ts";
-export { buildBody, buildHeaders, buildUrl, safeUrl };
+import { Duration, describeValue, Flag, strictMap, Text } from "../../../runtime/schema-kit.ts";
+import { buildBody, buildHeaders, buildUrl, safeUrl, UrlEntries } from "../../shared/http/request.ts";
+import { RetrySchema, StatusCode } from "../../shared/http/retry.ts";
+import { type RawResponse, send } from "../../shared/http/send.ts";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 
@@ -36,30 +37,10 @@ const Scalar = v.union(
   (issue) => `expected a string, number or boolean, found ${describeValue(issue.input)}`,
 );
 
-const StatusCode = v.pipe(
-  v.number((issue) => `expected an HTTP status code, found ${describeValue(issue.input)}`),
-  v.integer("expected an HTTP status code"),
-  v.minValue(100, "expected an HTTP status code (100-599)"),
-  v.maxValue(599, "expected an HTTP status code (100-599)"),
-);
-
-export const DEFAULT_RETRY_STATUS = [429, 500, 502, 503, 504];
-
-export const RetrySchema = strictMap({
-  max_attempts: v.optional(v.pipe(Count, v.minValue(1, "expected at least 1 attempt")), 1),
-  delay: v.optional(Duration, "500ms"),
-  max_delay: v.optional(Duration, "30s"),
-  on_status: v.optional(v.array(StatusCode), DEFAULT_RETRY_STATUS),
-  non_idempotent: v.optional(Flag, false),
-});
-
 export const HttpClientSchema = strictMap({
-  base_url: v.optional(Text),
-  endpoint: v.optional(Text),
-  path: v.optional(Text),
+  ...UrlEntries,
   method: v.optional(Method, "POST"),
   headers: v.optional(v.record(v.string(), v.nullable(Scalar))),
-  params: v.optional(v.record(v.string(), v.unknown())),
   body: v.optional(v.unknown()),
   timeout: v.optional(Duration, "60s"),
   retry: v.optional(RetrySchema, {}),
@@ -117,7 +98,7 @@ export default definePlugin({
 
 /** `HTTP 404 Not Found from GET http://host/x: <start of the body>`. */
 function failureMessage(raw: RawResponse, method: string, url: URL): string {
-  const text = raw.text.trim();
+  const text = raw.textual ? raw.text.trim() : `(${raw.bytes.byteLength} bytes of ${raw.contentType})`;
   const snippet = text.length > SNIPPET ? `${text.slice(0, SNIPPET)}...` : text;
   const tries = raw.attempts > 1 ? ` (after ${raw.attempts} attempts)` : "";
   const status = `${raw.status}${raw.statusText ? ` ${raw.statusText}` : ""}`;
@@ -125,7 +106,8 @@ function failureMessage(raw: RawResponse, method: string, url: URL): string {
 }
 
 function parseResponse(raw: RawResponse): unknown {
-  if (raw.text === "") return null;
+  if (raw.bytes.byteLength === 0) return null;
+  if (!raw.textual) return new Binary(raw.bytes, raw.contentType || "application/octet-stream");
   const mime = raw.contentType.split(";")[0].trim().toLowerCase();
   if (mime === "application/json" || mime.endsWith("+json")) {
     try {

@@ -11,22 +11,11 @@
 import * as v from "valibot";
 import { definePlugin } from "../../../runtime/plugins.ts";
 import { Duration, describeValue, strictMap, Text } from "../../../runtime/schema-kit.ts";
-import { buildHeaders, safeUrl } from "../http-client/request.ts";
-import { send } from "../http-client/send.ts";
+import { buildHeaders, safeUrl } from "../../shared/http/request.ts";
+import { NO_RETRY } from "../../shared/http/retry.ts";
+import { send } from "../../shared/http/send.ts";
 import { labelNameProblem, parseMetrics, renderExposition } from "./exposition.ts";
 import { pushUrl } from "./url.ts";
-
-export {
-  escapeHelp,
-  escapeLabelValue,
-  formatValue,
-  labelNameProblem,
-  type MetricFamily,
-  metricNameProblem,
-  parseMetrics,
-  renderExposition,
-} from "./exposition.ts";
-export { pathPair, pushUrl } from "./url.ts";
 
 const METHODS = ["POST", "PUT", "DELETE"] as const;
 
@@ -72,7 +61,6 @@ export type PrometheusPushConfig = v.InferOutput<typeof PrometheusPushSchema>;
 
 export const CONTENT_TYPE = "text/plain; version=0.0.4";
 
-const NO_RETRY = { max_attempts: 1, delay: 0, max_delay: 0, on_status: [], non_idempotent: false };
 const SNIPPET = 300;
 const INPUT_KEYS = ["metrics", "body"];
 

@@ -1,20 +1,26 @@
 /**
- * Turning an http-client action into a request: the URL (base_url + path or endpoint,
- * query params), the body and its Content-Type, and a loggable form of the URL.
+ * Turning a component's fields into an HTTP request: the URL (base_url + path or
+ * endpoint, query params), the body and its Content-Type, and a loggable form of the URL.
  */
+import * as v from "valibot";
+import { Binary } from "../../../runtime/binding/binary.ts";
+import { Text } from "../../../runtime/schema-kit.ts";
 
 /** A header or query value as written in the compose file. */
 export type Scalar = string | number | boolean;
 
 /** An encoded request body. */
-export type RequestBody = string | FormData;
+export type RequestBody = string | FormData | Uint8Array;
 
-export interface UrlParts {
-  base_url?: string;
-  endpoint?: string;
-  path?: string;
-  params?: Record<string, unknown>;
-}
+/** The fields that make a URL, as a component schema writes them. */
+export const UrlEntries = {
+  base_url: v.optional(Text),
+  endpoint: v.optional(Text),
+  path: v.optional(Text),
+  params: v.optional(v.record(v.string(), v.unknown())),
+};
+
+export type UrlParts = v.InferOutput<v.ObjectSchema<typeof UrlEntries, undefined>>;
 
 /**
  * The request URL: `endpoint`, or `base_url` joined with `path` (one slash between
@@ -127,6 +133,11 @@ export function buildBody(options: BodyOptions): RequestBody | undefined {
   }
   const type = headers.get("content-type");
   if (typeof value === "string") return value;
+  // Bytes (a media value) are sent as they are, labelled with their type.
+  if (value instanceof Binary) {
+    if (!type) headers.set("content-type", value.content_type);
+    return value.bytes;
+  }
   if (!type || isJson(type)) {
     if (!type) headers.set("content-type", "application/json");
     return JSON.stringify(value);
@@ -134,12 +145,15 @@ export function buildBody(options: BodyOptions): RequestBody | undefined {
   const mime = type.split(";")[0].trim().toLowerCase();
   if (mime === "application/x-www-form-urlencoded") {
     const form = new URLSearchParams();
-    for (const [k, item] of fieldsOf(value, mime)) form.append(k, item);
+    for (const [k, item] of fieldsOf(value, mime)) form.append(k, item as string);
     return form.toString();
   }
   if (mime === "multipart/form-data") {
     const form = new FormData();
-    for (const [k, item] of fieldsOf(value, mime)) form.append(k, item);
+    for (const [k, item] of fieldsOf(value, mime)) {
+      if (item instanceof Binary) form.append(k, new Blob([item.bytes], { type: item.content_type }), k);
+      else form.append(k, item);
+    }
     // fetch writes the Content-Type with the boundary itself.
     headers.delete("content-type");
     return form;
@@ -159,17 +173,17 @@ function isBodyWrapper(value: unknown): value is { body: string } {
 }
 
 /** A map's fields as form pairs: lists repeat the key, maps become JSON, null is skipped. */
-function fieldsOf(value: unknown, mime: string): [string, string][] {
+function fieldsOf(value: unknown, mime: string): [string, string | Binary][] {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new Error(
       `a ${mime} body must be a map of fields, found ${Array.isArray(value) ? "a list" : typeof value}`,
     );
   }
-  const pairs: [string, string][] = [];
+  const pairs: [string, string | Binary][] = [];
   for (const [k, item] of Object.entries(value)) {
     for (const one of Array.isArray(item) ? item : [item]) {
       if (one === null || one === undefined) continue;
-      pairs.push([k, asText(one)]);
+      pairs.push([k, one instanceof Binary && mime === "multipart/form-data" ? one : asText(one)]);
     }
   }
   return pairs;

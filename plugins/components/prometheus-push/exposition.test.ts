@@ -2,18 +2,16 @@
 import { describe, expect, test } from "bun:test";
 import * as v from "valibot";
 import {
-  bodyFromInput,
   escapeHelp,
   escapeLabelValue,
   formatValue,
   labelNameProblem,
   metricNameProblem,
-  PrometheusPushSchema,
   parseMetrics,
-  pathPair,
-  pushUrl,
   renderExposition,
-} from "../../plugins/components/prometheus-push/index.ts";
+} from "./exposition.ts";
+import { bodyFromInput, PrometheusPushSchema } from "./index.ts";
+import { pathPair, pushUrl } from "./url.ts";
 
 describe("exposition text", () => {
   test.each([

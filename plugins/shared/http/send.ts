@@ -1,22 +1,13 @@
 /**
- * Sending one http-client request: a timeout per attempt, cancellation through the
- * caller's signal, and retries on connection errors and retryable statuses with
- * exponential backoff (or the server's Retry-After).
+ * Sending one HTTP request, for every component that talks HTTP (http-client,
+ * prometheus-push): a timeout per attempt, cancellation through the caller's signal,
+ * and retries on connection errors and retryable statuses with exponential backoff (or
+ * the server's Retry-After). The body is read as bytes; `text` is its UTF-8 reading
+ * when the response is text (see `isTextual`), so binary replies reach the caller intact.
  */
 import type { Logger } from "pino";
 import { type RequestBody, safeUrl } from "./request.ts";
-
-export interface RetryPolicy {
-  /** Attempts in all; 1 = no retry. */
-  max_attempts: number;
-  /** First backoff in ms; doubled on every further retry, with jitter. */
-  delay: number;
-  /** Longest wait between attempts in ms (also caps Retry-After). */
-  max_delay: number;
-  on_status: number[];
-  /** Also retry POST and PATCH, which may not be safe to repeat. */
-  non_idempotent: boolean;
-}
+import type { RetryPolicy } from "./retry.ts";
 
 export interface SendRequest {
   method: string;
@@ -35,9 +26,16 @@ export interface RawResponse {
   /** Lower-cased names; repeated headers joined with ", ". */
   headers: Record<string, string>;
   contentType: string;
+  /** The body as received. */
+  bytes: Uint8Array;
+  /** The body as UTF-8 text when the response is text, else "". */
   text: string;
+  /** Whether the body is text (its type says so, or it has none and decodes as UTF-8). */
+  textual: boolean;
   attempts: number;
 }
+
+export type { RetryPolicy } from "./retry.ts";
 
 const NON_IDEMPOTENT = new Set(["POST", "PATCH"]);
 
@@ -103,7 +101,9 @@ async function attemptOnce(req: SendRequest, where: string): Promise<RawResponse
       redirect: "follow",
     });
     // The timeout covers reading the body too.
-    const text = req.method === "HEAD" ? "" : await res.text();
+    const bytes = req.method === "HEAD" ? new Uint8Array() : new Uint8Array(await res.arrayBuffer());
+    const contentType = res.headers.get("content-type") ?? "";
+    const text = readText(bytes, contentType);
     const headers: Record<string, string> = {};
     res.headers.forEach((value, name) => {
       const key = name.toLowerCase();
@@ -113,8 +113,10 @@ async function attemptOnce(req: SendRequest, where: string): Promise<RawResponse
       status: res.status,
       statusText: res.statusText,
       headers,
-      contentType: res.headers.get("content-type") ?? "",
-      text,
+      contentType,
+      bytes,
+      text: text ?? "",
+      textual: text !== undefined,
       attempts: 1,
     };
   } catch (error) {
@@ -127,6 +129,27 @@ async function attemptOnce(req: SendRequest, where: string): Promise<RawResponse
     clearTimeout(timer);
     req.signal.removeEventListener("abort", onAbort);
   }
+}
+
+/** Media types whose bodies are text; anything else with a type is bytes. */
+const TEXT_TYPES =
+  /^(text\/.*|application\/(json|xml|javascript|ecmascript|x-www-form-urlencoded|x-ndjson|yaml|x-yaml|graphql|problem\+json|problem\+xml)|.*\+(json|xml))$/;
+
+/** Whether a response of this Content-Type is text. */
+export function isTextual(contentType: string): boolean {
+  return TEXT_TYPES.test(contentType.split(";")[0].trim().toLowerCase());
+}
+
+/** The body as text, or undefined when it is bytes (no type: text when it is valid UTF-8). */
+function readText(bytes: Uint8Array, contentType: string): string | undefined {
+  if (contentType.trim() === "") {
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      return undefined;
+    }
+  }
+  return isTextual(contentType) ? new TextDecoder().decode(bytes) : undefined;
 }
 
 /** The n-th backoff: delay × 2^(n-1), ±20 % jitter, at most max_delay. */
