@@ -47,7 +47,9 @@ async function underTerminal(
   const command = `stty rows 40 cols 120; ${quoted.join(" ")} > '${out}'`;
   const proc = Bun.spawn(["script", "-qec", command, "/dev/null"], {
     cwd: dir,
-    env: baseEnv({ TERM: "xterm-256color" }),
+    // A user's colour terminal. Without CI, FORCE_COLOR and NO_COLOR from the test's own
+    // environment: with CI set, Node's colour detection (stream.hasColors) answers no.
+    env: baseEnv({ TERM: "xterm-256color", CI: undefined, FORCE_COLOR: undefined, NO_COLOR: undefined }),
     stdout: "pipe",
     stderr: "pipe",
     stdin: "ignore",
