@@ -1,11 +1,13 @@
 /**
- * `${jobs.X.output}` in a job reads a job that must have finished by then: one listed
- * before it (sequential workflows) or one it depends on, directly or not (graphs).
- * Anything else is missing, or — worse — there or not depending on timing.
+ * The job graph's checks, each returning the problems it finds: `${jobs.X}` must name
+ * a job of the workflow (not the job itself), `depends_on` must name other jobs and
+ * make no cycle, and `${jobs.X.output}` in a job reads a job that must have finished
+ * by then: one listed before it (sequential workflows) or one it depends on, directly
+ * or not (graphs). Anything else is missing, or — worse — there or not depending on timing.
  */
 
-import { collectReferences } from "../binding/mod.ts";
-import type { KeyPath } from "../errors.ts";
+import { collectReferences, type Template } from "../binding/mod.ts";
+import { closest, type KeyPath } from "../errors.ts";
 import type { JobModel } from "./model.ts";
 
 export interface OrderProblem {
@@ -61,4 +63,79 @@ export function checkJobOrder(
     }
   }
   return problems;
+}
+
+/** `${jobs.X...}` must name a job of this workflow (and not the job itself). */
+export function checkJobRefs(
+  t: Template | undefined,
+  jobIds: ReadonlySet<string>,
+  self: string | undefined,
+  keyPath: KeyPath,
+): OrderProblem[] {
+  const problems: OrderProblem[] = [];
+  for (const r of t ? collectReferences(t) : []) {
+    if (r.source !== "jobs") continue;
+    const id = r.path[0];
+    if (typeof id !== "string") continue;
+    if (!jobIds.has(id)) {
+      const hint = closest(id, jobIds);
+      problems.push({
+        reason: `\${${r.expression}} refers to unknown job "${id}"${hint ? `; did you mean "${hint}"?` : ""} (jobs: ${[...jobIds].join(", ")})`,
+        keyPath: [...keyPath, ...r.keyPath],
+      });
+    } else if (id === self) {
+      problems.push({
+        reason: `\${${r.expression}} refers to the job's own output`,
+        keyPath: [...keyPath, ...r.keyPath],
+      });
+    }
+  }
+  return problems;
+}
+
+/** A job's `depends_on` names other jobs of the workflow. */
+export function checkDependencies(
+  self: string,
+  dependsOn: readonly string[],
+  jobIds: ReadonlySet<string>,
+  keyPath: KeyPath,
+): OrderProblem[] {
+  const problems: OrderProblem[] = [];
+  for (const dep of dependsOn) {
+    if (!jobIds.has(dep)) {
+      const hint = closest(dep, jobIds);
+      problems.push({
+        reason: `depends on unknown job "${dep}"${hint ? `; did you mean "${hint}"?` : ""}`,
+        keyPath,
+      });
+    } else if (dep === self) {
+      problems.push({ reason: "a job cannot depend on itself", keyPath });
+    }
+  }
+  return problems;
+}
+
+/** The first dependency cycle, as one problem (none when the graph has no cycle). */
+export function checkCycles(jobs: readonly JobModel[], jobPathOf: (id: string) => KeyPath): OrderProblem[] {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const state = new Map<string, "visiting" | "done">();
+  let found: OrderProblem | undefined;
+  const visit = (id: string, trail: string[]): boolean => {
+    if (state.get(id) === "done") return false;
+    if (state.get(id) === "visiting") {
+      const cycle = [...trail.slice(trail.indexOf(id)), id];
+      found = {
+        reason: `dependency cycle: ${cycle.join(" -> ")}`,
+        keyPath: [...jobPathOf(id), "depends_on"],
+      };
+      return true;
+    }
+    state.set(id, "visiting");
+    for (const dep of byId.get(id)?.dependsOn ?? [])
+      if (byId.has(dep) && visit(dep, [...trail, id])) return true;
+    state.set(id, "done");
+    return false;
+  };
+  jobs.some((j) => visit(j.id, []));
+  return found ? [found] : [];
 }
