@@ -74,6 +74,16 @@ export const ControllerSchema = strictMap({
   runtime: v.optional(RuntimeRefSchema, { type: "native" }),
   /** The controller's web page at `/` (§3.1). */
   webui: v.optional(WebUiSchema, false),
+  /** Limits of the run event streams (GET …/tasks/{id}/events). */
+  events: v.optional(
+    strictMap({
+      history_lines: v.optional(Count, 5000),
+      history_runs: v.optional(Count, 200),
+      subscriber_buffer: v.optional(Size, 1024 * 1024),
+      heartbeat: v.optional(Duration, "15s"),
+    }),
+    {},
+  ),
 });
 export type ControllerConfig = v.InferOutput<typeof ControllerSchema>;
 

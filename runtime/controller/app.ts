@@ -14,6 +14,9 @@ import { Flag, formatIssues, strictMap, Text } from "../schema-kit.ts";
 import type { TaskRecord } from "../store/task-record.ts";
 import type { TaskStore } from "../store/task-store.ts";
 import { prepareInput } from "../workflow/run-workflow.ts";
+import type { RunEventLog } from "./event-log.ts";
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./event-stream.ts";
+import { type EventStreamDeps, eventStreamResponse, resumePoint, wantsEventStream } from "./events-route.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import type { RunManager } from "./run-manager.ts";
 
@@ -21,6 +24,8 @@ const RunRequestSchema = strictMap({
   workflow_id: v.optional(Text),
   input: v.optional(v.unknown()),
   wait_for_completion: v.optional(Flag, true),
+  /** Answer with the run's event stream instead of its result. */
+  stream: v.optional(Flag, false),
 });
 
 class HttpError extends Error {
@@ -37,6 +42,9 @@ export interface AppDeps {
   manager: RunManager;
   store: TaskStore;
   metrics: ControllerMetrics;
+  /** The replay log of run events, for the event streams. */
+  events: RunEventLog;
+  streamLimits?: StreamLimits;
 }
 
 function taskView(task: TaskRecord) {
@@ -50,8 +58,14 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
+export function createApp({ project, manager, store, metrics, events, streamLimits }: AppDeps): Hono {
   const { controller } = project;
+  const streams: EventStreamDeps = {
+    log: events,
+    limits: streamLimits ?? DEFAULT_STREAM_LIMITS,
+    task: (id) => store.get(id),
+    bus: manager.bus,
+  };
   const base = controller.base_path.replace(/\/+$/, "");
   const app = new Hono();
 
@@ -171,6 +185,10 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
         throw error;
       }
       const taskId = await manager.submit(workflowId, input);
+      if (request.stream || wantsEventStream(c)) {
+        c.header("X-Task-Id", taskId);
+        return eventStreamResponse(c, streams, taskId, 0);
+      }
       if (!request.wait_for_completion) return c.json({ task_id: taskId, status: "pending" }, 202);
       const task = (await manager.wait(taskId))!;
       if (task.status === "completed")
@@ -186,6 +204,14 @@ export function createApp({ project, manager, store, metrics }: AppDeps): Hono {
     const task = await store.get(c.req.param("id"));
     if (!task) throw new HttpError(404, `unknown task "${c.req.param("id")}"`);
     return c.json(taskView(task));
+  });
+
+  app.get(`${base}/tasks/:id/events`, async (c) => {
+    const id = c.req.param("id");
+    const after = resumePoint(c);
+    if (typeof after === "string") throw new HttpError(400, after);
+    if (!events.has(id) && !(await store.get(id))) throw new HttpError(404, `unknown task "${id}"`);
+    return eventStreamResponse(c, streams, id, after);
   });
 
   app.post(`${base}/tasks/:id/cancel`, async (c) => {

@@ -9,7 +9,9 @@ import { type HostServer, serve } from "../host/mod.ts";
 import type { Logger } from "../log.ts";
 import { MemoryTaskStore } from "../store/memory.ts";
 import type { TaskStore } from "../store/task-store.ts";
+import { isRunEvent } from "../workflow/events.ts";
 import { createApp } from "./app.ts";
+import { RunEventLog } from "./event-log.ts";
 import { InProcessExecutor, type RunExecutor } from "./executor.ts";
 import { ControllerMetrics } from "./metrics.ts";
 import { RunManager } from "./run-manager.ts";
@@ -19,6 +21,8 @@ export interface RunningController {
   host: string;
   port: number;
   manager: RunManager;
+  /** The replay log of run events behind the event streams. */
+  events: RunEventLog;
   /** Drains runs (grace period), then stops serving and releases workers. */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -46,8 +50,29 @@ export async function startController(project: Project, options: ServeOptions): 
   } else {
     executor = new InProcessExecutor(project, options.logger);
   }
+  const limits = controller.events;
+  const events = new RunEventLog({
+    maxLogLines: limits.history_lines,
+    keepFinishedRuns: limits.history_runs,
+  });
   const manager = new RunManager(project, store, metrics, executor, options.logger);
-  const app = createApp({ project, manager, store, metrics });
+  // Every engine event on the bus (from this process's runs or, later, a queue's
+  // workers) goes into the replay log the event streams read.
+  manager.bus.subscribe("*", (message) => {
+    if (isRunEvent(message)) events.record(message);
+  });
+  const app = createApp({
+    project,
+    manager,
+    store,
+    metrics,
+    events,
+    streamLimits: {
+      maxBufferedBytes: limits.subscriber_buffer,
+      heartbeatMs: Math.max(100, limits.heartbeat),
+      dropGraceMs: Math.max(1000, limits.heartbeat),
+    },
+  });
   let server: HostServer;
   try {
     server = serve({
@@ -80,6 +105,7 @@ export async function startController(project: Project, options: ServeOptions): 
     host,
     port,
     manager,
+    events,
     shutdown(graceMs = controller.shutdown_grace_period) {
       stopping ??= (async () => {
         await manager.drain(graceMs);

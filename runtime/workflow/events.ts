@@ -111,6 +111,12 @@ export type RunEventBody = RunEvent extends infer E
 
 export type RunEventListener = (event: RunEvent) => void;
 
+/** Whether a message (from a bus, a port) is one of these events: versioned and numbered. */
+export function isRunEvent(message: { type: string }): message is RunEvent {
+  const m = message as Partial<RunEventBase>;
+  return typeof m.v === "number" && typeof m.seq === "number" && typeof m.run_id === "string";
+}
+
 /** Whether the run is over after this event. */
 export function isFinalEvent(event: RunEvent): event is RunFinishedEvent {
   return event.type === "run.finished";

@@ -161,12 +161,14 @@ export async function runWorkflow(
     const duration_ms = Math.round(performance.now() - t0);
     logger[level]({ duration_ms, err: (error as Error).message }, "run failed");
     const jobId = error instanceof RunError ? error.details.jobId : undefined;
+    // Who cancelled (a request, a shutdown) says more than "cancelled".
+    const reason = options.signal?.aborted ? options.signal.reason : undefined;
     emit({
       type: "run.finished",
       workflow_id: workflow.id,
       status: cancelled ? "cancelled" : "failed",
       duration_ms,
-      error: (error as Error).message,
+      error: cancelled && reason instanceof Error ? reason.message : (error as Error).message,
       ...(jobId ? { job_id: jobId } : {}),
       jobs: scheduler?.states() ?? initialStates(),
     });
