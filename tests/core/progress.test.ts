@@ -79,7 +79,7 @@ describe("run's progress", () => {
     expect(text).toMatch(/fetch\s+running/);
     expect(text).toMatch(/transform\s+waiting/);
     expect(text).toMatch(/fetch\s+done \d+(ms|\.\ds)/);
-    expect(text).toMatch(/transform\s+done \d+ms/);
+    expect(text).toMatch(/transform\s+done \d+(ms|\.\ds)/);
     // The last line a running job printed shows beside it.
     expect(text).toContain("step 1");
     expect(text).not.toContain('"ok"');
@@ -92,7 +92,9 @@ describe("run's progress", () => {
     expect(JSON.parse(r.stdout)).toEqual({ error: 'job "broken" failed: command exited with code 3: nope' });
     expect(r.terminal).toContain(`${ESC}31mfailed`);
     const text = plainText(r.terminal);
-    expect(text).toMatch(/broken\s+failed \d+ms\s+job "broken" failed: command exited with code 3: nope/);
+    expect(text).toMatch(
+      /broken\s+failed \d+(ms|\.\ds)\s+job "broken" failed: command exited with code 3: nope/,
+    );
     expect(text).toMatch(/never\s+cancelled/);
     expect(text).toContain('error: job "broken" failed');
   });
