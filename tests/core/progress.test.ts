@@ -82,7 +82,8 @@ describe("run's progress", () => {
     expect(text).toMatch(/transform\s+done \d+(ms|\.\ds)/);
     // The last line a running job printed shows beside it.
     expect(text).toContain("step 1");
-    expect(text).not.toContain('"ok"');
+    // The result (indented JSON) went to stdout, not to the terminal.
+    expect(text).not.toContain('"ok": true');
   });
 
   test("on a terminal, a failing run: the failed job in red with its reason, the rest cancelled", async () => {
