@@ -418,7 +418,12 @@ describe("a run cancelled before it started", () => {
     expect(frames[0]).toMatchObject({
       id: "1",
       event: "run.finished",
-      data: { type: "run.finished", status: "cancelled", error: "cancelled before it started", duration_ms: 0 },
+      data: {
+        type: "run.finished",
+        status: "cancelled",
+        error: "cancelled before it started",
+        duration_ms: 0,
+      },
     });
     await fetch(`${api}/tasks/${busy}/cancel`, { method: "POST" });
   });
