@@ -2,7 +2,17 @@
  * The Bun side of the host module. Bun's global is reached through a small typed view
  * so this file also type-checks where Bun's types are absent (`deno check`).
  */
-import { addrInUse, type Host, type HostServer, type ServeOptions } from "./types.ts";
+import {
+  addrInUse,
+  type Host,
+  type HostServer,
+  LIBC_NAMES,
+  once,
+  PR_SET_CHILD_SUBREAPER,
+  type ProcessControl,
+  type ServeOptions,
+  WNOHANG,
+} from "./types.ts";
 
 /** Root of a compiled binary's embedded file system (see scripts/build.ts). */
 export const EMBEDDED_ROOT = "/$bunfs/root";
@@ -27,6 +37,38 @@ interface BunGlobal {
 }
 
 const bun = (): BunGlobal => (globalThis as unknown as { Bun: BunGlobal }).Bun;
+
+/** The part of bun:ffi used here, typed so this file also checks without Bun's types. */
+interface BunFfi {
+  dlopen(
+    name: string,
+    symbols: Record<string, { args: string[]; returns: string }>,
+  ): { symbols: Record<string, (...args: unknown[]) => number> };
+}
+
+/** libc's prctl and waitpid through bun:ffi, imported only when asked for (it is not small). */
+const bunProcessControl = once(async (): Promise<ProcessControl | undefined> => {
+  if (process.platform !== "linux") return undefined;
+  let ffi: BunFfi;
+  try {
+    ffi = (await import("bun:ffi")) as unknown as BunFfi;
+  } catch {
+    return undefined;
+  }
+  for (const name of LIBC_NAMES) {
+    try {
+      const { symbols } = ffi.dlopen(name, {
+        prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" },
+        waitpid: { args: ["i32", "ptr", "i32"], returns: "i32" },
+      });
+      return {
+        setChildSubreaper: () => symbols.prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0,
+        reap: (pid) => symbols.waitpid(pid, null, WNOHANG) === pid,
+      };
+    } catch {}
+  }
+  return undefined;
+});
 
 export const bunHost: Host = {
   name: "bun",
@@ -74,6 +116,8 @@ export const bunHost: Host = {
     : undefined,
 
   resolveModule: (specifier, fromDir) => bun().resolveSync(specifier, fromDir),
+
+  processControl: bunProcessControl,
 
   registerModules(pluginName, modules) {
     const host = bun();

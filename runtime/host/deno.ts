@@ -12,7 +12,17 @@
  */
 import { existsSync } from "node:fs";
 import { resolveFromNodeModules } from "./node-resolve.ts";
-import { addrInUse, type Host, type HostServer, type ServeOptions } from "./types.ts";
+import {
+  addrInUse,
+  type Host,
+  type HostServer,
+  LIBC_NAMES,
+  once,
+  PR_SET_CHILD_SUBREAPER,
+  type ProcessControl,
+  type ServeOptions,
+  WNOHANG,
+} from "./types.ts";
 
 /**
  * node:url, taken when first needed: this module is loaded on every runtime (the host
@@ -29,7 +39,11 @@ interface DenoHttpServer {
 interface DenoGlobal {
   mainModule: string;
   execPath(): string;
-  build: { standalone?: boolean };
+  build: { standalone?: boolean; os: string };
+  dlopen?(
+    name: string,
+    symbols: Record<string, { parameters: string[]; result: string }>,
+  ): { symbols: Record<string, (...args: unknown[]) => number> };
   errors: { AddrInUse: abstract new (...args: never[]) => Error };
   serve(options: {
     hostname: string;
@@ -40,6 +54,25 @@ interface DenoGlobal {
 }
 
 const deno = (): DenoGlobal => (globalThis as unknown as { Deno: DenoGlobal }).Deno;
+
+/** libc's prctl and waitpid through Deno's FFI (needs --allow-ffi, which -A gives). */
+const denoProcessControl = once(async (): Promise<ProcessControl | undefined> => {
+  const d = deno();
+  if (d.build.os !== "linux" || typeof d.dlopen !== "function") return undefined;
+  for (const name of LIBC_NAMES) {
+    try {
+      const { symbols } = d.dlopen(name, {
+        prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+        waitpid: { parameters: ["i32", "pointer", "i32"], result: "i32" },
+      });
+      return {
+        setChildSubreaper: () => symbols.prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) === 0,
+        reap: (pid) => symbols.waitpid(pid, null, WNOHANG) === pid,
+      };
+    } catch {}
+  }
+  return undefined;
+});
 
 /** How long `stop(true)` waits for open requests before it lets go of them. */
 const FORCE_STOP_MS = 1000;
@@ -113,4 +146,6 @@ export const denoHost: Host = {
   },
 
   registerModules: () => false,
+
+  processControl: denoProcessControl,
 };

@@ -9,7 +9,7 @@ import { denoHost } from "./deno.ts";
 import type { Host } from "./types.ts";
 
 export { EMBEDDED_ROOT } from "./bun.ts";
-export type { FetchHandler, Host, HostServer, ServeOptions } from "./types.ts";
+export type { FetchHandler, Host, HostServer, ProcessControl, ServeOptions } from "./types.ts";
 
 function unsupported(what: string): never {
   throw new Error(`${what} needs the Bun or Deno runtime`);
@@ -25,6 +25,7 @@ const otherHost: Host = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   resolveModule: () => unsupported("loading a plugin package"),
   registerModules: () => false,
+  processControl: async () => undefined,
 };
 
 const g = globalThis as { Bun?: unknown; Deno?: unknown };
@@ -43,4 +44,5 @@ export const resolveModule: Host["resolveModule"] = (specifier, fromDir) =>
   host.resolveModule(specifier, fromDir);
 export const registerModules: Host["registerModules"] = (name, modules) =>
   host.registerModules(name, modules);
+export const processControl: Host["processControl"] = () => host.processControl();
 export const nativeYamlParse: Host["nativeYamlParse"] = host.nativeYamlParse;

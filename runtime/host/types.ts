@@ -44,6 +44,39 @@ export interface Host {
    * no positions; see compose/parse.ts for when it may be used.
    */
   readonly nativeYamlParse?: (text: string) => unknown;
+  /**
+   * Process control from libc, where the runtime can call it (Linux, through Bun's or
+   * Deno's FFI); undefined elsewhere. Loaded on the first call, once.
+   */
+  processControl(): Promise<ProcessControl | undefined>;
+}
+
+/** Linux process calls that node:child_process does not offer. */
+export interface ProcessControl {
+  /**
+   * prctl(PR_SET_CHILD_SUBREAPER): an orphaned descendant becomes a child of this process
+   * instead of init's, so it can still be found (and must be reaped, see `reap`).
+   * Returns false when the kernel refuses.
+   */
+  setChildSubreaper(): boolean;
+  /** waitpid(pid, WNOHANG): collects an exited child; true when `pid` was reaped. */
+  reap(pid: number): boolean;
+}
+
+/** PR_SET_CHILD_SUBREAPER from <linux/prctl.h>. */
+export const PR_SET_CHILD_SUBREAPER = 36;
+/** WNOHANG from <sys/wait.h>. */
+export const WNOHANG = 1;
+/** Names the C library answers to: glibc, then musl's. */
+export const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
+
+/** Calls `load` once, on first use; later calls share its promise. */
+export function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= load();
+    return value;
+  };
 }
 
 /** The error `serve` throws for a port in use, the same on every runtime. */

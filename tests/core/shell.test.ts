@@ -186,21 +186,16 @@ describe("timeout", () => {
     });
   }
 
-  test("a background child that outlives the shell (holding its output) is killed too", async () => {
+  test("a background child that outlives the shell (holding its output) ends with it", async () => {
     const dir = tempDir();
     const childPid = path.join(dir, "child.pid");
-    const t0 = performance.now();
-    const error = await runError(
-      runYaml(
-        `components:\n  - id: bg\n    type: shell\n    command: sleep 30 & echo $! > ${childPid}; echo started\n    timeout: 300ms\n` +
-          "workflow:\n  component: bg\n",
-      ),
+    const r = await runYaml(
+      `components:\n  - id: bg\n    type: shell\n    command: sleep 30 & echo $! > ${childPid}; echo started\n    timeout: 10s\n` +
+        "workflow:\n  component: bg\n",
     );
-    expect(error.message).toBe('job "job" failed: command timed out after 300 ms and was killed');
-    // The child holds the output open for 30 s.
-    expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(r.output).toBe("started\n");
     const pid = Number(readFileSync(childPid, "utf8").trim());
-    expect(await waitFor(() => !alive(pid), 3000)).toBe(true);
+    expect(alive(pid)).toBe(false);
   });
 
   test("a child that ignores SIGTERM is killed too", async () => {
