@@ -2,8 +2,9 @@
  * Types a compose file may name that this executable does not have: component types no
  * plugin registers (upstream's `model`, `agent`, `file-store`, ...), job types other
  * than component jobs (`for-each`, `if`, `switch`, ...), controller adapters other than
- * `http-server`, component runtimes other than in-process, and upstream's top-level
- * sections (`gateway`, `listener`, ...). A file from the Python model-compose often
+ * `http-server`, component runtimes other than in-process, upstream's top-level
+ * sections (`gateway`, `listener`, ...), and upstream features that are keys of a
+ * built-in type here (an http-client's `stream_format`, a job's `interrupt`). A file from the Python model-compose often
  * names several: all of them are reported in one error, each with its position, rather
  * than the first one alone or as a pile of schema errors they cause.
  */
@@ -28,11 +29,22 @@ const UPSTREAM_SECTIONS = [
 
 const CONTROLLER_TYPES = ["http-server"];
 
+/** Upstream's fields of the built-in component types that have no counterpart here. */
+const COMPONENT_FEATURES: Readonly<Record<string, readonly string[]>> = {
+  "http-client": ["stream_format", "stream_fragmented", "completion", "rate_limit"],
+  shell: ["manage", "base_dir", "batch_size", "streaming"],
+};
+
+/** Upstream's job fields that have no counterpart here. */
+const JOB_FEATURES = ["interrupt", "hook", "on_error", "repeat_count", "max_run_count"];
+
 export interface UnsupportedType {
   /** "component type", "job type", ... */
   kind: string;
   name: string;
   keyPath: KeyPath;
+  /** What the line about it says, when not `kind "name"`. */
+  detail?: string;
 }
 
 /**
@@ -53,6 +65,25 @@ export function findUnsupported(raw: Obj, componentTypes: readonly string[] | un
       (KNOWN_UPSTREAM_COMPONENT_TYPES.has(type) || !closest(type, componentTypes))
     )
       found.push({ kind: "component type", name: type, keyPath: [...keyPath, ...typeKey] });
+    const features =
+      typeof type === "string" && Object.hasOwn(COMPONENT_FEATURES, type) ? COMPONENT_FEATURES[type] : [];
+    const sections: [Obj, KeyPath][] = [[c, keyPath]];
+    if (isPlainObject(c.action)) sections.push([c.action, [...keyPath, "action"]]);
+    if (Array.isArray(c.actions))
+      c.actions.forEach((a, i) => {
+        if (isPlainObject(a)) sections.push([a, [...keyPath, "actions", i]]);
+      });
+    for (const [section, at] of sections) {
+      for (const key of features) {
+        if (key in section)
+          found.push({
+            kind: "feature",
+            name: `${type} ${key}`,
+            keyPath: [...at, key],
+            detail: `${type} field "${key}"`,
+          });
+      }
+    }
     const runtime = isPlainObject(c.runtime) ? c.runtime.type : c.runtime;
     const runtimePath = isPlainObject(c.runtime) ? [...keyPath, "runtime", "type"] : [...keyPath, "runtime"];
     if (typeof runtime === "string" && !(COMPONENT_RUNTIMES as readonly string[]).includes(runtime))
@@ -94,7 +125,18 @@ export function findUnsupported(raw: Obj, componentTypes: readonly string[] | un
           found.push({ kind: "job type", name: job.type, keyPath: [...jobPath, "type"] });
           return;
         }
+        for (const key of JOB_FEATURES) {
+          if (key in job)
+            found.push({
+              kind: "feature",
+              name: `job ${key}`,
+              keyPath: [...jobPath, key],
+              detail: `job field "${key}"`,
+            });
+        }
         const ref = job.component;
+        if (typeof ref === "string" && Object.hasOwn(COMPONENT_FEATURES, ref))
+          checkComponent({ ...job, type: ref, runtime: undefined }, jobPath, ["component"]);
         if (isPlainObject(ref)) checkComponent(ref, [...jobPath, "component"], ["type"]);
         else if (
           typeof ref === "string" &&
@@ -121,12 +163,12 @@ export function unsupportedError(
   if (!found.length) return undefined;
   const lines = found.map((u) => {
     const where = formatLocation(locatePath(raw, u.keyPath));
-    return `  ${where ? `${where}: ` : ""}${formatKeyPath(u.keyPath)}: ${u.kind} "${u.name}"`;
+    return `  ${where ? `${where}: ` : ""}${formatKeyPath(u.keyPath)}: ${u.detail ?? `${u.kind} "${u.name}"`}`;
   });
   const names = [...new Set(found.map((u) => u.name))];
   return new ConfigError(
     [
-      `${names.length === 1 ? "a type" : `${names.length} types`} this file names ${names.length === 1 ? "is" : "are"} not built into model-compose: ${names.join(", ")}`,
+      `${names.length === 1 ? "a type or feature" : `${names.length} types and features`} this file uses ${names.length === 1 ? "is" : "are"} not built into model-compose: ${names.join(", ")}`,
       ...lines,
       `  built in: components ${componentTypes.join(", ")}; component jobs (a job without type:, or type: component); the http-server controller; components run in the controller's process (runtime: embedded)`,
       '  other component types come from plugins (plugins: [./my-plugin.ts] in the compose file, see docs/plugins.md); see docs/compose-file.md, "Coming from the Python model-compose"',

@@ -73,6 +73,35 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "unknown keys on a job without component: are refused with a did-you-mean",
+    yaml: "component:\n  type: shell\n  command: echo\nworkflow:\n  jobs:\n    - id: a\n      bogus_key: 1\n      ouptut: x\n",
+    errors: [
+      'FILE:7:18: workflows[0].jobs[0].bogus_key: unknown key "bogus_key" on a job without component: (valid keys: id, type, title, description, component, action, input, output, depends_on, timeout, retry, if; type fields such as "bogus_key" belong on the component)',
+      'FILE:8:15: workflows[0].jobs[0].ouptut: unknown key "ouptut" on a job without component:; did you mean "output"? (valid keys: id, type, title, description, component, action, input, output, depends_on, timeout, retry, if; type fields such as "ouptut" belong on the component)',
+    ],
+  },
+  {
+    name: "a stray command: beside an inline component map is refused",
+    yaml: "workflow:\n  jobs:\n    - id: a\n      component: { type: shell, command: echo a }\n      command: echo b\n",
+    errors: [
+      'FILE:5:16: workflows[0].jobs[0].command: unknown key "command" on a job with an inline component map (valid keys: id, type, title, description, component, action, input, output, depends_on, timeout, retry, if; type fields such as "command" belong on the component)',
+    ],
+  },
+  {
+    name: "a path into shell's result that names no field",
+    yaml: "workflow:\n  component: shell\n  command: echo\n  output: ${result.stdot}\n",
+    errors: [
+      'FILE:4:11: workflows[0].jobs[0].output: ${result.stdot}: shell has no "result.stdot"; did you mean "result.stdout"? (result has stdout, stderr, exit_code)',
+    ],
+  },
+  {
+    name: "several jobs without component: and no default component",
+    yaml: "components:\n  - { id: a, type: shell, command: echo a }\n  - { id: b, type: shell, command: echo b }\nworkflow:\n  jobs:\n    - id: x\n",
+    errors: [
+      'FILE:6:7: workflows[0].jobs[0]: missing required key "component" (components defined: a, b; mark one default: true to use it for jobs without component:)',
+    ],
+  },
+  {
     name: "unknown key on a job whose component is defined",
     yaml: "components:\n  - id: x\n    type: shell\n    command: echo\nworkflow:\n  jobs:\n    - id: a\n      component: x\n      command: echo\n",
     errors: [
