@@ -132,7 +132,7 @@ describe("upstream-style corpus", () => {
     });
   });
 
-  test("shell-steps: ${result.stdout|stderr|exit_code}, jobs in the order listed", async () => {
+  test("shell-steps: result.stdout, .stderr and .exit_code, jobs in the order listed", async () => {
     const project = await load("shell-steps.yml");
     const { output } = await runWorkflow(project, "count", { text: "one two three" });
     expect(output).toEqual({ first: { words: 3, note: "counted", code: 0 }, second: 2 });
