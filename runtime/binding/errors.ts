@@ -60,8 +60,18 @@ export class BindingError extends Error {
 
   private static compose(reason: string, expression: string, options: BindingErrorOptions): string {
     const column = options.offset !== undefined ? ` at column ${options.offset + 1}` : "";
-    return `${reason}${column} in \${${expression}}${options.note ? `; ${options.note}` : ""}`;
+    return `${reason}${column} in \${${excerpt(expression, options.offset)}}${options.note ? `; ${options.note}` : ""}`;
   }
+}
+
+/** Longer expressions are shown as a window around the offset, so a message stays readable. */
+const SHOWN = 120;
+
+function excerpt(expression: string, offset = 0): string {
+  if (expression.length <= SHOWN) return expression;
+  const from = Math.max(0, Math.min(offset - SHOWN / 2, expression.length - SHOWN));
+  const to = from + SHOWN;
+  return `${from > 0 ? "…" : ""}${expression.slice(from, to)}${to < expression.length ? "…" : ""}`;
 }
 
 /**

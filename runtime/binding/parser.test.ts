@@ -113,3 +113,30 @@ describe("tree shape", () => {
     expect(() => parseBinding("nope.x.frobnicate(1)")).not.toThrow();
   });
 });
+
+describe("the depth limit", () => {
+  test("10 000 nested parentheses are a syntax error at the level past the limit, not a stack overflow", () => {
+    const error = syntaxError(`${"(".repeat(10_000)}input.x${")".repeat(10_000)}`);
+    expect(error.reason).toBe(
+      "the expression nests more than 128 levels deep here (the limit MODEL_COMPOSE_MAX_EXPRESSION_DEPTH)",
+    );
+    expect(error.offset).toBe(128);
+    // The message shows a window of the expression, not all 20 000 characters.
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  test("a chain of operators is bounded too (the evaluator recurses once per link)", () => {
+    expect(syntaxError(`input.x${" + 1".repeat(10_000)}`).reason).toContain("nests more than 128 levels");
+    expect(syntaxError(`${"!".repeat(100_000)}input.x`).reason).toContain("nests more than 128 levels");
+  });
+
+  test("the limit is read from MODEL_COMPOSE_MAX_EXPRESSION_DEPTH, checked", async () => {
+    const { maxExpressionDepth } = await import("./depth.ts");
+    expect(maxExpressionDepth({})).toBe(128);
+    expect(maxExpressionDepth({ MODEL_COMPOSE_MAX_EXPRESSION_DEPTH: "500" })).toBe(500);
+    expect(() => maxExpressionDepth({ MODEL_COMPOSE_MAX_EXPRESSION_DEPTH: "0" })).toThrow(
+      'environment variable MODEL_COMPOSE_MAX_EXPRESSION_DEPTH must be a whole number from 1 to 2000, got "0"',
+    );
+    expect(() => maxExpressionDepth({ MODEL_COMPOSE_MAX_EXPRESSION_DEPTH: "deep" })).toThrow('got "deep"');
+  });
+});

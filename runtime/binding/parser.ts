@@ -14,6 +14,7 @@ import type {
   TypeSpec,
   UnaryOperator,
 } from "./ast.ts";
+import { maxExpressionDepth, tooDeep } from "./depth.ts";
 import { BindingError } from "./errors.ts";
 import { Lexer, SyntaxFailure, type Token } from "./lexer.ts";
 
@@ -132,6 +133,11 @@ class Parser {
   readonly lexer: Lexer;
   /** Characters that end an unquoted default here (closing brackets of enclosing constructs). */
   private stops: string;
+  private readonly maxDepth = maxExpressionDepth();
+  /** Open recursive constructs (parentheses, arguments, `!`, nested defaults). */
+  private nesting = 0;
+  /** Depth of each node built, so a chain of operators is bounded as well. */
+  private readonly depths = new WeakMap<object, number>();
 
   constructor(
     readonly src: string,
@@ -153,8 +159,22 @@ class Parser {
     return out;
   }
 
+  /** Runs `parse` one level deeper; past the limit, a syntax error at `at`. */
+  private deeper<T>(at: number, parse: () => T): T {
+    if (++this.nesting > this.maxDepth) throw new SyntaxFailure(tooDeep(this.maxDepth), at);
+    try {
+      return parse();
+    } finally {
+      this.nesting--;
+    }
+  }
+
   /** A whole binding: an expression with optional `as` conversions and `|` defaults. */
   parseTop(): Expr {
+    return this.deeper(this.lexer.peek().start, () => this.parseTopLevel());
+  }
+
+  private parseTopLevel(): Expr {
     let expr = this.parseConverted();
     while (this.lexer.at("|")) {
       this.lexer.next();
@@ -289,7 +309,7 @@ class Parser {
     const t = this.lexer.peek();
     if (t.kind === "punct" && (t.value === "!" || t.value === "-")) {
       this.lexer.next();
-      const operand = this.parseUnary();
+      const operand = this.deeper(t.start, () => this.parseUnary());
       if (t.value === "-" && operand.kind === "literal" && typeof operand.value === "number") {
         return this.node({ kind: "literal", value: -operand.value }, t.start);
       }
@@ -401,6 +421,24 @@ class Parser {
   /** Completes a node with its span, ending at the last consumed character. */
   private node(partial: NodeInit, start: number): Expr {
     const end = this.lexer.lastEnd;
-    return { ...partial, start, end, text: this.src.slice(start, end) } as Expr;
+    const node = { ...partial, start, end, text: this.src.slice(start, end) } as Expr;
+    let depth = 0;
+    for (const value of Object.values(partial)) depth = Math.max(depth, this.depthOf(value));
+    if (depth + 1 > this.maxDepth) throw new SyntaxFailure(tooDeep(this.maxDepth), start);
+    this.depths.set(node, depth + 1);
+    return node;
+  }
+
+  /** The depth of a child: a node, a list of segments, a call's arguments. */
+  private depthOf(value: unknown): number {
+    if (Array.isArray(value)) {
+      let d = 0;
+      for (const item of value) d = Math.max(d, this.depthOf(item));
+      return d;
+    }
+    if (value === null || typeof value !== "object") return 0;
+    const known = this.depths.get(value);
+    if (known !== undefined) return known;
+    return "args" in value ? this.depthOf((value as { args: unknown }).args) : 0;
   }
 }
