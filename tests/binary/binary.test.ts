@@ -47,6 +47,23 @@ describe("compiled binary", () => {
     expect(Number(out.message.match(/\d+/)[0])).toBeGreaterThanOrEqual(150);
   });
 
+  test("a job's setsid child ends with the job (the subreaper through bun:ffi works compiled)", () => {
+    const dir = tempDir("mc-reaper-");
+    const pidFile = path.join(dir, "pid");
+    const command = `(setsid sh -c 'echo $$ > ${pidFile}; exec sleep 60' >/dev/null 2>&1 &); while [ ! -s ${pidFile} ]; do sleep 0.01; done; cut -d' ' -f4 /proc/$(cat ${pidFile})/stat`;
+    writeFileSync(
+      path.join(dir, "model-compose.yml"),
+      `workflow:\n  component: shell\n  command: ${JSON.stringify(command)}\n  output: \${stdout.trim()}\n`,
+    );
+    const r = exec(["run"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    // The orphan's parent was the binary itself, not init: it stayed in the job's tree.
+    expect(JSON.parse(r.stdout)).not.toBe("1");
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+
   test("loads a third-party plugin file from disk", () => {
     const r = exec(["run", "-f", "examples/plugins/model-compose.yml", "-i", '{"text":"from the binary"}']);
     expect(r.stderr).toBe("");

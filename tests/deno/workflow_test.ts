@@ -161,3 +161,15 @@ test("cancellation: aborting the signal cancels the run", async () => {
   const error = await rejection(run);
   assert.ok(error instanceof CancelledError || /cancel/i.test(error.message), String(error));
 });
+
+test("processes: a setsid child, orphaned, ends with its job (the subreaper through Deno's FFI)", async () => {
+  const dir = tempDir();
+  const pidFile = path.join(dir, "pid");
+  const command = `(setsid sh -c 'echo $$ > ${pidFile}; exec sleep 60' >/dev/null 2>&1 &); while [ ! -s ${pidFile} ]; do sleep 0.01; done; echo done`;
+  const r = await runYaml(
+    `workflow:\n  component: shell\n  command: ${JSON.stringify(command)}\n  output: \${stdout}\n`,
+  );
+  assert.equal(r.output, "done\n");
+  const pid = Number(readFileSync(pidFile, "utf8").trim());
+  assert.throws(() => process.kill(pid, 0), "the orphan was ended and reaped");
+});

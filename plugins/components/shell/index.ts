@@ -27,7 +27,7 @@ const MAX_CAPTURE = 16 * 1024 * 1024;
 const KILL_GRACE_MS = 2000;
 const LARGE_DATA = "pass large data with stdin:";
 
-export const ShellSchema = strictMap({
+const ShellSchema = strictMap({
   command: v.union(
     [Text, v.pipe(v.array(Scalar), v.minLength(1, "expected at least the program name"))],
     (i) =>
