@@ -9,6 +9,7 @@ import { BindingError, BindingView, renderTemplate } from "../binding/mod.ts";
 import type { JobModel, Project, WorkflowModel } from "../compose/model.ts";
 import { CancelledError, ConfigError, RunError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { mergeOwn } from "../own-property.ts";
 import { ulid } from "../ulid.ts";
 import { ComponentHost } from "./component-host.ts";
 import { eventSink, type RunEventListener } from "./events.ts";
@@ -385,7 +386,7 @@ class Scheduler {
     if (sinks.length === 1) return this.outputs.get(sinks[0].id);
     const values = sinks.map((j) => this.outputs.get(j.id));
     if (values.every((v) => v !== null && typeof v === "object" && !Array.isArray(v)))
-      return Object.assign({}, ...values);
+      return mergeOwn(...(values as object[]));
     return Object.fromEntries(sinks.map((j) => [j.id, this.outputs.get(j.id)]));
   }
 }

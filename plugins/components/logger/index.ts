@@ -24,16 +24,18 @@ function withoutClashes(
   bindings: Record<string, unknown>,
 ): Record<string, unknown> {
   const taken = new Set([...LINE_KEYS, ...Object.keys(bindings)]);
-  const out: Record<string, unknown> = {};
+  // A Map, then Object.fromEntries: `out[key] = value` would turn a `__proto__` field
+  // into the object's prototype and drop it from the line.
+  const out = new Map<string, unknown>();
   for (const [name, value] of Object.entries(fields)) {
     // A renamed key must not land on another field's name either.
     const clashes = (key: string) =>
-      taken.has(key) || Object.hasOwn(out, key) || (key !== name && Object.hasOwn(fields, key));
+      taken.has(key) || out.has(key) || (key !== name && Object.hasOwn(fields, key));
     let key = name;
     while (clashes(key)) key = `input.${key}`;
-    out[key] = value;
+    out.set(key, value);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 export default definePlugin({
