@@ -21,7 +21,48 @@ const Id = v.pipe(
   v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "expected an id of letters, digits, '_', '-' or '.'"),
 );
 
-const ApiKeys = strictMap({ api_keys: v.array(Text) });
+/**
+ * An empty list would turn authentication off without a word, and a key that is empty
+ * or padded with spaces can never match what a client sends (the header's token is
+ * trimmed): all three are load errors rather than surprises.
+ */
+const ApiKey = v.pipe(
+  Text,
+  v.check((key) => key !== "", "an API key must not be empty"),
+  v.check(
+    (key) => key === key.trim(),
+    "an API key must not start or end with spaces (clients' keys are read without them, so it could never match)",
+  ),
+);
+const ApiKeys = strictMap({
+  api_keys: v.pipe(
+    v.array(ApiKey, (i) => `expected a list of API keys, found ${describeValue(i.input)}`),
+    v.minLength(
+      1,
+      "the list of API keys is empty, which would let everyone in; list at least one key, or remove `auth` to run without authentication",
+    ),
+  ),
+});
+
+/** A CORS origin as browsers send it (`https://app.example.com`, `http://localhost:3000`), `null`, or `*`. */
+const Origin = v.pipe(
+  Text,
+  v.check(
+    (o) => o === "*" || o === "null" || /^[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+$/i.test(o),
+    (i) =>
+      `expected an origin like https://app.example.com (scheme, host and port, no path), or "*", found ${describeValue(i.input)}`,
+  ),
+);
+
+/** A host name the controller answers for, besides its own address and localhost (`*`: any). */
+const HostName = v.pipe(
+  Text,
+  v.check(
+    (h) => h === "*" || /^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/i.test(h),
+    (i) =>
+      `expected a host name like app.example.com (no scheme, no port), or "*", found ${describeValue(i.input)}`,
+  ),
+);
 
 export const RuntimeRefSchema = v.looseObject({
   type: Text,
@@ -65,10 +106,35 @@ export const ControllerSchema = strictMap({
   host: v.optional(Text),
   port: v.optional(Port, 8080),
   base_path: v.optional(v.pipe(Text, v.regex(/^\/[^\s]*$/, "expected a path starting with /")), "/api"),
-  origins: v.optional(v.union([Text, v.array(Text)]), "*"),
+  origins: v.optional(
+    v.union(
+      [Origin, v.array(Origin)],
+      (i) => `expected an origin or a list of origins, found ${describeValue(i.input)}`,
+    ),
+    [],
+  ),
+  allowed_hosts: v.optional(
+    v.array(HostName, (i) => `expected a list of host names, found ${describeValue(i.input)}`),
+    [],
+  ),
   max_concurrent_count: v.optional(Count, 0),
   threaded: v.optional(Flag, false),
   max_body_size: v.optional(Size, 10 * 1024 * 1024),
+  /** The whole request body must arrive within this time (slow or stalled uploads). */
+  body_timeout: v.optional(Duration, "60s"),
+  /** A connection with no traffic is closed after this time; Bun allows at most 255 s. */
+  idle_timeout: v.optional(
+    v.pipe(
+      Duration,
+      v.check(
+        (ms) => ms >= 1000 && ms <= 255_000,
+        "expected a duration from 1s to 255s (the HTTP server's range)",
+      ),
+    ),
+    "30s",
+  ),
+  /** How deeply a JSON request body may nest. */
+  max_json_depth: v.optional(v.pipe(Count, v.minValue(1, "expected a number >= 1")), 100),
   shutdown_grace_period: v.optional(Duration, "30s"),
   auth: v.optional(ApiKeys),
   runtime: v.optional(RuntimeRefSchema, { type: "native" }),

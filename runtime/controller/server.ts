@@ -23,6 +23,8 @@ export interface RunningController {
   manager: RunManager;
   /** The replay log of run events behind the event streams. */
   events: RunEventLog;
+  /** This controller's identity, also on /health: `down` checks it before signalling. */
+  instanceId: string;
   /** Drains runs (grace period), then stops serving and releases workers. */
   shutdown(graceMs?: number): Promise<void>;
 }
@@ -61,6 +63,7 @@ export async function startController(project: Project, options: ServeOptions): 
   manager.bus.subscribe("*", (message) => {
     if (isRunEvent(message)) events.record(message);
   });
+  const instanceId = crypto.randomUUID();
   const app = createApp({
     project,
     manager,
@@ -72,6 +75,7 @@ export async function startController(project: Project, options: ServeOptions): 
       heartbeatMs: Math.max(100, limits.heartbeat),
       dropGraceMs: Math.max(1000, limits.heartbeat),
     },
+    instanceId,
   });
   let server: HostServer;
   try {
@@ -79,8 +83,10 @@ export async function startController(project: Project, options: ServeOptions): 
       hostname: host,
       port: controller.port,
       fetch: app.fetch,
-      // The app enforces max_body_size with a clear message; this is only the hard cap.
-      maxRequestBodySize: controller.max_body_size + 1024 * 1024,
+      // The app enforces max_body_size itself with a JSON error (read-body.ts) and reads
+      // no more than that; the server's own cap would answer first with a bare 413.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      idleTimeoutSeconds: Math.ceil(controller.idle_timeout / 1000),
     });
   } catch (error) {
     await executor.close();
@@ -106,6 +112,7 @@ export async function startController(project: Project, options: ServeOptions): 
     port,
     manager,
     events,
+    instanceId,
     shutdown(graceMs = controller.shutdown_grace_period) {
       stopping ??= (async () => {
         await manager.drain(graceMs);

@@ -26,14 +26,21 @@ interface BunGlobal {
   serve(options: {
     hostname: string;
     port: number;
-    fetch: ServeOptions["fetch"];
+    fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
     maxRequestBodySize?: number;
     idleTimeout?: number;
-  }): { port?: number; stop(closeActiveConnections?: boolean): Promise<void> | void };
+  }): BunServer;
   sleep(ms: number): Promise<void>;
   resolveSync(specifier: string, from: string): string;
   plugin?: (plugin: { name: string; setup(build: BunPluginBuilder): void }) => void;
   YAML?: { parse(text: string): unknown };
+}
+
+interface BunServer {
+  port?: number;
+  stop(closeActiveConnections?: boolean): Promise<void> | void;
+  /** Per-request idle timeout in seconds; 0 turns it off. */
+  timeout(request: Request, seconds: number): void;
 }
 
 const bun = (): BunGlobal => (globalThis as unknown as { Bun: BunGlobal }).Bun;
@@ -79,10 +86,11 @@ export const bunHost: Host = {
       server = bun().serve({
         hostname: options.hostname,
         port: options.port,
-        fetch: options.fetch,
+        fetch: (request, srv) => options.fetch(request, { keepOpen: () => srv.timeout(request, 0) }),
         maxRequestBodySize: options.maxRequestBodySize,
-        // Runs can take long; the controller decides when a request is over.
-        idleTimeout: 0,
+        // Idle connections and stalled uploads are closed; a request whose answer takes
+        // long (a run waited for) says so with keepOpen().
+        idleTimeout: options.idleTimeoutSeconds ?? 30,
       });
     } catch (error) {
       if ((error as { code?: string }).code === "EADDRINUSE")

@@ -96,7 +96,8 @@ export const denoHost: Host = {
         port: options.port,
         // Without onListen, Deno prints "Listening on ..." to stdout.
         onListen: () => {},
-        handler: (request, info) => options.fetch(request, info),
+        // Deno.serve has no idle timeout to lift, so no keepOpen.
+        handler: (request) => options.fetch(request, {}),
       });
     } catch (error) {
       const code = (error as { code?: string }).code;

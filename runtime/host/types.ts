@@ -1,6 +1,12 @@
 /** What model-compose needs from the JavaScript runtime it runs on (Bun or Deno). */
 
-export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
+/** What the server hands the app with each request (hono's `c.env`). */
+export interface RequestEnv {
+  /** Exempts this request from the idle timeout: its answer may take long (a run waited for, a stream). */
+  keepOpen?(): void;
+}
+
+export type FetchHandler = (request: Request, env?: RequestEnv) => Response | Promise<Response>;
 
 export interface ServeOptions {
   hostname: string;
@@ -12,6 +18,8 @@ export interface ServeOptions {
    * controller's app enforces `max_body_size` itself, with a clear message.
    */
   maxRequestBodySize?: number;
+  /** Seconds a connection may go without traffic before it is closed (Bun: 1-255). */
+  idleTimeoutSeconds?: number;
 }
 
 export interface HostServer {

@@ -75,7 +75,7 @@ export function describeApi(name: string, threaded: boolean): void {
       for (const route of [`${project.url}/health`, `${project.api}/health`]) {
         const reply = await request(route);
         expect(reply.status).toBe(200);
-        expect(reply.body).toEqual({ status: "ok" });
+        expect(reply.body).toEqual({ status: "ok", instance_id: expect.any(String) });
       }
     });
 

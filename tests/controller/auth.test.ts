@@ -1,5 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose texts are full of ${...} bindings
-/** `controller.auth.api_keys`: every route but the health check needs `Authorization: Bearer <key>`. */
+/**
+ * `controller.auth.api_keys` through a real server: every route but the health check
+ * needs `Authorization: Bearer <key>`. The other cases (wrong keys, unknown routes,
+ * load errors) run in-process in runtime/controller/app-requests.test.ts.
+ */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cleanup, makeProject, request, startRun, type TestProject, upForeground } from "./helpers.ts";
 
@@ -29,21 +33,6 @@ describe("API keys", () => {
     expect(run.status).toBe(401);
   });
 
-  test("a wrong key, a key of another length, or another scheme is 401", async () => {
-    const wrong = [
-      "Bearer s3cret-onf",
-      "Bearer s3cret",
-      "Bearer s3cret-one-and-more",
-      "Basic czNjcmV0LW9uZQ==",
-      "s3cret-one",
-      "Bearer ",
-    ];
-    for (const header of wrong) {
-      const reply = await request(`${project.api}/workflows`, { headers: { Authorization: header } });
-      expect({ header, status: reply.status }).toEqual({ header, status: 401 });
-    }
-  });
-
   test("each configured key is accepted", async () => {
     expect((await request(`${project.api}/workflows`, { headers: good })).status).toBe(200);
     const second = await request(`${project.api}/workflows`, {
@@ -61,13 +50,8 @@ describe("API keys", () => {
     for (const route of [`${project.url}/health`, `${project.api}/health`]) {
       const reply = await request(route);
       expect(reply.status).toBe(200);
-      expect(reply.body).toEqual({ status: "ok" });
+      expect(reply.body).toEqual({ status: "ok", instance_id: expect.any(String) });
     }
-  });
-
-  test("an unknown route without a key is 401, not 404 (routes are not revealed)", async () => {
-    expect((await request(`${project.api}/secret-place`)).status).toBe(401);
-    expect((await request(`${project.api}/secret-place`, { headers: good })).status).toBe(404);
   });
 
   test("a CORS preflight from an allowed origin needs no key (browsers send none)", async () => {

@@ -107,7 +107,7 @@ describe("docker runtime lifecycle", () => {
       const net = inspect("network", autoNetwork);
       expect(net?.Labels?.[PROJECT_DIR_LABEL]).toBe(dir);
       const health = await fetch(`http://127.0.0.1:${port}/health`);
-      expect(await health.json()).toEqual({ status: "ok" });
+      expect(await health.json()).toMatchObject({ status: "ok" });
     },
     TIMEOUT,
   );

@@ -1,0 +1,91 @@
+/**
+ * Reads a JSON request body within the controller's limits, each answered with a JSON
+ * error naming the limit: `max_body_size` (413, from Content-Length before anything is
+ * read, else while counting the bytes of a chunked body), `body_timeout` (408: a client
+ * that stalls or trickles cannot hold a request, and its buffered bytes, forever) and
+ * `max_json_depth` (400). The host server's own body cap is set far above ours, so this
+ * is the one limit users meet.
+ */
+import type { Context } from "hono";
+import { HttpError } from "./http-error.ts";
+import { jsonDepth } from "./json-depth.ts";
+
+export interface BodyLimits {
+  /** Bytes (`controller.max_body_size`). */
+  maxBytes: number;
+  /** Milliseconds from the first read to the last byte (`controller.body_timeout`); 0: none. */
+  timeoutMs: number;
+  /** Nesting levels (`controller.max_json_depth`). */
+  maxDepth: number;
+}
+
+const close = { Connection: "close" };
+
+function tooLarge(limits: BodyLimits): HttpError {
+  return new HttpError(
+    413,
+    `request body is larger than the limit of ${limits.maxBytes} bytes (controller.max_body_size)`,
+    close,
+  );
+}
+
+/** The body as text, within `max_body_size` and `body_timeout`. */
+export async function readBodyText(c: Context, limits: BodyLimits): Promise<string> {
+  const declared = c.req.header("content-length");
+  if (declared !== undefined && Number(declared) > limits.maxBytes) throw tooLarge(limits);
+  const body = c.req.raw.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired =
+    limits.timeoutMs > 0
+      ? new Promise<"expired">((resolve) => {
+          timer = setTimeout(() => resolve("expired"), limits.timeoutMs);
+        })
+      : new Promise<never>(() => {});
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), expired]);
+      if (next === "expired") {
+        throw new HttpError(
+          408,
+          `the request body did not arrive within ${limits.timeoutMs / 1000} s (controller.body_timeout)`,
+          close,
+        );
+      }
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > limits.maxBytes) throw tooLarge(limits);
+      chunks.push(next.value);
+    }
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The body parsed as JSON (`{}` when empty), within every limit. */
+export async function readJsonBody(c: Context, limits: BodyLimits): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new HttpError(415, `expected Content-Type: application/json, found ${type ? `"${type}"` : "none"}`);
+  }
+  const text = await readBodyText(c, limits);
+  if (text.trim() === "") return {};
+  if (jsonDepth(text, limits.maxDepth) > limits.maxDepth) {
+    throw new HttpError(
+      400,
+      `request body nests deeper than the limit of ${limits.maxDepth} levels (controller.max_json_depth)`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, `malformed JSON body: ${(error as Error).message}`);
+  }
+}
