@@ -9,6 +9,7 @@ import { EXIT_CONFIG } from "../cli/report.ts";
 import { ConfigError } from "../errors.ts";
 import { sleep } from "../host/mod.ts";
 import { selfCommand } from "../self.ts";
+import { identify, stillTheSame } from "./process-identity.ts";
 import { clientHost, isAlive, ProjectState } from "./state.ts";
 
 function tail(file: string, lines = 20): string {
@@ -25,7 +26,7 @@ export async function startDetached(
   options: { timeoutMs?: number } = {},
 ): Promise<{ pid: number; url: string; log: string }> {
   const state = new ProjectState(projectDir);
-  state.refuseIfRunning();
+  await state.refuseIfRunning();
   mkdirSync(state.dir, { recursive: true });
   const out = openSync(state.logFile, "a");
   const [cmd, ...args] = selfCommand();
@@ -67,30 +68,38 @@ export async function startDetached(
   );
 }
 
-/** `down`: asks the controller to stop via `.stop` and waits for it to exit. */
+/**
+ * `down`: asks the controller to stop via `.stop` and waits for it to exit. Signals
+ * (SIGTERM, then SIGKILL) only a process verified to be the recorded controller, checked
+ * again right before each one: the pid may have been reused meanwhile.
+ */
 export async function stopRunning(
   projectDir: string,
   graceMs: number,
-): Promise<{ pid: number; forced: boolean } | undefined> {
+): Promise<{ pid: number; forced: boolean } | { stale?: string } | undefined> {
   const state = new ProjectState(projectDir);
-  const running = state.running();
+  const running = await state.running();
   if (!running) {
     state.clearStop();
-    return undefined;
+    return state.stale ? { stale: state.stale } : undefined;
   }
   state.requestStop();
   // The controller polls every second, then drains for up to its grace period.
   const deadline = Date.now() + graceMs + 10_000;
-  while (Date.now() < deadline && isAlive(running.pid)) await sleep(100);
+  while (Date.now() < deadline && stillTheSame(running)) await sleep(100);
   let forced = false;
-  if (isAlive(running.pid)) {
-    forced = true;
+  const signal = async (name: NodeJS.Signals) => {
+    if ((await identify(running)) !== "ours") return false;
     try {
-      process.kill(running.pid, "SIGTERM");
+      process.kill(running.pid, name);
     } catch {}
+    return true;
+  };
+  if (stillTheSame(running) && (await signal("SIGTERM"))) {
+    forced = true;
     const hard = Date.now() + 5000;
-    while (Date.now() < hard && isAlive(running.pid)) await sleep(100);
-    if (isAlive(running.pid)) process.kill(running.pid, "SIGKILL");
+    while (Date.now() < hard && stillTheSame(running)) await sleep(100);
+    if (stillTheSame(running)) await signal("SIGKILL");
   }
   state.clearStop();
   state.clear(running.pid);

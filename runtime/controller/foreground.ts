@@ -5,18 +5,22 @@
  */
 import type { Project } from "../compose/model.ts";
 import type { Logger } from "../log.ts";
+import { processStartTime } from "./process-identity.ts";
 import { startController } from "./server.ts";
 import { ProjectState } from "./state.ts";
 
 export async function serveForeground(project: Project, logger: Logger, consoleLevel: string): Promise<void> {
   const state = new ProjectState(project.projectDir);
-  state.refuseIfRunning(process.pid);
+  await state.refuseIfRunning(process.pid);
   // A `.stop` left by a crash must not stop the new controller at once.
   state.clearStop();
   const controller = await startController(project, { logger, consoleLevel });
   try {
     state.write({
       pid: process.pid,
+      // What `down` checks before it signals this pid (process-identity.ts).
+      pid_start: processStartTime(process.pid),
+      instance_id: controller.instanceId,
       host: controller.host,
       port: controller.port,
       base_path: project.controller.base_path,

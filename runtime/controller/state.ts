@@ -2,13 +2,15 @@
  * The native controller's footprint in a project: `.model-compose/controller.json`
  * (pid, address, log file) while it runs, `.model-compose/controller.log` for `up -d`,
  * and `.stop`, the file `down` creates to ask it to stop. A crash leaves stale files
- * behind; they are recognised (the pid is gone) and cleaned, never blocking `up`.
+ * behind; they are recognised (the pid is gone, a zombie, or now another process's:
+ * process-identity.ts) and cleaned, never blocking `up`.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../errors.ts";
+import { clientHost, identify, isAlive, type RecordedIdentity } from "./process-identity.ts";
 
-export interface ControllerState {
+export interface ControllerState extends RecordedIdentity {
   pid: number;
   host: string;
   port: number;
@@ -38,17 +40,29 @@ export class ProjectState {
     }
   }
 
-  /** The running controller's state, or undefined (stale files are removed). */
-  running(): ControllerState | undefined {
+  /**
+   * The running controller's state, verified to be that controller, or undefined. A
+   * stale file (its pid gone, a zombie, or reused by another process) is removed.
+   */
+  async running(): Promise<ControllerState | undefined> {
     const state = this.read();
-    if (state && isAlive(state.pid)) return state;
-    if (state) rmSync(this.stateFile, { force: true });
+    if (!state) return undefined;
+    const identity = typeof state.pid === "number" ? await identify(state) : "gone";
+    if (identity === "ours") return state;
+    this.stale =
+      identity === "gone"
+        ? `pid ${state.pid} has exited`
+        : `pid ${state.pid} now belongs to another process, which was left alone`;
+    rmSync(this.stateFile, { force: true });
     return undefined;
   }
 
+  /** Why the last running() found the state file stale, for messages. */
+  stale?: string;
+
   /** Refuses a second controller for the project while one runs (other than `self`). */
-  refuseIfRunning(self?: number): void {
-    const running = this.running();
+  async refuseIfRunning(self?: number): Promise<void> {
+    const running = await this.running();
     if (running && running.pid !== self) {
       throw new ConfigError(
         `a controller is already running for this project (pid ${running.pid}, http://${running.host}:${running.port}); stop it with \`model-compose down\`, or replace it with \`model-compose up --force-recreate\``,
@@ -84,16 +98,4 @@ export class ProjectState {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** The address clients on this host use to reach a server bound to `host`. */
-export function clientHost(host: string): string {
-  return host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
-}
+export { clientHost, isAlive };

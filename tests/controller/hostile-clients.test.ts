@@ -159,13 +159,14 @@ describe("hostile clients against a real server", () => {
 
 describe("idle connections", () => {
   let project: TestProject;
+  let up: Foreground;
 
   beforeAll(async () => {
     project = makeProject({
       controller: { idle_timeout: "1s" },
       workflow: { component: "shell", command: "sleep 2.5; printf done", output: "${stdout}" },
     });
-    await upForeground(project);
+    up = await upForeground(project);
   });
   afterAll(cleanup);
 
@@ -176,7 +177,9 @@ describe("idle connections", () => {
   });
 
   test("a run waited for outlives idle_timeout", async () => {
-    const reply = await startRun(project, {});
+    const reply = await startRun(project, {}).catch((error) => {
+      throw new Error(`${error}; controller exit code ${up.proc.exitCode}, log:\n${up.log()}`);
+    });
     expect(reply.status).toBe(200);
     expect(reply.body.output).toBe("done");
   });

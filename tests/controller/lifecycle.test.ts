@@ -197,7 +197,7 @@ describe("graceful shutdown of a foreground up", () => {
       const reply = await request(`${project.url}/health`);
       return reply.status === 503 ? reply : undefined;
     });
-    expect(health.body).toEqual({ status: "shutting_down" });
+    expect(health.body).toEqual({ status: "shutting_down", instance_id: expect.any(String) });
     expect((await request(`${project.api}/health`)).status).toBe(503);
     const refused = await startRun(project, { input: {} });
     expect(refused.status).toBe(503);
