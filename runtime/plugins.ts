@@ -116,12 +116,33 @@ export interface RuntimeInstance {
   status(): Promise<string>;
 }
 
+/** A controller of this project as a process on this host, as `up` runs it. */
+export interface LocalController {
+  /** Serves in the foreground until SIGINT/SIGTERM or `down`, then shuts down gracefully. */
+  serve(options: RuntimeCommandOptions): Promise<void>;
+  /** Starts it as a background process (`up -d`); resolves once `/health` answers. */
+  startDetached(options: RuntimeCommandOptions): Promise<{ pid: number; api: string; log: string }>;
+  /**
+   * Stops the running one: asks it through `.stop`, waits, and signals only a process
+   * verified to be it. `stale` says why a state file found was not a running controller.
+   */
+  stop(): Promise<{ pid: number; forced: boolean } | { stale?: string }>;
+  /** The running one, verified, or undefined. */
+  status(): Promise<{ pid: number; url: string } | undefined>;
+}
+
+/** What the core gives a runtime beside its options and the project. */
+export interface RuntimeContext {
+  /** The controller as a process on this host: for runtimes that run it here (native). */
+  local: LocalController;
+}
+
 /** A runtime type, such as `native` or `docker`. `project` is the loaded project. */
 export interface RuntimePlugin<S extends v.GenericSchema = v.GenericSchema, P = unknown> {
   type: string;
   description?: string;
   schema: S;
-  create(options: v.InferOutput<S>, project: P): RuntimeInstance;
+  create(options: v.InferOutput<S>, project: P, context: RuntimeContext): RuntimeInstance;
 }
 
 /**

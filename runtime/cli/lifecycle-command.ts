@@ -3,6 +3,7 @@ import * as path from "node:path";
 import type * as v from "valibot";
 import { validateWith } from "../compose/validate.ts";
 import type { Composition } from "../composition.ts";
+import { localController } from "../controller/local-controller.ts";
 import type { GlobalOptions } from "./common.ts";
 import { loadFromOptions } from "./common.ts";
 import { reportError } from "./report.ts";
@@ -29,7 +30,7 @@ export async function lifecycleCommand(
     const runtimeOptions = project.document.controller.runtime;
     const plugin = project.registry.runtime(runtimeOptions.type)!;
     const options = validateWith(plugin.schema as v.GenericSchema, runtimeOptions, ["controller", "runtime"]);
-    const runtime = plugin.create(options, project);
+    const runtime = plugin.create(options, project, { local: localController(project) });
     const commandOptions = {
       detach: Boolean(opts.detach),
       forceRecreate: Boolean(opts.forceRecreate),

@@ -54,7 +54,9 @@ workflow:
     });
     const logger = pino({ level: "info" }, sink);
     const p = await loadProject({ cwd: dir, processEnv: {} });
-    await runWorkflow(p, undefined, JSON.parse('{"message": "hi", "__proto__": {"x": 1}, "n": 2}'), { logger });
+    await runWorkflow(p, undefined, JSON.parse('{"message": "hi", "__proto__": {"x": 1}, "n": 2}'), {
+      logger,
+    });
     const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "hi");
     expect(line).toBeDefined();
     expect(Object.hasOwn(line, "__proto__")).toBe(true);

@@ -1,44 +1,29 @@
 /**
- * The native runtime's lifecycle: the controller as a process on this host, in the
- * foreground, or detached (`up -d`) with its pid and log under `.model-compose/`.
+ * The native runtime: the controller as a process on this host, in the foreground or
+ * detached (`up -d`). The lifecycle itself is the core's (`context.local`); this says
+ * what each command does with it and what the user reads.
  */
-
-import { secretValues } from "../../../runtime/compose/env.ts";
-import type { Project } from "../../../runtime/compose/model.ts";
-import { startDetached, stopRunning } from "../../../runtime/controller/detach.ts";
-import { serveForeground } from "../../../runtime/controller/foreground.ts";
-import { ProjectState } from "../../../runtime/controller/state.ts";
-import { createLogger } from "../../../runtime/log.ts";
-import type { RuntimeCommandOptions, RuntimeInstance } from "../../../runtime/plugins.ts";
+import type { LocalController, RuntimeCommandOptions, RuntimeInstance } from "../../../runtime/plugins.ts";
 
 export class NativeRuntime implements RuntimeInstance {
-  constructor(private readonly project: Project) {}
+  constructor(private readonly local: LocalController) {}
 
   async up(options: RuntimeCommandOptions): Promise<void> {
     if (options.forceRecreate) await this.down(); // a running controller makes way for the new one
     if (options.detach) return this.start(options);
-    const consoleLevel = options.verbose ? "debug" : "info";
-    const logger = createLogger({
-      loggers: this.project.loggers,
-      defaultConsoleLevel: "info",
-      consoleLevelOverride: options.verbose ? "debug" : undefined,
-      secrets: secretValues(this.project.env),
-    });
-    for (const w of this.project.warnings) logger.warn(w);
-    await serveForeground(this.project, logger, consoleLevel);
+    await this.local.serve(options);
   }
 
   async start(options: RuntimeCommandOptions): Promise<void> {
-    const { pid, url, log } = await startDetached(this.project.projectDir, options.globalArgs);
-    process.stdout.write(
-      `controller started (pid ${pid}) at ${url}${this.project.controller.base_path}; logs: ${log}\n`,
-    );
+    const { pid, api, log } = await this.local.startDetached(options);
+    process.stdout.write(`controller started (pid ${pid}) at ${api}; logs: ${log}\n`);
   }
 
   async down(): Promise<void> {
-    const stopped = await stopRunning(this.project.projectDir, this.project.controller.shutdown_grace_period);
-    if (!stopped) {
-      process.stdout.write("no controller is running for this project\n");
+    const stopped = await this.local.stop();
+    if (!("pid" in stopped)) {
+      const stale = stopped.stale ? ` (its state file was stale: ${stopped.stale})` : "";
+      process.stdout.write(`no controller is running for this project${stale}\n`);
       return;
     }
     process.stdout.write(
@@ -51,7 +36,7 @@ export class NativeRuntime implements RuntimeInstance {
   }
 
   async status(): Promise<string> {
-    const s = new ProjectState(this.project.projectDir).running();
-    return s ? `running (pid ${s.pid}) at http://${s.host}:${s.port}` : "not running";
+    const s = await this.local.status();
+    return s ? `running (pid ${s.pid}) at ${s.url}` : "not running";
   }
 }
