@@ -2,21 +2,22 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose texts are full of ${...} bindings
 /**
  * The controller's HTTP API in-process, for tests: the real app (createApp), run
- * manager, task store and metrics over a project loaded from a compose document, with a
+ * manager, run store and metrics over a project loaded from a compose document, with a
  * fake executor instead of real runs, called through `app.request()` as Hono's own tests
- * do. No process is spawned and no port is opened.
+ * do. No process is spawned and no port is opened. Documents use the `echo` component
+ * (../_test-project.ts): the core's tests load no plugin.
  */
-import YAML from "yaml";
-import { project as projectDir } from "../../tests/support/files.ts";
-import { loadProject } from "../compose/load.ts";
+
+import { loadDoc } from "../_test-project.ts";
 import type { Project } from "../compose/model.ts";
 import { silentLogger } from "../log.ts";
-import type { JobState, RunObserver } from "../workflow/run-state.ts";
+import { MemoryTaskStore } from "../store/memory.ts";
+import type { RunEventListener } from "../workflow/events.ts";
+import type { JobState } from "../workflow/run-state.ts";
 import { createApp } from "./app.ts";
 import type { RunExecutor, RunOutcome, RunRequest } from "./executor.ts";
 import { ControllerMetrics } from "./metrics.ts";
 import { RunManager } from "./run-manager.ts";
-import { MemoryTaskStore } from "./task-store.ts";
 
 /** What a fake run does: its output, or a throw (a failed run). */
 export type FakeRun = (request: RunRequest, signal: AbortSignal) => unknown | Promise<unknown>;
@@ -29,18 +30,18 @@ export class FakeExecutor implements RunExecutor {
     private readonly behave: FakeRun = (request) => request.input,
   ) {}
 
-  async execute(request: RunRequest, signal: AbortSignal, observer: RunObserver): Promise<RunOutcome> {
+  async execute(request: RunRequest, signal: AbortSignal, _onEvent: RunEventListener): Promise<RunOutcome> {
     this.requests.push(request);
     const jobs = this.project.workflows.get(request.workflowId)?.jobs ?? [];
-    for (const job of jobs) observer.onJobStart?.(job.id, 1);
     const output = await this.behave(request, signal);
     const states: JobState[] = jobs.map((j) => ({ id: j.id, status: "completed" }));
-    for (const state of states) observer.onJobEnd?.(state.id, state);
     return { output, jobs: states };
   }
 
   async close(): Promise<void> {}
 }
+
+export { loadDoc };
 
 export interface Reply {
   status: number;
@@ -67,9 +68,7 @@ export const GREET = {
     {
       id: "greet",
       default: true,
-      jobs: [
-        { id: "say", component: "shell", command: "printf 'hello %s' ${input.name}", output: "${stdout}" },
-      ],
+      jobs: [{ id: "say", component: "echo", input: { name: "${input.name}" } }],
     },
   ],
 };
@@ -79,9 +78,10 @@ export async function testApp(
   doc: Record<string, unknown> = GREET,
   options: { run?: FakeRun; controller?: Record<string, unknown>; instanceId?: string } = {},
 ): Promise<TestApp> {
-  const full = { ...doc, controller: { ...(doc.controller as object), ...options.controller } };
-  const dir = projectDir(YAML.stringify(full));
-  const project = await loadProject({ cwd: dir, processEnv: {} });
+  const project = await loadDoc({
+    ...doc,
+    controller: { ...(doc.controller as object), ...options.controller },
+  });
   const store = new MemoryTaskStore();
   const metrics = new ControllerMetrics();
   const executor = new FakeExecutor(project, options.run);

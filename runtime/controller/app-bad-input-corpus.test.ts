@@ -8,7 +8,7 @@
  * it recorded can be read.
  */
 import { describe, expect, test } from "bun:test";
-import { type Reply, testApp } from "./_test-app.ts";
+import { loadDoc, type Reply, testApp } from "./_test-app.ts";
 
 const DOC = {
   controller: { max_body_size: "64k", max_json_depth: 20 },
@@ -17,7 +17,7 @@ const DOC = {
       id: "typed",
       default: true,
       input: { n: "${input.n as number}", label: "${input.label | 'none'}" },
-      jobs: [{ id: "echo", component: "shell", command: "printf '%s' ${input.n}", output: "${stdout}" }],
+      jobs: [{ id: "echo", component: "echo", input: "${input}" }],
     },
   ],
 };

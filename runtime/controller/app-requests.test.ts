@@ -5,9 +5,7 @@
  * JSON `{"error": ...}` that says what is wrong and names the limit it hit.
  */
 import { describe, expect, test } from "bun:test";
-import { project } from "../../tests/support/files.ts";
-import { loadProject } from "../compose/load.ts";
-import { type Reply, testApp } from "./_test-app.ts";
+import { loadDoc, type Reply, testApp } from "./_test-app.ts";
 
 const TYPED = {
   controller: { max_body_size: "1k" },
@@ -16,9 +14,9 @@ const TYPED = {
       id: "typed",
       default: true,
       input: { n: "${input.n as number}", label: "${input.label | 'none'}" },
-      jobs: [{ id: "echo", component: "shell", command: "printf '%s' ${input.n}", output: "${stdout}" }],
+      jobs: [{ id: "echo", component: "echo", input: "${input}" }],
     },
-    { id: "other", jobs: [{ id: "x", component: "logger" }] },
+    { id: "other", jobs: [{ id: "x", component: "echo" }] },
   ],
 };
 
@@ -42,7 +40,7 @@ describe("request bodies", () => {
     expectError(
       await app.post(RUNS, "[]"),
       400,
-      "invalid request body: expected a JSON object, found a list",
+      "invalid request body: expected a map (a JSON object), found a list",
     );
     expectError(
       await app.post(RUNS, '"hi"'),
@@ -58,7 +56,7 @@ describe("request bodies", () => {
       headers: { "Content-Type": "text/plain" },
       body: "{}",
     });
-    expectError(reply, 415, 'expected Content-Type: application/json, got "text/plain"');
+    expectError(reply, 415, 'expected Content-Type: application/json, found "text/plain"');
   });
 
   test("an empty body is an empty request (the default workflow, no input)", async () => {
@@ -71,7 +69,7 @@ describe("request bodies", () => {
     expectError(
       await app.post(RUNS, { input: { n: 1 }, wait_for_completion: "false" }),
       400,
-      'invalid request body at wait_for_completion: expected the JSON boolean true or false (without quotes), found the string "false"',
+      'invalid request body: wait_for_completion: expected the JSON boolean true or false (without quotes), found the string "false"',
     );
     const later = await app.post(RUNS, { input: { n: 1 }, wait_for_completion: false });
     expect(later.status).toBe(202);
@@ -84,12 +82,21 @@ describe("request bodies", () => {
     expectError(
       await app.post(RUNS, { input: { n: 1 }, wait: true }),
       400,
-      /^invalid request body at wait: unknown key "wait"/,
+      'invalid request body: wait: unknown key "wait" (valid keys: workflow_id, input, wait_for_completion)',
     );
     expectError(
       await app.post(RUNS, { workflow_id: 5 }),
       400,
-      "invalid request body at workflow_id: expected a string, found the number 5",
+      "invalid request body: workflow_id: expected a string, found the number 5",
+    );
+  });
+
+  test("every problem in the request body is reported, not only the first", async () => {
+    const app = await testApp(TYPED);
+    expectError(
+      await app.post(RUNS, { input: { n: 1 }, workflow_id: 5, wait: true }),
+      400,
+      'invalid request body: workflow_id: expected a string, found the number 5; wait: unknown key "wait" (valid keys: workflow_id, input, wait_for_completion)',
     );
   });
 
@@ -332,9 +339,8 @@ describe("API keys", () => {
   });
 
   async function loadError(auth: unknown): Promise<string> {
-    const dir = project(`controller:\n  auth: ${JSON.stringify(auth)}\nworkflow:\n  component: logger\n`);
     try {
-      await loadProject({ cwd: dir, processEnv: {} });
+      await loadDoc(`controller:\n  auth: ${JSON.stringify(auth)}\nworkflow:\n  component: echo\n`);
     } catch (error) {
       return (error as Error).message;
     }

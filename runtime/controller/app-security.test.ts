@@ -5,9 +5,7 @@
  * "same-origin" and only the Host header says where they were meant to go.
  */
 import { describe, expect, test } from "bun:test";
-import { project } from "../../tests/support/files.ts";
-import { loadProject } from "../compose/load.ts";
-import { GREET, testApp } from "./_test-app.ts";
+import { GREET, loadDoc, testApp } from "./_test-app.ts";
 
 const run = { workflow_id: "greet", input: { name: "x" } };
 
@@ -159,9 +157,8 @@ describe("deliberate cross-origin use", () => {
 
 describe("settings that could never work are load errors", () => {
   async function loadError(controller: Record<string, unknown>): Promise<string> {
-    const dir = project(`controller: ${JSON.stringify(controller)}\nworkflow:\n  component: logger\n`);
     try {
-      await loadProject({ cwd: dir, processEnv: {} });
+      await loadDoc(`controller: ${JSON.stringify(controller)}\nworkflow:\n  component: echo\n`);
     } catch (error) {
       return (error as Error).message;
     }

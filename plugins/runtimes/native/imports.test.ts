@@ -17,7 +17,8 @@ test("plugins/runtimes/native imports nothing of the core but the plugin API", (
       const target = m[1];
       if (!target.startsWith(".")) continue;
       const resolved = path.relative(path.resolve(dir, "../../.."), path.resolve(dir, target));
-      if (!resolved.startsWith(path.join("plugins", "runtimes", "native"))) found.push(`${file}: ${resolved}`);
+      if (!resolved.startsWith(path.join("plugins", "runtimes", "native")))
+        found.push(`${file}: ${resolved}`);
     }
   }
   expect(found.sort()).toEqual(["index.ts: runtime/plugins.ts", "native-runtime.ts: runtime/plugins.ts"]);
