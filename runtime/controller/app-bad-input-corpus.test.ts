@@ -8,7 +8,7 @@
  * it recorded can be read.
  */
 import { describe, expect, test } from "bun:test";
-import { loadDoc, type Reply, testApp } from "./_test-app.ts";
+import { type Reply, testApp } from "./_test-app.ts";
 
 const DOC = {
   controller: { max_body_size: "64k", max_json_depth: 20 },
