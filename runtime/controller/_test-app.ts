@@ -15,6 +15,7 @@ import { MemoryTaskStore } from "../store/memory.ts";
 import type { RunEventListener } from "../workflow/events.ts";
 import type { JobState } from "../workflow/run-state.ts";
 import { createApp } from "./app.ts";
+import { RunEventLog } from "./event-log.ts";
 import type { RunExecutor, RunOutcome, RunRequest } from "./executor.ts";
 import { ControllerMetrics } from "./metrics.ts";
 import { RunManager } from "./run-manager.ts";
@@ -91,6 +92,7 @@ export async function testApp(
     manager,
     store,
     metrics,
+    events: new RunEventLog(),
     instanceId: options.instanceId ?? "test-instance",
   });
   const request = async (path: string, init: RequestInit = {}): Promise<Reply> => {
