@@ -9,15 +9,18 @@ export class Binary {
   readonly content_type: string;
   /** The bytes as base64: own data, so a structured clone (worker threads) keeps them. */
   readonly base64: string;
-  readonly #bytes: Uint8Array;
+  readonly #bytes: Uint8Array<ArrayBuffer>;
 
   constructor(bytes: Uint8Array, contentType = "application/octet-stream") {
-    this.#bytes = bytes;
+    // Bytes over a SharedArrayBuffer are copied: a Blob or a request body takes only
+    // an ArrayBuffer's (and another thread could change them meanwhile).
+    this.#bytes =
+      bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
     this.content_type = contentType;
     this.base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
   }
 
-  get bytes(): Uint8Array {
+  get bytes(): Uint8Array<ArrayBuffer> {
     return this.#bytes;
   }
 

@@ -10,7 +10,7 @@ import { Text } from "../../../runtime/schema-kit.ts";
 export type Scalar = string | number | boolean;
 
 /** An encoded request body. */
-export type RequestBody = string | FormData | Uint8Array;
+export type RequestBody = string | FormData | Uint8Array<ArrayBuffer>;
 
 /** The fields that make a URL, as a component schema writes them. */
 export const UrlEntries = {

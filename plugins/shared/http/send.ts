@@ -27,7 +27,7 @@ export interface RawResponse {
   headers: Record<string, string>;
   contentType: string;
   /** The body as received. */
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   /** The body as UTF-8 text when the response is text, else "". */
   text: string;
   /** Whether the body is text (its type says so, or it has none and decodes as UTF-8). */
