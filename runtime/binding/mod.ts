@@ -58,4 +58,4 @@ export {
   type Template,
 } from "./template.ts";
 export { truthy } from "./values.ts";
-export { BindingView } from "./view.ts";
+export { BindingView, materialize } from "./view.ts";

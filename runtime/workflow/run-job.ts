@@ -2,7 +2,7 @@
  * One job: its `if`, its input, the component call (component-call.ts) with retries
  * and the job's timeout, and the job's `output:`.
  */
-import { type Scope, truthy } from "../binding/mod.ts";
+import { materialize, type Scope, truthy } from "../binding/mod.ts";
 import type { JobModel } from "../compose/model.ts";
 import { CancelledError, RunError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -87,7 +87,9 @@ export async function runJob(
     const { output: componentOutput, variables } = call.finish(result);
     const output = job.output
       ? renderForJob(job.output, { ...variables, ...jobScope, input, output: componentOutput }, job, "output")
-      : componentOutput;
+      : // A view (a shell's stdout with upstream's fields) is read by the job's own
+        // output mapping; what the job hands on is plain data.
+        materialize(componentOutput);
     return { skipped: false, output, attempts: attempt };
   }
 }

@@ -69,7 +69,7 @@ describe("upstream-style corpus", () => {
     expect(wf.inputVariables).toEqual(["name"]);
     expect(wf.inputHints.name).toEqual({ description: "Who to greet" });
     const { output } = await runWorkflow(project, undefined, { name: "Ann" });
-    expect(output).toEqual({ greeting: "hello Ann\n" });
+    expect(output).toEqual({ greeting: "hello Ann" });
   });
 
   test("jobs without component: use the component marked default: true; private workflows run from the CLI", async () => {

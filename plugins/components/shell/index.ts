@@ -112,22 +112,22 @@ export default definePlugin({
           }
           const stdout = result.stdout.text();
           const stderr = result.stderr.text();
-          const fields = { stdout, stderr, exit_code: result.exitCode };
-          const variables = {
-            ...fields,
-            // `${result}` is stdout; `${result.stdout}`, `.stderr`, `.exit_code` read as upstream's.
-            result: new BindingView(
-              (key) => (Object.hasOwn(fields, key) ? fields[key as keyof typeof fields] : undefined),
-              () => Object.keys(fields),
-              stdout,
-            ),
-          };
+          // Upstream's shape of a shell result: stdout and stderr stripped, as it gives them.
+          const upstream = { stdout: stdout.trim(), stderr: stderr.trim(), exit_code: result.exitCode };
+          // `${result}` (and the natural output) is stdout; `.stdout`, `.stderr`, `.exit_code`
+          // of it read upstream's fields, so `${output.stdout}` on a job works as upstream's does.
+          const whole = new BindingView(
+            (key) => (Object.hasOwn(upstream, key) ? upstream[key as keyof typeof upstream] : undefined),
+            () => Object.keys(upstream),
+            stdout,
+          );
+          const variables = { stdout, stderr, exit_code: result.exitCode, result: whole };
           if (result.timedOut) throw new Error(`command timed out after ${config.timeout} ms and was killed`);
           if (result.exitCode !== 0 && !config.allow_failure) {
             const tail = stderr.trim().split("\n").slice(-3).join(" | ");
             throw new Error(`command exited with code ${result.exitCode}${tail ? `: ${tail}` : ""}`);
           }
-          return { output: stdout, variables };
+          return { output: whole, variables };
         },
       }),
     },
