@@ -132,6 +132,21 @@ describe("limits", () => {
     expectError(reply, 413, "request body is larger than the limit of 1024 bytes (controller.max_body_size)");
   });
 
+  test("a body over the limit is refused on any route; one a route does not read closes the connection", async () => {
+    const app = await testApp(TYPED);
+    const big = await app.request("/api/tasks/x/cancel", {
+      method: "POST",
+      headers: { "Content-Length": "5000" },
+      body: "x".repeat(5000),
+    });
+    expectError(big, 413, "request body is larger than the limit of 1024 bytes (controller.max_body_size)");
+    const unread = await app.request("/api/tasks/x/cancel", { method: "POST", body: "x" });
+    expect(unread.status).toBe(404);
+    expect(unread.headers.get("connection")).toBe("close");
+    const plain = await app.request("/api/tasks/x/cancel", { method: "POST" });
+    expect(plain.headers.get("connection")).toBeNull();
+  });
+
   test("a chunked body is counted as it arrives", async () => {
     const app = await testApp(TYPED);
     const chunk = new TextEncoder().encode("x".repeat(600));

@@ -20,7 +20,7 @@ import { hostCheck } from "./host-check.ts";
 import { HttpError } from "./http-error.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import { corsFor, originCheck, originList } from "./origin-check.ts";
-import { type BodyLimits, readJsonBody } from "./read-body.ts";
+import { type BodyLimits, bodyGuard, readJsonBody } from "./read-body.ts";
 import type { RunManager } from "./run-manager.ts";
 
 /** A JSON boolean; the strings "true"/"false" are refused, and the message says why. */
@@ -103,6 +103,8 @@ export function createApp({
     );
   });
 
+  // Outermost: it also closes the connection after the refusals below.
+  app.use("*", bodyGuard(limits));
   // Before anything else, health included: a page reached through DNS rebinding, or
   // one on another site, gets nothing from this controller (host-check.ts, origin-check.ts).
   const host = hostCheck({

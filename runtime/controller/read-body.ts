@@ -6,7 +6,7 @@
  * `max_json_depth` (400). The host server's own body cap is set far above ours, so this
  * is the one limit users meet.
  */
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { HttpError } from "./http-error.ts";
 import { jsonDepth } from "./json-depth.ts";
 
@@ -88,4 +88,21 @@ export async function readJsonBody(c: Context, limits: BodyLimits): Promise<unkn
   } catch (error) {
     throw new HttpError(400, `malformed JSON body: ${(error as Error).message}`);
   }
+}
+
+/**
+ * For every route: a declared body over `max_body_size` is refused at once, and a body
+ * the route did not read closes the connection after the answer. Otherwise the server
+ * would go on receiving it (without keeping it), so a client could hold a connection
+ * with an endless upload to a route that takes no body.
+ */
+export function bodyGuard(limits: BodyLimits): MiddlewareHandler {
+  return async (c, next) => {
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && Number(declared) > limits.maxBytes) throw tooLarge(limits);
+    await next();
+    const raw = c.req.raw;
+    if (raw.body !== null && !raw.bodyUsed && (declared === undefined || Number(declared) > 0))
+      c.header("Connection", "close");
+  };
 }
