@@ -22,6 +22,22 @@ const DECLARED = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[(.*)\])?$/s;
 const OPTION = /^[-+][A-Za-z]+$/;
 /** `[[`'s operators whose operands are arithmetic expressions. */
 const ARITHMETIC_TESTS = new Set(["-eq", "-ne", "-lt", "-le", "-gt", "-ge"]);
+/** Commands that run the command after them (their own options and arguments skipped). */
+const WRAPPERS: Record<string, { flags?: RegExp; takesValue?: string[]; assignments?: boolean }> = {
+  builtin: {},
+  command: { flags: /^-[pvV]+$/ },
+  exec: { flags: /^-[cl]+$/, takesValue: ["-a"] },
+  env: { flags: /^-[i0]+$|^--ignore-environment$/, takesValue: ["-u", "-C", "-S"], assignments: true },
+  nohup: {},
+  setsid: { flags: /^-[cfw]+$/ },
+  nice: { takesValue: ["-n"] },
+  stdbuf: { flags: /^-[ioe].+$/ },
+  timeout: { flags: /^-[fpv]+$/, takesValue: ["-s", "-k"] },
+  xargs: { flags: /^-[0prtx]+$/, takesValue: ["-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a"] },
+};
+/** Shells, whose `-c` argument is code. */
+const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"]);
+
 /** `read` options that take an argument. */
 const READ_ARGUMENTS = "adinNptu";
 
@@ -43,6 +59,20 @@ class CommandFacts {
   use(need: Use["need"], word: Word, part: string, where: string): void {
     const names = namesIn(plain(part), need === "integer");
     this.facts.uses.push({ need, marks: marksIn(word, part), names, where });
+  }
+
+  /**
+   * A word taken as a variable name: its placeholders must be names, except in a
+   * subscript (`a[${...}]`), which is arithmetic.
+   */
+  nameUse(word: Word, part: string, where: string): void {
+    const open = part.indexOf("[");
+    if (open < 0) {
+      this.use("name", word, part, where);
+      return;
+    }
+    this.use("name", word, part.slice(0, open), where);
+    this.use("integer", word, part.slice(open + 1), `the subscript in ${where}`);
   }
 
   assign(name: string, marks: number[], names: string[]): void {
@@ -80,18 +110,19 @@ class CommandFacts {
       }
       const eq = word.raw.indexOf("=");
       const namePart = eq < 0 ? word.raw : word.raw.slice(0, eq);
-      this.use("name", word, namePart, command);
       const m = DECLARED.exec(namePart.replace(/["']/g, ""));
+      if (flags.has("A") && m) this.facts.assoc.add(m[1]);
+      if (flags.has("i") && m) this.facts.integer.add(m[1]);
+      const bracket = namePart.indexOf("[");
+      // An associative array's key is data; the name before it is still a name.
+      if (m && bracket >= 0 && this.facts.assoc.has(m[1]))
+        this.use("name", word, namePart.slice(0, bracket), command);
+      else this.nameUse(word, namePart, command);
       if (!m) continue;
-      const [, name, subscript] = m;
-      if (flags.has("A")) this.facts.assoc.add(name);
-      if (flags.has("i")) this.facts.integer.add(name);
-      if (subscript !== undefined && !this.facts.assoc.has(name)) {
-        this.use("integer", word, subscript, `the array subscript ${name}[...]`);
-      }
+      const name = m[1];
       if (eq < 0) continue;
       const value = word.raw.slice(eq + 1);
-      if (flags.has("n")) this.use("name", word, value, `${command} -n`);
+      if (flags.has("n")) this.nameUse(word, value, `${command} -n`);
       this.valueOf(name, word, value);
     }
   }
@@ -115,7 +146,7 @@ class CommandFacts {
         const arg = inline ? undefined : args[++i];
         if (option === "a") {
           if (arg) names.push(arg);
-          else this.use("name", word, inline, "read -a");
+          else this.nameUse(word, inline, "read -a");
         }
         break;
       }
@@ -123,7 +154,7 @@ class CommandFacts {
     const fromMarks = herestrings.flatMap((w) => [...w.marks]);
     const fromNames = herestrings.flatMap((w) => namesIn(plain(w.raw)));
     for (const word of names) {
-      this.use("name", word, word.raw, "read");
+      this.nameUse(word, word.raw, "read");
       this.assign(plain(word.raw).replace(/["']/g, ""), fromMarks, fromNames);
     }
   }
@@ -136,9 +167,16 @@ class CommandFacts {
           if (operand) this.use("integer", operand, operand.raw, `[[ ... ${word.raw} ... ]]`);
         }
       } else if ((word.raw === "-v" || word.raw === "-R") && words[i + 1]) {
-        this.use("name", words[i + 1], words[i + 1].raw, `[[ ${word.raw} ... ]]`);
+        this.nameUse(words[i + 1], words[i + 1].raw, `[[ ${word.raw} ... ]]`);
       }
     });
+  }
+
+  /** `set -- ...` or a function call: what $1, $2, ..., $@ hold. */
+  positionals(values: readonly Word[]): void {
+    const marks = values.flatMap((w) => [...w.marks]);
+    const names = values.flatMap((w) => namesIn(plain(w.raw)));
+    for (const p of ["1", "2", "3", "4", "5", "6", "7", "8", "9", "@", "*"]) this.assign(p, marks, names);
   }
 
   refuse(words: readonly Word[], reason: string): void {
@@ -153,9 +191,19 @@ export function analyzeCommand(words: readonly Word[], facts: Facts): void {
   const args = words.filter((w) => w.redirect === undefined);
   let i = 0;
   while (i < args.length && ASSIGNMENT.test(args[i].raw)) c.assignment(args[i++]);
-  if (i === args.length) return;
-  const command = args[i].raw;
+  i = skipWrappers(args, i);
+  if (i >= args.length) return;
+  const command = args[i].raw.replace(/^.*\//, "");
   const rest = args.slice(i + 1);
+  if (facts.functions.has(command)) {
+    // A function's $1, $2, ... are the arguments of each call.
+    c.positionals(rest);
+  }
+  if (SHELLS.has(command)) {
+    const code = rest.findIndex((w) => /^-[a-z]*c[a-z]*$/.test(w.raw));
+    if (code >= 0 && rest[code + 1])
+      c.refuse([rest[code + 1]], `${command} -c runs its argument as shell code`);
+  }
   switch (command) {
     case "let":
       for (const word of rest) c.use("integer", word, word.raw, "let");
@@ -169,7 +217,7 @@ export function analyzeCommand(words: readonly Word[], facts: Facts): void {
       break;
     case "printf": {
       const v = rest.findIndex((w) => w.raw === "-v");
-      if (v >= 0 && rest[v + 1]) c.use("name", rest[v + 1], rest[v + 1].raw, "printf -v");
+      if (v >= 0 && rest[v + 1]) c.nameUse(rest[v + 1], rest[v + 1].raw, "printf -v");
       break;
     }
     case "read":
@@ -178,7 +226,7 @@ export function analyzeCommand(words: readonly Word[], facts: Facts): void {
     case "test":
     case "[":
       rest.forEach((word, j) => {
-        if (word.raw === "-v" && rest[j + 1]) c.use("name", rest[j + 1], rest[j + 1].raw, `${command} -v`);
+        if (word.raw === "-v" && rest[j + 1]) c.nameUse(rest[j + 1], rest[j + 1].raw, `${command} -v`);
       });
       break;
     case "[[":
@@ -194,13 +242,12 @@ export function analyzeCommand(words: readonly Word[], facts: Facts): void {
     }
     case "set": {
       const start = rest.findIndex((w) => w.raw === "--" || !w.raw.startsWith("-"));
-      if (start < 0) break;
-      const values = rest.slice(rest[start].raw === "--" ? start + 1 : start);
-      const marks = values.flatMap((w) => [...w.marks]);
-      const names = values.flatMap((w) => namesIn(plain(w.raw)));
-      for (const p of ["1", "2", "3", "4", "5", "6", "7", "8", "9", "@", "*"]) c.assign(p, marks, names);
+      if (start >= 0) c.positionals(rest.slice(rest[start].raw === "--" ? start + 1 : start));
       break;
     }
+    case "unset":
+      for (const word of rest) if (!word.raw.startsWith("-")) c.nameUse(word, word.raw, "unset");
+      break;
     case "for":
     case "select":
       if (rest[0] && rest[1]?.raw === "in") {
@@ -212,5 +259,29 @@ export function analyzeCommand(words: readonly Word[], facts: Facts): void {
         );
       }
       break;
+  }
+}
+
+/** The index of the command a wrapper (`command`, `env`, `nohup`, ...) runs, or `i` itself. */
+function skipWrappers(args: readonly Word[], i: number): number {
+  for (;;) {
+    const wrapper = args[i] && WRAPPERS[args[i].raw.replace(/^.*\//, "")];
+    if (!wrapper) return i;
+    i++;
+    while (i < args.length) {
+      const raw = args[i].raw;
+      if (raw === "--") {
+        i++;
+        break;
+      }
+      if (wrapper.takesValue?.includes(raw)) i += 2;
+      else if (wrapper.flags?.test(raw)) i++;
+      else if (wrapper.assignments && /^[A-Za-z_][A-Za-z0-9_]*=/.test(raw)) i++;
+      else if (/^-\w/.test(raw) && wrapper === WRAPPERS.timeout) i++;
+      else if (wrapper === WRAPPERS.timeout && /^\d/.test(raw)) {
+        i++;
+        break;
+      } else break;
+    }
   }
 }

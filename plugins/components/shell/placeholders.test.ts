@@ -72,6 +72,14 @@ describe("places that evaluate a value accept only an integer or a name", () => 
     ["read -r n <<< @; echo $((n))", "$((...)) (through a shell variable"],
     ["for i in @; do echo $((i)); done", "$((...)) (through a shell variable"],
     ["set -- @; echo $(($1))", "$((...)) (through a shell variable"],
+    ["f() { echo $(( $1 )); }; f @", "$((...)) (through a shell variable"],
+    ['function f { let "n=$1"; }; f x @', "let (through a shell variable"],
+    ["builtin let n=@", "let"],
+    ["command let n=@", "let"],
+    ['a=(1); unset "a[@]"', "the subscript in unset"],
+    ['printf -v "a[@]" %s x', "the subscript in printf -v"],
+    ['a=(1); echo "${a[0]:@}"', "the offset in ${name:...}"],
+    ["a=(1); echo ${a[*]:0:@}", "the offset in ${name:...}"],
   ])("%j", (command, where) => {
     const bound = bind(command, HOSTILE);
     expect(bound.check).toThrow(`\${input.x} is used in ${where}`);
@@ -122,6 +130,25 @@ describe("places that evaluate a value accept only an integer or a name", () => 
   });
 });
 
+describe("more contexts", () => {
+  test("an associative array declared inline takes any key", () => {
+    expect(() => bind('declare -A m=([@]=1); echo "${m[@]}"', HOSTILE, HOSTILE).check()).not.toThrow();
+  });
+
+  test("a process substitution is a command of its own", () => {
+    expect(bind("cat <(echo @)", "v").script).toBe('cat <(echo "${MC_ARG_0}")');
+    expect(bind("diff <(echo @) >(cat)", "v").script).toBe('diff <(echo "${MC_ARG_0}") >(cat)');
+  });
+
+  test("a shell's -c argument is code; its other arguments are data", () => {
+    expect(() => bind("bash -c @", "x")).toThrow(
+      "${input.x} cannot be used here: bash -c runs its argument as shell code",
+    );
+    expect(() => bind("env A=1 nohup sh -ec @", "x")).toThrow("sh -c runs its argument as shell code");
+    expect(() => bind("sh -c 'echo \"$1\"' sh @", "x")).not.toThrow();
+  });
+});
+
 describe("refused outright", () => {
   test("eval and trap would run a value as code", () => {
     expect(() => bind("eval @", "x")).toThrow(
@@ -148,6 +175,10 @@ describe("refused outright", () => {
 
   test("a binding inside a variable's name", () => {
     expect(() => bind("echo ${@}", "x")).toThrow("${input.x} cannot be part of a variable's name in ${...}");
+  });
+
+  test("a binding as a here-document's delimiter", () => {
+    expect(() => bind("cat <<@\nx\n", "EOF")).toThrow("${input.x} cannot be a here-document's delimiter");
   });
 
   test("a binding in a quoted here-document", () => {

@@ -384,9 +384,18 @@ export class Scanner {
     const word = cmd.word ? s.slice(cmd.word.start, this.i) : undefined;
     const caseState = cmd.cases.at(-1);
     if (word !== undefined && /^[A-Za-z_][A-Za-z0-9_]*\+?=$/.test(word)) {
-      this.stack.push({ kind: "array", name: word.replace(/\+?=$/, "") });
+      const name = word.replace(/\+?=$/, "");
+      // `declare -A m=(...)`: m is associative before the command ends.
+      const first = cmd.words[0]?.raw;
+      const declares =
+        first === "declare" || first === "local" || first === "typeset" || first === "readonly";
+      if (declares && cmd.words.some((w) => /^-[A-Za-z]*A/.test(w.raw))) this.facts.assoc.add(name);
+      this.stack.push({ kind: "array", name });
       this.copy();
       return;
+    }
+    if (word !== undefined && /^[A-Za-z_][A-Za-z0-9_.:-]*$/.test(word) && s[this.i + 1] === ")") {
+      this.facts.functions.add(word); // `name() { ...; }`
     }
     if (caseState === "pattern" && word === undefined) {
       this.copy(); // the optional `(` before a pattern
@@ -442,7 +451,12 @@ export class Scanner {
     if (word !== undefined && /^\d+$/.test(word))
       cmd.word = null; // an fd number, not an argument
     else this.endWord(cmd);
-    if (s.startsWith("<<<", this.i)) {
+    if (s[this.i + 1] === "(") {
+      // `<(...)`, `>(...)`: a command of its own, whose output is a file name here.
+      this.inWord();
+      this.stack.push({ kind: "subst", depth: 0, cmd: newCommand() });
+      this.copy(2);
+    } else if (s.startsWith("<<<", this.i)) {
       cmd.redirect = "herestring";
       this.copy(3);
     } else if (s.startsWith("<<", this.i)) {
@@ -477,6 +491,10 @@ export class Scanner {
         cmd.words = [];
         cmd.doubleBracket = false;
       } else cmd.words.push(word);
+    } else if (cmd.words.length === 1 && cmd.words[0].raw === "function") {
+      // `function NAME`: the body that follows is commands of its own.
+      this.facts.functions.add(raw);
+      cmd.words = [];
     } else if (cmd.words.length === 0 && raw === "case") {
       cases.push("subject");
     } else if (cmd.words.length === 0 && raw === "esac" && state === "body") {
@@ -509,6 +527,11 @@ export class Scanner {
   /** `<<WORD`, `<<-WORD`, `<< 'WORD'`: the body starts after the current line. */
   private heredocOperator(): void {
     const m = HEREDOC_OPERATOR.exec(this.text.slice(this.i));
+    const after = /^<<-?[ \t]*/.exec(this.text.slice(this.i))?.[0].length ?? 2;
+    if (this.text.startsWith(MARK, this.i + after)) {
+      this.i += after;
+      throw new Error(`${this.describe(this.readMark())} cannot be a here-document's delimiter`);
+    }
     if (!m) {
       this.copy(2);
       return;

@@ -57,10 +57,19 @@ export interface Facts {
   readonly assoc: Set<string>;
   /** Names declared with `declare -i` (an assignment to one is arithmetic). */
   readonly integer: Set<string>;
+  /** Functions the command defines (their calls set $1, $2, ...). */
+  readonly functions: Set<string>;
 }
 
 export function emptyFacts(): Facts {
-  return { uses: [], assignments: [], refusals: [], assoc: new Set(), integer: new Set() };
+  return {
+    uses: [],
+    assignments: [],
+    refusals: [],
+    assoc: new Set(),
+    integer: new Set(),
+    functions: new Set(),
+  };
 }
 
 const NAME_IN_TEXT = /\$\{?([A-Za-z_][A-Za-z0-9_]*|[0-9@*])|(?<![A-Za-z0-9_$#{])([A-Za-z_][A-Za-z0-9_]*)/g;
