@@ -67,6 +67,11 @@ export class RunError extends Error {
 }
 
 /** Raised inside a run that was cancelled (by a user, a failing sibling job, or shutdown). */
+/** A service the request needs (the run queue, the run store) is unreachable now: HTTP 503. */
+export class ServiceUnavailableError extends Error {
+  override readonly name = "ServiceUnavailableError";
+}
+
 export class CancelledError extends Error {
   override readonly name = "CancelledError";
   constructor(message = "cancelled") {

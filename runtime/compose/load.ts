@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { ConfigError, ConfigErrors } from "../errors.ts";
 import type { PluginRegistry } from "../plugins.ts";
 import { ModelBuilder } from "./build-model.ts";
+import { checkController } from "./controller-checks.ts";
 import { declaredEnvironment, loadEnvironment } from "./env.ts";
 import { resolveEnvStrings } from "./env-resolve.ts";
 import { findComposeFiles } from "./find.ts";
@@ -170,6 +171,7 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
       else throw error;
     }
   }
+  builder.errors.push(...checkController(doc.controller, raw, [...workflows.keys()]));
   const defaults = [...workflows.values()].filter((w) => w.isDefault);
   if (defaults.length > 1) {
     builder.errors.push(

@@ -15,6 +15,7 @@ import {
   strictObjectOf,
   Text,
 } from "../schema-kit.ts";
+import { QueueSchema } from "./queue-schema.ts";
 
 const Id = v.pipe(
   Text,
@@ -97,7 +98,10 @@ export const WebUiSchema = v.pipe(
 
 export const ControllerSchema = strictMap({
   type: v.optional(
-    v.picklist(["http-server"], (i) => `expected "http-server", found ${describeValue(i.input)}`),
+    v.picklist(
+      ["http-server", "queue-subscriber"],
+      (i) => `expected "http-server" or "queue-subscriber", found ${describeValue(i.input)}`,
+    ),
     "http-server",
   ),
   name: v.optional(Text),
@@ -150,6 +154,9 @@ export const ControllerSchema = strictMap({
     }),
     {},
   ),
+  queue: v.optional(QueueSchema),
+  /** queue-subscriber: the workflows this worker takes from the queue (default: all). */
+  workflows: v.optional(v.array(Id)),
 });
 export type ControllerConfig = v.InferOutput<typeof ControllerSchema>;
 

@@ -27,7 +27,7 @@ const UPSTREAM_SECTIONS = [
   "tracers",
 ];
 
-const CONTROLLER_TYPES = ["http-server"];
+const CONTROLLER_TYPES = ["http-server", "queue-subscriber"];
 
 /** Upstream's fields of the built-in component types that have no counterpart here. */
 const COMPONENT_FEATURES: Readonly<Record<string, readonly string[]>> = {
@@ -170,7 +170,7 @@ export function unsupportedError(
     [
       `${names.length === 1 ? "a type or feature" : `${names.length} types and features`} this file uses ${names.length === 1 ? "is" : "are"} not built into model-compose: ${names.join(", ")}`,
       ...lines,
-      `  built in: components ${componentTypes.join(", ")}; component jobs (a job without type:, or type: component); the http-server controller; components run in the controller's process (runtime: embedded)`,
+      `  built in: components ${componentTypes.join(", ")}; component jobs (a job without type:, or type: component); the http-server and queue-subscriber controllers; components run in the controller's process (runtime: embedded)`,
       '  other component types come from plugins (plugins: [./my-plugin.ts] in the compose file, see docs/plugins.md); see docs/compose-file.md, "Coming from the Python model-compose"',
     ].join("\n"),
   );

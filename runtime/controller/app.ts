@@ -5,7 +5,7 @@
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { Project, WorkflowModel } from "../compose/model.ts";
-import { ConfigError, RunError } from "../errors.ts";
+import { ConfigError, RunError, ServiceUnavailableError } from "../errors.ts";
 import type { RequestEnv } from "../host/types.ts";
 import { describeValue, formatIssues, strictMap, Text } from "../schema-kit.ts";
 import type { TaskRecord } from "../store/task-record.ts";
@@ -46,11 +46,26 @@ export interface AppDeps {
   streamLimits?: StreamLimits;
   /** Reported on /health, so `down` can tell this controller from another process. */
   instanceId?: string;
+  /** Services the controller depends on (the run queue); one that is not ok makes /health 503. */
+  dependencies?: () => Record<string, { ok: boolean; [detail: string]: unknown }>;
 }
 
 function taskView(task: TaskRecord) {
   const { task_id, workflow_id, status, output, error, created_at, started_at, finished_at, jobs } = task;
-  return { task_id, workflow_id, status, output, error, created_at, started_at, finished_at, jobs };
+  const { attempts, worker } = task;
+  return {
+    task_id,
+    workflow_id,
+    status,
+    output,
+    error,
+    created_at,
+    started_at,
+    finished_at,
+    jobs,
+    attempts,
+    worker,
+  };
 }
 
 /** Lets a request outlive the server's idle timeout (a run waited for can take hours). */
@@ -66,6 +81,7 @@ export function createApp({
   events,
   streamLimits,
   instanceId,
+  dependencies,
 }: AppDeps): Hono<{ Bindings: RequestEnv }> {
   const { controller } = project;
   const streams: EventStreamDeps = {
@@ -89,6 +105,7 @@ export function createApp({
 
   app.onError((error, c) => {
     if (error instanceof HttpError) return c.json({ error: error.message }, error.status, error.headers);
+    if (error instanceof ServiceUnavailableError) return c.json({ error: error.message }, 503);
     return c.json({ error: `internal error: ${error.message}` }, 500);
   });
   app.notFound((c) => {
@@ -117,10 +134,15 @@ export function createApp({
   const cors = corsFor(origins);
   if (cors) app.use("*", cors);
 
-  const health = (c: Context) =>
-    manager.accepting
-      ? c.json({ status: "ok", ...(instanceId ? { instance_id: instanceId } : {}) })
-      : c.json({ status: "shutting_down", ...(instanceId ? { instance_id: instanceId } : {}) }, 503);
+  const health = (c: Context) => {
+    const id = instanceId ? { instance_id: instanceId } : {};
+    if (!manager.accepting) return c.json({ status: "shutting_down", ...id }, 503);
+    if (!dependencies) return c.json({ status: "ok", ...id });
+    const all = dependencies();
+    const parts = Object.fromEntries(Object.entries(all).map(([name, { ok: _ok, ...rest }]) => [name, rest]));
+    const ok = Object.values(all).every((d) => d.ok);
+    return c.json({ status: ok ? "ok" : "unavailable", ...id, ...parts }, ok ? 200 : 503);
+  };
   app.get(route("GET", "/health"), health);
   app.get(route("GET", `${base}/health`), health);
 

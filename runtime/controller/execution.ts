@@ -35,6 +35,14 @@ export function jobStateOf(event: RunEvent, jobs: Map<string, JobRecord>): JobRe
   return next;
 }
 
+/**
+ * Why a run stops when it goes back to its queue (a queue worker shutting down): not a
+ * final state. The run is moved back to pending and the error is rethrown to the queue.
+ */
+export class HandBackError extends Error {
+  override readonly name = "HandBackError";
+}
+
 export class Execution {
   /** Runs executing here now, by task id. */
   private readonly live = new Map<string, { abort: AbortController; done: Promise<void> }>();
@@ -65,6 +73,11 @@ export class Execution {
   /** Aborts every run executing here. */
   abortAll(reason: string): void {
     for (const run of this.live.values()) run.abort.abort(new CancelledError(reason));
+  }
+
+  /** Stops every run executing here and gives it back to the queue (HandBackError). */
+  handBackAll(reason: string): void {
+    for (const run of this.live.values()) run.abort.abort(new HandBackError(reason));
   }
 
   private execute(run: QueuedRun): Promise<void> {
@@ -132,6 +145,15 @@ export class Execution {
         });
         patch = { output: outcome.output, jobs: withOutputs };
       } catch (error) {
+        if (abort.signal.reason instanceof HandBackError) {
+          await jobWrites;
+          const workflow = this.project.workflows.get(workflowId);
+          await this.store.transition(taskId, ["running"], "pending", {
+            started_at: undefined,
+            jobs: (workflow?.jobs ?? []).map((j) => ({ id: j.id, status: "pending" as const })),
+          });
+          throw abort.signal.reason;
+        }
         status = abort.signal.aborted || error instanceof CancelledError ? "cancelled" : "failed";
         // Say who cancelled (a request, the shutdown), not just that the run was cancelled.
         const cause =

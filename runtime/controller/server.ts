@@ -20,7 +20,7 @@ export interface RunningController {
   url: string;
   host: string;
   port: number;
-  manager: RunManager;
+  manager: Pick<RunManager, "cancelAll">;
   /** The replay log of run events behind the event streams. */
   events: RunEventLog;
   /** This controller's identity, also on /health: `down` checks it before signalling. */
@@ -42,6 +42,10 @@ export async function startController(project: Project, options: ServeOptions): 
     const m = project.controllerMissingEnv[0];
     throw new ConfigError(`environment variable ${m.name} is not set (used at ${m.where})`);
   }
+  if (controller.type === "queue-subscriber") {
+    const { startSubscriber } = await import("./queue/subscriber.ts");
+    return startSubscriber(project, options);
+  }
   const host = controller.host ?? "127.0.0.1";
   const store = options.store ?? new MemoryTaskStore();
   const metrics = new ControllerMetrics();
@@ -57,9 +61,14 @@ export async function startController(project: Project, options: ServeOptions): 
     maxLogLines: limits.history_lines,
     keepFinishedRuns: limits.history_runs,
   });
-  const manager = new RunManager(project, store, metrics, executor, options.logger);
-  // Every engine event on the bus (from this process's runs or, later, a queue's
-  // workers) goes into the replay log the event streams read.
+  // controller.queue: runs go to Redis and queue-subscriber workers execute them.
+  const side = controller.queue
+    ? await (await import("./queue/http-side.ts")).openQueueSide(project, store, metrics, options.logger)
+    : undefined;
+  const runStore = side?.store ?? store;
+  const manager = new RunManager(project, runStore, metrics, executor, options.logger, side?.parts);
+  // Every engine event on the bus (from this process's runs or a queue's workers)
+  // goes into the replay log the event streams read.
   manager.bus.subscribe("*", (message) => {
     if (isRunEvent(message)) events.record(message);
   });
@@ -67,9 +76,10 @@ export async function startController(project: Project, options: ServeOptions): 
   const app = createApp({
     project,
     manager,
-    store,
+    store: runStore,
     metrics,
     events,
+    dependencies: side && (() => ({ queue: side.health() })),
     streamLimits: {
       maxBufferedBytes: limits.subscriber_buffer,
       heartbeatMs: Math.max(100, limits.heartbeat),
@@ -90,6 +100,7 @@ export async function startController(project: Project, options: ServeOptions): 
     });
   } catch (error) {
     await executor.close();
+    await side?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
       throw new ConfigError(
@@ -129,6 +140,7 @@ export async function startController(project: Project, options: ServeOptions): 
         clearTimeout(timer);
         if (!closed) await server.stop(true);
         await executor.close();
+        await side?.close();
         await manager.bus.close();
         await store.close();
       })();

@@ -45,6 +45,10 @@ export interface TaskRecord {
   jobs: JobRecord[];
   /** The run this one retries (POST /tasks/{id}/retry). */
   retry_of?: string;
+  /** Executions begun (run queue): 2 or more when a worker died and another took the run over. */
+  attempts?: number;
+  /** The queue worker that executes or executed the run (`host:pid`). */
+  worker?: string;
 }
 
 /** Fields a transition may set besides the status. */

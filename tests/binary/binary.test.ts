@@ -144,4 +144,55 @@ describe("compiled binary", () => {
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     }, 60_000);
   });
+
+  describe("run queue (Redis through BullMQ)", () => {
+    const id = `${process.pid}-${Date.now().toString(36)}`;
+    const queue = `{ driver: redis, url: "redis://127.0.0.1:6379", name: bin-${id}, prefix: mcbin-${id} }`;
+    const api = tempDir("mc-bin-api-");
+    const worker = tempDir("mc-bin-worker-");
+    afterAll(async () => {
+      exec(["down"], api);
+      exec(["down"], worker);
+      const { dropKeys } = await import("../queue/helpers.ts");
+      await dropKeys("redis://127.0.0.1:6379", `mcbin-${id}`);
+    });
+
+    test("an http-server enqueues, a queue-subscriber executes, both from the binary", async () => {
+      const workflow = [
+        "workflow:",
+        "  component: shell",
+        '  command: echo "queued ${input.name}"',
+        "  output: ${stdout.trim()}",
+      ];
+      const apiPort = await freePort();
+      const workerPort = await freePort();
+      writeFileSync(
+        path.join(api, "model-compose.yml"),
+        ["controller:", `  port: ${apiPort}`, `  queue: ${queue}`, ...workflow].join("\n"),
+      );
+      writeFileSync(
+        path.join(worker, "model-compose.yml"),
+        [
+          "controller:",
+          "  type: queue-subscriber",
+          `  port: ${workerPort}`,
+          `  queue: ${queue}`,
+          ...workflow,
+        ].join("\n"),
+      );
+      for (const dir of [api, worker]) {
+        const up = exec(["up", "-d"], dir);
+        expect(up.stderr).toBe("");
+        expect(up.code).toBe(0);
+      }
+      const res = await fetch(`http://127.0.0.1:${apiPort}/api/workflows/runs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ input: { name: "binary" } }),
+      });
+      expect(await res.json()).toMatchObject({ status: "completed", output: "queued binary" });
+      const health = await (await fetch(`http://127.0.0.1:${workerPort}/health`)).json();
+      expect(health).toMatchObject({ status: "ok", type: "queue-subscriber" });
+    }, 60_000);
+  });
 });

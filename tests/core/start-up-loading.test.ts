@@ -58,6 +58,13 @@ describe("what a run from source loads", () => {
       expect(r.loaded).not.toContain(pkg);
   });
 
+  test("a controller with a run queue: run loads neither BullMQ nor its Redis client", async () => {
+    const text = `controller:\n  queue:\n    driver: redis\n    url: redis://127.0.0.1:1\n${PLAIN}`;
+    const r = await probe(project(text), ["run", "-i", '{"x":1}']);
+    expect(r.code).toBe(0);
+    for (const pkg of ["bullmq", "ioredis"]) expect(r.loaded).not.toContain(pkg);
+  });
+
   test("a configuration error reads positions with yaml, and names file:line:column", async () => {
     const dir = project("workflow:\n  component: logger\n  input: ${input}\n  bogus: 1\n");
     const r = await probe(dir, ["run"]);
