@@ -93,7 +93,15 @@ export function resolveEnvStrings(
         }
         return;
       }
-      const absent = missingEnvOf(t, env, (inner) => describeWhere(root, [...path, ...inner]));
+      const places: KeyPath[] = [];
+      const absent = missingEnvOf(t, env, (inner) => {
+        places.push([...path, ...inner]);
+        return describeWhere(root, [...path, ...inner]);
+      });
+      absent.forEach((m, i) => {
+        m.keyPath = places[i];
+        m.location = locatePath(root, places[i]);
+      });
       if (absent.length) {
         missing.push(...absent);
         return;

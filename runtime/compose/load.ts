@@ -109,7 +109,12 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
   // Loggers are set up and plugins loaded before anything runs: a missing variable there is fatal.
   const needed = [...pluginsEnv.missing, ...loggerEnv.missing];
   if (needed.length) {
-    throw new ConfigError(`environment variable ${needed[0].name} is not set (used at ${needed[0].where})`);
+    const [m] = needed;
+    throw new ConfigError(
+      `environment variable ${m.name} is not set (it is needed before any run)`,
+      m.location,
+      m.keyPath,
+    );
   }
   resolveDocumentPaths(raw, projectDir);
 

@@ -12,6 +12,9 @@ export interface MissingEnv {
   name: string;
   /** `file:line:column key.path` of the value that uses it. */
   where: string;
+  /** The same as a position and key path, where known (for a ConfigError). */
+  location?: SourceLocation;
+  keyPath?: KeyPath;
 }
 
 export interface ActionModel {

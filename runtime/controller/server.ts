@@ -40,7 +40,11 @@ export async function startController(project: Project, options: ServeOptions): 
   const { controller } = project;
   if (project.controllerMissingEnv.length) {
     const m = project.controllerMissingEnv[0];
-    throw new ConfigError(`environment variable ${m.name} is not set (used at ${m.where})`);
+    throw new ConfigError(
+      `environment variable ${m.name} is not set (it is needed to start the controller)`,
+      m.location,
+      m.keyPath,
+    );
   }
   if (controller.type === "queue-subscriber") {
     const { startSubscriber } = await import("./queue/subscriber.ts");

@@ -255,7 +255,9 @@ const cases: Case[] = [
   {
     name: "an unset variable in a log file path",
     yaml: "logger:\n  type: file\n  path: ${env.MC_UNSET_LOG_DIR}/x.log\nworkflow:\n  component: shell\n  command: echo\n",
-    errors: ["environment variable MC_UNSET_LOG_DIR is not set (used at FILE:3:9 logger[0].path)"],
+    errors: [
+      "FILE:3:9: logger[0].path: environment variable MC_UNSET_LOG_DIR is not set (it is needed before any run)",
+    ],
   },
   {
     name: "binding syntax error",
