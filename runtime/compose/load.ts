@@ -49,7 +49,7 @@ export function readDocument(
   const docs = files.map((file) => {
     const text = readComposeText(file, limits.maxFileBytes);
     const parsed = parseYaml(text, file, limits.maxAliasValues);
-    if (parsed === null) {
+    if (parsed === null || (isPlainMap(parsed) && Object.keys(parsed).length === 0)) {
       // One answer for every command: `config` would print `{}`, `run` find nothing to run.
       throw new ConfigError(
         "the compose file is empty; write at least one workflow (under workflows: or workflow:)",
@@ -213,6 +213,10 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
     warnings,
     controllerMissingEnv: controllerMissing,
   };
+}
+
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function uniqueByMessage(errors: ConfigError[]): ConfigError[] {

@@ -6,6 +6,7 @@
  */
 
 import { BindingError, BindingView, renderTemplate } from "../binding/mod.ts";
+import { locatePath } from "../compose/locations.ts";
 import type { JobModel, Project, WorkflowModel } from "../compose/model.ts";
 import { CancelledError, ConfigError, RunError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
@@ -53,11 +54,18 @@ export function selectWorkflow(project: Project, workflowId?: string): WorkflowM
   const id = project.defaultWorkflowId;
   if (!id) {
     const ids = [...project.workflows.keys()];
-    throw new ConfigError(
-      ids.length === 0
-        ? `no workflow is defined (in ${project.files.join(", ")}); add one under workflows: or workflow:`
-        : `several workflows and none is the default; name one (${ids.join(", ")}) or mark one with default: true`,
-    );
+    // Said of the file: where the workflows are, else its start.
+    const at = locatePath(project.written, ["workflows"]) ?? { file: project.files[0], line: 1, column: 1 };
+    throw ids.length === 0
+      ? new ConfigError(
+          `no workflow is defined${project.files.length > 1 ? ` in any of ${project.files.join(", ")}` : ""}; add one under workflows: or workflow:`,
+          at,
+        )
+      : new ConfigError(
+          `several workflows and none is the default; name one (${ids.join(", ")}) or mark one with default: true`,
+          at,
+          ["workflows"],
+        );
   }
   return project.workflows.get(id)!;
 }

@@ -442,7 +442,7 @@ describe("command-line errors (exit 2)", () => {
   });
 
   test("an empty compose file is refused by run and config alike", async () => {
-    for (const text of ["", "# nothing yet\n", "~\n"]) {
+    for (const text of ["", "# nothing yet\n", "~\n", "{}\n"]) {
       const dir = project(text);
       const file = path.join(dir, "model-compose.yml");
       const message = `${file}:1:1: the compose file is empty; write at least one workflow (under workflows: or workflow:)`;
@@ -459,7 +459,7 @@ describe("command-line errors (exit 2)", () => {
     const file = path.join(dir, "model-compose.yml");
     await expectRunError(
       ["-f", file, "run"],
-      `no workflow is defined (in ${file}); add one under workflows: or workflow:`,
+      `${file}:1:1: no workflow is defined; add one under workflows: or workflow:`,
     );
   });
 
@@ -467,7 +467,7 @@ describe("command-line errors (exit 2)", () => {
     const dir = project(`${okYaml}  - id: other\n    component: shell\n    command: echo\n`);
     await expectRunError(
       ["-f", path.join(dir, "model-compose.yml"), "run"],
-      "several workflows and none is the default; name one (greet, other) or mark one with default: true",
+      `${path.join(dir, "model-compose.yml")}:2:3: workflows: several workflows and none is the default; name one (greet, other) or mark one with default: true`,
     );
   });
 
