@@ -48,7 +48,7 @@ export function readDocument(
 ): Record<string, unknown> {
   const docs = files.map((file) => {
     const text = readComposeText(file, limits.maxFileBytes);
-    const parsed = parseYaml(text, file, limits.maxAliasValues);
+    const parsed = parseYaml(text, file, limits);
     if (parsed === null || (isPlainMap(parsed) && Object.keys(parsed).length === 0)) {
       // One answer for every command: `config` would print `{}`, `run` find nothing to run.
       throw new ConfigError(

@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 import type { Node } from "yaml";
 import { ConfigError, type KeyPath, type SourceLocation } from "../errors.ts";
-import { LOAD_LIMITS } from "./load-limits.ts";
+import { DEFAULT_YAML_LIMITS, LOAD_LIMITS, type YamlLimits } from "./load-limits.ts";
 import { locateKeyName, recordKey, recordObject } from "./locations.ts";
 import { describeYamlError } from "./yaml-error.ts";
 
@@ -30,14 +30,15 @@ function tagAsWritten(tag: string): string {
 }
 
 /**
- * @param maxAliasValues how many values aliases may expand to (LoadLimits.maxAliasValues):
- * each alias becomes a copy of its target, so a few nested ones can ask for billions.
+ * @param limits how many values aliases may expand to (each alias becomes a copy of its
+ * target, so a few nested ones can ask for billions) and how deeply maps and lists nest.
  */
 export function parseYamlLocated(
   text: string,
   file: string,
-  maxAliasValues: number = LOAD_LIMITS.maxAliasValues.default,
+  limits: YamlLimits = DEFAULT_YAML_LIMITS,
 ): unknown {
+  const { maxAliasValues, maxDepth } = limits;
   const yaml = loadYaml();
   const { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = yaml;
   const lineCounter = new LineCounter();
@@ -47,7 +48,7 @@ export function parseYamlLocated(
     return { file, line, column: col };
   };
   if (doc.errors.length > 0) {
-    const { reason, offset } = describeYamlError(doc.errors[0], text, yaml);
+    const { reason, offset } = describeYamlError(doc.errors[0], text, yaml, maxDepth);
     throw new ConfigError(`invalid YAML: ${reason}`, at(offset));
   }
   const seen = new Set<Node>();
@@ -76,6 +77,13 @@ export function parseYamlLocated(
       );
     }
     if (!isAlias(node)) checkTag(node as Node, keyPath);
+    if ((isSeq(node) || isMap(node)) && keyPath.length >= maxDepth) {
+      throw new ConfigError(
+        `maps and lists here are nested more than ${maxDepth} levels deep (the limit ${LOAD_LIMITS.maxDepth.env})`,
+        at(node.range?.[0] ?? 0),
+        keyPath,
+      );
+    }
     if (isAlias(node)) {
       const target = node.resolve(doc);
       if (!target) throw new ConfigError(`unknown YAML alias *${node.source}`, at(node.range?.[0] ?? 0));

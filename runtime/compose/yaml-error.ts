@@ -4,6 +4,7 @@
  * place (an unclosed quote is reported where the file ends, not where the quote opens).
  */
 import type { YAMLError } from "yaml";
+import { LOAD_LIMITS } from "./load-limits.ts";
 
 type YamlModule = typeof import("yaml");
 
@@ -13,8 +14,20 @@ export interface YamlSyntaxProblem {
   offset: number;
 }
 
-export function describeYamlError(error: YAMLError, text: string, yaml: YamlModule): YamlSyntaxProblem {
+export function describeYamlError(
+  error: YAMLError,
+  text: string,
+  yaml: YamlModule,
+  maxDepth: number,
+): YamlSyntaxProblem {
   const offset = error.pos[0];
+  if (/Maximum call stack size exceeded/i.test(error.message)) {
+    // The parser recursed out of stack: thousands of nested maps or lists.
+    return {
+      reason: `the text is nested too deeply to be read; maps and lists may nest at most ${maxDepth} levels (${LOAD_LIMITS.maxDepth.env})`,
+      offset,
+    };
+  }
   if (error.code === "MULTIPLE_DOCS") {
     return {
       reason:

@@ -82,6 +82,41 @@ describe("hostile compose files", () => {
     ]);
   });
 
+  test("deep nesting stops at the depth limit, in flow and block style, quickly and in bounded memory", async () => {
+    const flow = (n: number) => `${workflow}  input: ${"[".repeat(n)}${"]".repeat(n)}\n`;
+    // The document, `workflow:` and 98 lists are 100 levels: the limit.
+    const ok = project(flow(98));
+    expect((await runCli(["-f", path.join(ok, "model-compose.yml"), "config"])).code).toBe(0);
+    // 7 000 levels in 14 KB took 32 s and 2 GB to print before the limit; 20 000 overflowed the parser's stack.
+    for (const n of [99, 7000, 20_000]) {
+      const dir = project(flow(n));
+      const file = path.join(dir, "model-compose.yml");
+      const r = await runMeasured(["-f", file, "config"]);
+      expect(r.code).toBe(2);
+      const [line, ...rest] = errorLines(r.stderr);
+      expect(rest).toEqual([]);
+      expect(line).toMatch(
+        n < 10_000
+          ? /^error: .*model-compose\.yml:4:\d+: workflow\.input(\[0\])*: maps and lists here are nested more than 100 levels deep \(the limit MODEL_COMPOSE_MAX_YAML_DEPTH\)$/
+          : /^error: .*model-compose\.yml:4:\d+: invalid YAML: the text is nested too deeply to be read; maps and lists may nest at most 100 levels \(MODEL_COMPOSE_MAX_YAML_DEPTH\)$/,
+      );
+      expect(r.maxRSS).toBeLessThan(400 * 1024 * 1024);
+    }
+    // Block style is read by the native parser; it is held to the same limit.
+    const block = ["workflow:", "  component: shell", "  command: echo", "  input:"];
+    for (let i = 0; i < 120; i++) block.push(`${"  ".repeat(i + 2)}k:`);
+    block.push(`${"  ".repeat(122)}v: 1`);
+    const dir = project(`${block.join("\n")}\n`);
+    const file = path.join(dir, "model-compose.yml");
+    const refused = await runCli(["-f", file, "config"]);
+    expect(refused.code).toBe(2);
+    expect(errorLines(refused.stderr)).toEqual([
+      `error: ${file}:103:201: workflow.input${".k".repeat(98)}: maps and lists here are nested more than 100 levels deep (the limit MODEL_COMPOSE_MAX_YAML_DEPTH)`,
+    ]);
+    const raised = await runCli(["-f", file, "config"], { env: { MODEL_COMPOSE_MAX_YAML_DEPTH: "200" } });
+    expect(raised.code).toBe(0);
+  });
+
   test("devices are refused before anything is read", async () => {
     for (const device of ["/dev/zero", "/dev/urandom", "/dev/null"]) {
       const r = await runMeasured(["-f", device, "config"]);
