@@ -17,6 +17,8 @@ import {
 } from "../schema-kit.ts";
 import { QueueSchema } from "./queue-schema.ts";
 
+const isMap = (x: unknown) => typeof x === "object" && x !== null && !Array.isArray(x);
+
 const Id = v.pipe(
   Text,
   v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "expected an id of letters, digits, '_', '-' or '.'"),
@@ -89,9 +91,14 @@ export const WebUiMapSchema = strictMap({
 
 /** `webui: true | false`, or upstream's map (which means true): the validated value is a boolean. */
 export const WebUiSchema = v.pipe(
-  v.union(
-    [Flag, WebUiMapSchema],
-    (i) => `expected true, false or a map of driver, host, port, found ${describeValue(i.input)}`,
+  // A map is checked as one, so a wrong key in it is reported as such.
+  v.lazy((input) =>
+    isMap(input)
+      ? WebUiMapSchema
+      : v.boolean(
+          (i) =>
+            `expected true, false or a map of driver, host, port, static_dir, found ${describeValue(i.input)}`,
+        ),
   ),
   v.transform((value) => value !== false),
 );
@@ -172,9 +179,10 @@ export const ActionSchema = v.looseObject({
  * accepted and change nothing; other types are reported by unsupported.ts.
  */
 export const COMPONENT_RUNTIMES = ["embedded", "native"] as const;
-const ComponentRuntime = v.union(
-  [Text, v.looseObject({ type: Text })],
-  (i) => `expected a runtime type such as embedded, found ${describeValue(i.input)}`,
+const ComponentRuntime = v.lazy((input) =>
+  isMap(input)
+    ? strictMap({ type: Text })
+    : v.string((i) => `expected a runtime type such as embedded, found ${describeValue(i.input)}`),
 );
 
 const componentEntries = {

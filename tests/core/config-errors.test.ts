@@ -73,6 +73,26 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "controller.webui as upstream's map is checked key by key",
+    yaml: "controller:\n  webui:\n    driver: bogus\n    prot: 1\nworkflow:\n  component: logger\n",
+    errors: [
+      'FILE:3:13: controller.webui.driver: expected a webui driver of gradio, static or dynamic, found the string "bogus"',
+      'FILE:4:5: controller.webui.prot: unknown key "prot"; did you mean "port"? (valid keys: driver, host, port, static_dir)',
+    ],
+  },
+  {
+    name: "controller.webui that is neither a boolean nor a map",
+    yaml: "controller:\n  webui: yes please\nworkflow:\n  component: logger\n",
+    errors: [
+      'FILE:2:10: controller.webui: expected true, false or a map of driver, host, port, static_dir, found the string "yes please"',
+    ],
+  },
+  {
+    name: "a component's runtime map has only a type",
+    yaml: "component:\n  type: shell\n  runtime: { type: embedded, x: 1 }\n  command: echo\nworkflow:\n  job: {}\n",
+    errors: ['FILE:3:30: components[0].runtime.x: unknown key "x" (valid keys: type)'],
+  },
+  {
     name: "unknown keys on a job without component: are refused with a did-you-mean",
     yaml: "component:\n  type: shell\n  command: echo\nworkflow:\n  jobs:\n    - id: a\n      bogus_key: 1\n      ouptut: x\n",
     errors: [
