@@ -203,6 +203,26 @@ describe("limits", () => {
     expect((await app.request(`/api/tasks/${ok.body.task_id}`)).status).toBe(200);
   });
 
+  test("limits out of range are load errors naming the setting", async () => {
+    const loadError = async (controller: Record<string, unknown>) => {
+      try {
+        await loadDoc({ controller, workflow: { component: "echo" } });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error("expected a load error");
+    };
+    expect(await loadError({ idle_timeout: "10m" })).toContain(
+      "controller.idle_timeout: expected a duration from 1s to 255s (the HTTP server's range)",
+    );
+    expect(await loadError({ max_json_depth: 0 })).toContain(
+      "controller.max_json_depth: expected a number >= 1",
+    );
+    expect(await loadError({ body_timeout: "soon" })).toContain(
+      'controller.body_timeout: expected a duration like 30s, 1m30s or 500ms, found the string "soon"',
+    );
+  });
+
   test("max_json_depth is configurable", async () => {
     const app = await testApp(TYPED, { controller: { max_json_depth: 3 } });
     expect((await app.post(RUNS, { input: { n: 1 } })).status).toBe(200);

@@ -66,7 +66,13 @@ export async function readBodyText(c: Context, limits: BodyLimits): Promise<stri
   } finally {
     clearTimeout(timer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 /** The body parsed as JSON (`{}` when empty), within every limit. */
