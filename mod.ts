@@ -64,6 +64,8 @@ export {
   RunError,
   type SourceLocation,
 } from "./runtime/errors.ts";
+// Everything a plugin may use of the core (the schema kit, errors, plugin types).
+export * from "./runtime/plugin-api.ts";
 export {
   type ComponentCallContext,
   type ComponentCreateContext,

@@ -6,7 +6,8 @@
 import * as path from "node:path";
 import type { Logger } from "pino";
 import type * as v from "valibot";
-import { ConfigError } from "./errors.ts";
+import type { ControllerConfig } from "./compose/schema.ts";
+import { ConfigError, type KeyPath } from "./errors.ts";
 import { resolveModule } from "./host/mod.ts";
 
 /** Options for rendering a deferred (plugin-rendered) template field. */
@@ -137,11 +138,31 @@ export interface RuntimeContext {
   local: LocalController;
 }
 
+/** What a runtime's `warnings` may look at besides its options. */
+export interface RuntimeCheckContext {
+  /** Directory that relative paths in the compose file resolve against. */
+  projectDir: string;
+  /** The validated `controller` section (port, base path, ...). */
+  controller: ControllerConfig;
+}
+
+/** A finding about valid runtime options; `keyPath` is under `controller.runtime`. */
+export interface RuntimeWarning {
+  keyPath: KeyPath;
+  message: string;
+}
+
 /** A runtime type, such as `native` or `docker`. `project` is the loaded project. */
 export interface RuntimePlugin<S extends v.GenericSchema = v.GenericSchema, P = unknown> {
   type: string;
   description?: string;
   schema: S;
+  /**
+   * Called at load time with the validated options: what is valid but will likely not
+   * work as meant. Each finding becomes one of the project's warnings, with the file,
+   * line and column of its key.
+   */
+  warnings?(options: v.InferOutput<S>, context: RuntimeCheckContext): RuntimeWarning[];
   create(options: v.InferOutput<S>, project: P, context: RuntimeContext): RuntimeInstance;
 }
 

@@ -170,7 +170,12 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
     const rawRuntime =
       (raw.controller as Record<string, unknown> | undefined)?.runtime ?? doc.controller.runtime;
     try {
-      validateWith(runtimePlugin.schema, rawRuntime, ["controller", "runtime"]);
+      const options = validateWith(runtimePlugin.schema, rawRuntime, ["controller", "runtime"]);
+      // Valid options that will likely not do what was meant (e.g. written for another image).
+      for (const w of runtimePlugin.warnings?.(options, { projectDir, controller: doc.controller }) ?? []) {
+        const keyPath = ["controller", "runtime", ...w.keyPath];
+        warnings.push(new ConfigError(w.message, locatePath(raw, keyPath), keyPath).message);
+      }
     } catch (error) {
       if (error instanceof ConfigErrors) builder.errors.push(...error.errors);
       else throw error;

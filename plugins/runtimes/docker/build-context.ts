@@ -10,11 +10,8 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { readDocument } from "../../../runtime/compose/load.ts";
-import type { Project } from "../../../runtime/compose/model.ts";
-import { ConfigError } from "../../../runtime/errors.ts";
-import { runtimeName } from "../../../runtime/host/mod.ts";
-import { isCompiledBinary } from "../../../runtime/self.ts";
+import type { Project } from "../../../runtime/plugin-api.ts";
+import { ConfigError, isCompiledBinary, readComposeFiles, runtimeName } from "../../../runtime/plugin-api.ts";
 import defaultDockerfile from "./Dockerfile.default" with { type: "text" };
 
 export interface StagedContext {
@@ -54,7 +51,7 @@ function isPathSpecifier(spec: string): boolean {
 
 /** The compose document as the container sees it. */
 function containerCompose(project: Project): { yaml: string; plugins: Array<{ from: string; to: string }> } {
-  const doc = readDocument(project.files) as Record<string, unknown>;
+  const doc = readComposeFiles(project.files) as Record<string, unknown>;
   const controller = { ...((doc.controller as Record<string, unknown>) ?? {}) };
   delete controller.runtime;
   controller.host = "0.0.0.0";

@@ -8,8 +8,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type Dockerode from "dockerode";
 import { parse as parseDotenv } from "dotenv";
-import { checkEnvFileLines } from "../../../runtime/compose/env-file-lines.ts";
-import { ConfigError } from "../../../runtime/errors.ts";
+import { ConfigError, checkEnvFileLines } from "../../../runtime/plugin-api.ts";
 import type { DockerRuntimeOptions } from "./options.ts";
 import { type PortMapping, parsePort } from "./ports.ts";
 import {

@@ -1,13 +1,13 @@
 /** The docker runtime's lifecycle: image (pull or build), container, logs, stop/remove. */
 import { createHash } from "node:crypto";
 import type Dockerode from "dockerode";
-import type { Project } from "../../../runtime/compose/model.ts";
-import { ConfigError } from "../../../runtime/errors.ts";
-import type { RuntimeCommandOptions, RuntimeInstance } from "../../../runtime/plugins.ts";
+import type { Project, RuntimeCommandOptions, RuntimeInstance } from "../../../runtime/plugin-api.ts";
+import { ConfigError, messageAt } from "../../../runtime/plugin-api.ts";
 import { stageContext } from "./build-context.ts";
 import { buildSpec, containerSpec, projectLabels } from "./container-spec.ts";
 import { baseImages } from "./dockerfile-bases.ts";
 import { DockerEngine, type FoundContainer } from "./engine.ts";
+import { missingCurlMessage, usesCurl } from "./healthcheck-curl.ts";
 import type { DockerRuntimeOptions } from "./options.ts";
 import { resolveRegistryAuth } from "./registry-auth.ts";
 
@@ -23,6 +23,8 @@ function say(line: string): void {
 export class DockerRuntime implements RuntimeInstance {
   private readonly engine = new DockerEngine();
   private readonly labels: Record<string, string>;
+  /** Whether the image in use was built from the default Dockerfile. */
+  private defaultDockerfile = false;
 
   constructor(
     private readonly options: DockerRuntimeOptions,
@@ -64,6 +66,7 @@ export class DockerRuntime implements RuntimeInstance {
     const build =
       typeof this.options.build === "string" ? { context: this.options.build } : this.options.build;
     const auto = build?.context === undefined;
+    this.defaultDockerfile = auto && !build?.dockerfile;
     const staged = await stageContext(this.project, auto ? build?.dockerfile : undefined);
     const options: DockerRuntimeOptions = auto
       ? { ...this.options, build: { ...(build ?? {}), context: staged.dir, dockerfile: staged.dockerfile } }
@@ -99,8 +102,10 @@ export class DockerRuntime implements RuntimeInstance {
   }
 
   async up(options: RuntimeCommandOptions): Promise<void> {
+    for (const w of this.project.warnings) say(`warning: ${w}`);
     await this.engine.connect();
     const image = await this.prepareImage();
+    await this.checkCurl(image);
     const spec = containerSpec(this.options, {
       projectDir: this.project.projectDir,
       projectName: this.project.name,
@@ -142,6 +147,15 @@ export class DockerRuntime implements RuntimeInstance {
     }
     say(`container ${name} started (${describePorts(spec.create)}); Ctrl+C stops it`);
     await this.follow(container);
+  }
+
+  /** Warns when the healthcheck runs curl and the image has none (see healthcheck-curl.ts). */
+  private async checkCurl(image: string): Promise<void> {
+    if (!usesCurl(this.options.healthcheck?.test)) return;
+    if (await this.engine.findProgram(image, "curl")) return;
+    const keyPath = ["controller", "runtime", "healthcheck", "test"];
+    const defaultImage = this.defaultDockerfile && image === (this.options.image ?? this.defaultImage());
+    say(`warning: ${messageAt(this.project, keyPath, missingCurlMessage(image, defaultImage))}`);
   }
 
   /** Streams the container's logs until it stops, or until Ctrl+C (then stops it). */

@@ -4,22 +4,40 @@
  * base image rebuilt or re-pulled under the same tag is noticed.
  */
 
-/** Dockerfile lines with `\` continuations joined and comments dropped. */
-function logicalLines(text: string): string[] {
-  const out: string[] = [];
+/** One Dockerfile instruction: `\` continuations joined, comments dropped, with its first line's number. */
+export interface Instruction {
+  line: number;
+  /** Upper-cased: FROM, RUN, COPY, ... */
+  keyword: string;
+  /** What follows the keyword, trimmed. */
+  args: string;
+}
+
+/** The instructions of a Dockerfile, in order. */
+export function instructions(text: string): Instruction[] {
+  const out: Instruction[] = [];
   let current = "";
-  for (const raw of text.split(/\r?\n/)) {
+  let start = 0;
+  const push = () => {
+    const trimmed = current.trim();
+    current = "";
+    if (!trimmed) return;
+    const [keyword] = trimmed.split(/\s+/, 1);
+    out.push({ line: start, keyword: keyword.toUpperCase(), args: trimmed.slice(keyword.length).trim() });
+  };
+  text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trimEnd();
-    if (current === "" && /^\s*#/.test(line)) continue;
+    if (/^\s*#/.test(line)) return;
+    if (current === "") start = i + 1;
     if (line.endsWith("\\")) {
       current += `${line.slice(0, -1)} `;
-      continue;
+      return;
     }
-    out.push(current + line);
-    current = "";
-  }
-  if (current) out.push(current);
-  return out.map((l) => l.trim()).filter(Boolean);
+    current += line;
+    push();
+  });
+  push();
+  return out;
 }
 
 /** `$NAME`, `${NAME}`, `${NAME:-default}`; undefined when a variable has no value. */
@@ -49,9 +67,8 @@ export function baseImages(text: string, buildArgs: Readonly<Record<string, stri
   const stages = new Set<string>();
   const images: string[] = [];
   let seenFrom = false;
-  for (const line of logicalLines(text)) {
-    const [instruction, ...rest] = line.split(/\s+/);
-    const keyword = instruction.toUpperCase();
+  for (const { keyword, args } of instructions(text)) {
+    const rest = args.split(/\s+/);
     if (keyword === "ARG" && !seenFrom) {
       for (const decl of rest) {
         const eq = decl.indexOf("=");

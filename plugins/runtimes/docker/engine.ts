@@ -303,6 +303,49 @@ export class DockerEngine {
   }
 
   /**
+   * Where `program` is in an image: the first directory of the image's PATH that holds
+   * it, or undefined. The image's files are read through a container that is created
+   * for this, never started, and removed again.
+   */
+  async findProgram(image: string, program: string): Promise<string | undefined> {
+    let container: Dockerode.Container;
+    let dirs: string[];
+    try {
+      const info = await this.docker.getImage(image).inspect();
+      const pathVar = (info.Config?.Env ?? []).find((e) => e.startsWith("PATH="))?.slice(5);
+      dirs = (pathVar ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":");
+      container = await this.docker.createContainer({ Image: image, Entrypoint: ["/bin/true"], Cmd: [] });
+    } catch (error) {
+      throw new Error(`cannot look for ${program} in image ${image}: ${dockerErrorMessage(error)}`, {
+        cause: error,
+      });
+    }
+    try {
+      for (const dir of dirs.filter((d) => d.startsWith("/"))) {
+        const candidate = `${dir.replace(/\/+$/, "")}/${program}`;
+        try {
+          // A GET of the file as a tar stream, dropped at once: HEAD (infoArchive) leaves
+          // its connection open, and the process would not exit.
+          const tar = (await container.getArchive({ path: candidate })) as NodeJS.ReadableStream & {
+            destroy?: () => void;
+          };
+          tar.destroy?.();
+          return candidate;
+        } catch (error) {
+          if (statusCode(error) !== 404) {
+            throw new Error(`cannot look for ${program} in image ${image}: ${dockerErrorMessage(error)}`, {
+              cause: error,
+            });
+          }
+        }
+      }
+      return undefined;
+    } finally {
+      await container.remove({ force: true, v: true }).catch(() => {});
+    }
+  }
+
+  /**
    * Pulls an image; resolves when the pull has finished. `onProgress` gets one line per
    * layer status change (`3f4ca61aafcd: Pull complete`). Rejects with the registry's
    * error when the image cannot be pulled.

@@ -5,12 +5,14 @@
  * user wrote.
  */
 import * as v from "valibot";
-import { ConfigError, ConfigErrors, type KeyPath } from "../../../runtime/errors.ts";
 import {
   bool,
+  ConfigError,
+  ConfigErrors,
   describeValue,
   int,
   issueReports,
+  type KeyPath,
   keyValues,
   mapping,
   nonEmpty,
@@ -20,7 +22,7 @@ import {
   str,
   stringList,
   stringOrList,
-} from "../../../runtime/schema-kit.ts";
+} from "../../../runtime/plugin-api.ts";
 import { PortSchema } from "./ports.ts";
 import {
   absolutePath,

@@ -4,7 +4,7 @@
  * host_ip}`, parsed into what the Engine API needs; the schema uses the same parser.
  */
 import * as v from "valibot";
-import { describeValue, int, mapping, nonEmpty, oneOf, parses } from "../../../runtime/schema-kit.ts";
+import { describeValue, int, mapping, nonEmpty, oneOf, parses } from "../../../runtime/plugin-api.ts";
 
 /** One published port as the Engine API needs it. */
 export interface PortMapping {

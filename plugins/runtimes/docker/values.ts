@@ -14,7 +14,7 @@ import {
   parseSize,
   parses,
   str,
-} from "../../../runtime/schema-kit.ts";
+} from "../../../runtime/plugin-api.ts";
 
 /**
  * A memory size in bytes (see `parseSize` in schema-kit for the notation).

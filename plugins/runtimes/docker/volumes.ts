@@ -5,7 +5,7 @@
  */
 import { homedir } from "node:os";
 import * as v from "valibot";
-import { bool, describeValue, mapping, nonEmpty, oneOf, parses } from "../../../runtime/schema-kit.ts";
+import { bool, describeValue, mapping, nonEmpty, oneOf, parses } from "../../../runtime/plugin-api.ts";
 import { absolutePath, parseOctalMode, size } from "./values.ts";
 
 /** A named volume's or container's name as Docker accepts it. */
