@@ -8,15 +8,16 @@ import type {
   BinaryOperator,
   Expr,
   LiteralNode,
-  MediaFormat,
   Segment,
-  TypeName,
   TypeSpec,
   UnaryOperator,
 } from "./ast.ts";
 import { maxExpressionDepth, tooDeep } from "./depth.ts";
 import { BindingError } from "./errors.ts";
 import { Lexer, SyntaxFailure, type Token } from "./lexer.ts";
+import { parseTypeText, TYPE_NAMES } from "./type-spec.ts";
+
+export { TYPE_NAMES };
 
 /** What `evaluate` needs to report errors against the whole binding. */
 export interface RootInfo {
@@ -35,31 +36,6 @@ export function rootInfo(expr: Expr): RootInfo | undefined {
   return roots.get(expr);
 }
 
-export const TYPE_NAMES: readonly TypeName[] = [
-  "text",
-  "number",
-  "integer",
-  "boolean",
-  "json",
-  "base64",
-  "object",
-  "object[]",
-  "list",
-  "string",
-  "int",
-  "markdown",
-  "select",
-  "stream",
-  "any",
-  "image",
-  "audio",
-  "video",
-  "file",
-];
-const MEDIA_FORMATS: readonly MediaFormat[] = ["base64", "url", "path", "data-uri"];
-/** Types whose `/...` is a subtype (`image/png`) or options (`select/a,b`), not a field list. */
-const SUBTYPED = new Set<TypeName>(["select", "stream", "image", "audio", "video", "file"]);
-
 /** A node without its span; the parser adds `start`, `end` and `text`. */
 type NodeInit = Expr extends infer N ? (N extends Expr ? Omit<N, "start" | "end" | "text"> : never) : never;
 
@@ -69,7 +45,6 @@ const LITERAL_WORDS: ReadonlyMap<string, boolean | null> = new Map([
   ["null", null],
 ]);
 const NUMBER_TEXT = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
-const FIELD_PART = /^[A-Za-z0-9_-]+$/;
 
 const BINARY_LEVELS: readonly (readonly BinaryOperator[])[] = [
   ["||"],
@@ -197,59 +172,7 @@ class Parser {
 
   private parseType(): TypeSpec {
     const { text, start } = this.lexer.readTypeText();
-    if (text === "")
-      throw new SyntaxFailure(`expected a type after "as" (one of ${TYPE_NAMES.join(", ")})`, start);
-    const semicolon = text.indexOf(";");
-    const typeText = semicolon < 0 ? text : text.slice(0, semicolon);
-    const slash = typeText.indexOf("/");
-    let name = (slash < 0 ? typeText : typeText.slice(0, slash)) as TypeName;
-    let list = false;
-    if (name.endsWith("[]") && name !== "object[]" && TYPE_NAMES.includes(name.slice(0, -2) as TypeName)) {
-      name = name.slice(0, -2) as TypeName;
-      list = true;
-    }
-    if (!TYPE_NAMES.includes(name)) {
-      throw new SyntaxFailure(
-        `unknown type ${JSON.stringify(name)} after "as"; expected one of ${TYPE_NAMES.join(", ")}`,
-        start,
-      );
-    }
-    let format: MediaFormat | undefined;
-    if (semicolon >= 0) {
-      format = text.slice(semicolon + 1) as MediaFormat;
-      if (!MEDIA_FORMATS.includes(format)) {
-        throw new SyntaxFailure(
-          `unknown format ${JSON.stringify(format)} after ";"; expected one of ${MEDIA_FORMATS.join(", ")}`,
-          start + semicolon + 1,
-        );
-      }
-    }
-    const extra = { ...(list ? { list } : {}), ...(format ? { format } : {}) };
-    if (slash < 0) return { name, text, ...extra };
-    if (SUBTYPED.has(name)) {
-      const rest = typeText.slice(slash + 1).replace(/\[.*\]$/, "");
-      if (name === "select") return { name, text, options: rest.split(",").map((o) => o.trim()), ...extra };
-      return { name, text, subtype: rest, ...extra };
-    }
-    if (name !== "object" && name !== "object[]") {
-      throw new SyntaxFailure(
-        `type "${name}" takes no field list; only object and object[] do`,
-        start + slash,
-      );
-    }
-    const fields = typeText
-      .slice(slash + 1)
-      .split(",")
-      .map((f) => f.trim().split("."));
-    for (const parts of fields) {
-      if (!parts.every((p) => FIELD_PART.test(p))) {
-        throw new SyntaxFailure(
-          `bad field list after "${name}/"; expected names like a,b.c`,
-          start + slash + 1,
-        );
-      }
-    }
-    return { name, fields, text, ...extra };
+    return parseTypeText(text, start);
   }
 
   /** After `|`: a nested `${...}`, a quoted string, or unquoted text up to the closing bracket. */
