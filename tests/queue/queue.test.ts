@@ -69,6 +69,12 @@ describe("queue: runs execute on workers", () => {
     for (const name of ["active", "completed_total", "failed_total", "stalled_total"])
       expect(metrics.body).toContain(`model_compose_queue_runs_${name}`);
     expect(metrics.body).toMatch(/model_compose_queue_runs_completed_total\{status="completed"\} 1/);
+    // A worker on a loopback address answers no other Host and no other site (DNS rebinding).
+    const rebound = await request(`${worker.url}/metrics`, { headers: { Host: "evil.example" } });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body.error).toContain('requests for host "evil.example" are refused');
+    const cross = await request(`${worker.url}/health`, { headers: { Origin: "http://evil.example" } });
+    expect(cross.status).toBe(403);
   });
 
   test("the http-server's max_concurrent_count holds across workers; each worker's own limit holds for it", async () => {

@@ -24,7 +24,9 @@ import { isRunEvent } from "../../workflow/events.ts";
 import { RunEventLog } from "../event-log.ts";
 import { Execution } from "../execution.ts";
 import { InProcessExecutor, type RunExecutor } from "../executor.ts";
+import { hostCheck } from "../host-check.ts";
 import { ControllerMetrics } from "../metrics.ts";
+import { originCheck, originList } from "../origin-check.ts";
 import type { TaskSettled } from "../run-bus.ts";
 import { QueueMetrics } from "./queue-metrics.ts";
 import { loadQueueLibs, redactedUrl } from "./redis.ts";
@@ -114,6 +116,10 @@ export async function startSubscriber(
   const instanceId = crypto.randomUUID();
   const host = controller.host ?? "127.0.0.1";
   const app = new Hono();
+  // The controller API's guards apply to a worker's /health and /metrics too.
+  const guard = hostCheck({ boundHost: host, allowedHosts: controller.allowed_hosts });
+  if (guard) app.use("*", guard);
+  app.use("*", originCheck(originList(controller.origins)));
   const health = (c: import("hono").Context) => {
     const queueHealth = queue.health();
     const { ok, ...detail } = queueHealth;
@@ -144,7 +150,12 @@ export async function startSubscriber(
   );
   let server: HostServer;
   try {
-    server = serve({ hostname: host, port: controller.port, fetch: app.fetch });
+    server = serve({
+      hostname: host,
+      port: controller.port,
+      fetch: app.fetch,
+      idleTimeoutSeconds: Math.ceil(controller.idle_timeout / 1000),
+    });
   } catch (error) {
     await queue.dispose();
     publisher.disconnect();
