@@ -144,7 +144,7 @@ export class PrivateRedis {
 }
 
 export interface Cluster {
-  queue: ReturnType<typeof uniqueQueue>;
+  queue: ReturnType<typeof uniqueQueue> & Record<string, unknown>;
   controller: Foreground;
   workers: Foreground[];
   /** The controller's project (api, url). */
@@ -162,13 +162,15 @@ export interface ClusterOptions {
   worker?: Record<string, unknown>;
   sleepSeconds?: number;
   redisUrl?: string;
+  /** Fields added to controller.queue (stall_timeout, ...). */
+  queue?: Record<string, unknown>;
   /** The document's workflows/components instead of the counting one. */
   doc?: (dir: string) => Record<string, unknown>;
 }
 
 /** An http-server with a queue and `workers` queue-subscribers, each a real `up` process. */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
-  const queue = uniqueQueue(options.redisUrl);
+  const queue = { ...uniqueQueue(options.redisUrl), ...options.queue };
   const effectsDir = mkdtempSync(path.join(tmpdir(), "mc-queue-effects-"));
   const sideEffects = path.join(effectsDir, "runs.log");
   const doc = options.doc?.(effectsDir) ?? countingWorkflow(sideEffects, options.sleepSeconds);
