@@ -8,11 +8,13 @@
  *   the boot id) must be the one recorded when the controller started: a reused pid
  *   belongs to a process that started later;
  * - and, where /proc is missing, `/health` at the recorded address must report the
- *   recorded instance id.
+ *   recorded instance id;
+ * - a state file of an older version (no identity recorded) names our controller only
+ *   if the process runs this executable and a controller answers at its address.
  *
  * A zombie (exited, not yet reaped) is gone: it holds no port and takes no signal.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 
 export interface RecordedIdentity {
   pid: number;
@@ -112,8 +114,32 @@ export async function identify(recorded: RecordedIdentity): Promise<Identity> {
   const start = processStartTime(recorded.pid);
   if (start !== undefined && recorded.pid_start !== undefined)
     return start === recorded.pid_start ? "ours" : "other";
-  if (recorded.instance_id === undefined) return "other";
+  if (recorded.instance_id === undefined) return (await olderController(recorded)) ? "ours" : "other";
   return (await healthInstanceId(recorded)) === recorded.instance_id ? "ours" : "other";
+}
+
+/**
+ * A state file written before identities were recorded: the process must run this same
+ * executable (/proc/PID/exe) and a controller must answer /health at the recorded
+ * address, so that `down` after an upgrade still stops the old controller.
+ */
+async function olderController(recorded: RecordedIdentity): Promise<boolean> {
+  let exe: string;
+  try {
+    exe = realpathSync(`/proc/${recorded.pid}/exe`);
+  } catch {
+    return false;
+  }
+  if (exe !== realpathSync(process.execPath)) return false;
+  try {
+    const res = await fetch(`http://${clientHost(recorded.host)}:${recorded.port}/health`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    const body = (await res.json()) as { status?: unknown };
+    return body.status === "ok" || body.status === "shutting_down";
+  } catch {
+    return false;
+  }
 }
 
 /** Synchronous check for the moments between signals: still alive with the same start time. */

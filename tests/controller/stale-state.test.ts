@@ -92,6 +92,16 @@ describe("process identity", () => {
     expect(await identify({ ...recorded, pid_start: start })).toBe("gone");
   });
 
+  test("a state file of an older version (no identity) names our controller only if it runs this executable and answers /health", async () => {
+    const project = hiProject();
+    const up = await upForeground(project);
+    const older = { pid: up.proc.pid, host: "127.0.0.1", port: project.port };
+    expect(await identify(older)).toBe("ours");
+    expect(await identify({ ...older, port: 1 })).toBe("other");
+    const other = unrelated();
+    expect(await identify({ ...older, pid: other.pid })).toBe("other");
+  });
+
   test("a zombie is gone", async () => {
     const pid = await zombie();
     expect(isAlive(pid)).toBe(false);
