@@ -149,8 +149,10 @@ export const ControllerSchema = strictMap({
   shutdown_grace_period: v.optional(Duration, "30s"),
   auth: v.optional(ApiKeys),
   runtime: v.optional(RuntimeRefSchema, { type: "native" }),
-  /** The controller's web page at `/` (§3.1). */
-  webui: v.optional(WebUiSchema, false),
+  /** The controller's web page (§3.1); on unless `false`. */
+  webui: v.optional(WebUiSchema, true),
+  /** Where the page is served. */
+  webui_path: v.optional(v.pipe(Text, v.regex(/^\/[^\s?#]*$/, "expected a path starting with /")), "/"),
   /** Limits of the run event streams (GET …/tasks/{id}/events). */
   events: v.optional(
     strictMap({

@@ -22,6 +22,7 @@ import type { ControllerMetrics } from "./metrics.ts";
 import { corsFor, originCheck, originList } from "./origin-check.ts";
 import { type BodyLimits, bodyGuard, readJsonBody } from "./read-body.ts";
 import type { RunManager } from "./run-manager.ts";
+import { addWebUi } from "./webui.ts";
 
 /** A JSON boolean; the strings "true"/"false" are refused, and the message says why. */
 const JsonBoolean = v.boolean(
@@ -145,6 +146,14 @@ export function createApp({
   };
   app.get(route("GET", "/health"), health);
   app.get(route("GET", `${base}/health`), health);
+
+  if (controller.webui) {
+    addWebUi(app, {
+      path: controller.webui_path,
+      basePath: base || "/",
+      title: controller.title ?? controller.name ?? "model-compose",
+    });
+  }
 
   const keys = controller.auth?.api_keys ?? [];
   if (keys.length > 0) app.use("*", apiKeyAuth(keys));

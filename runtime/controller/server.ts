@@ -114,12 +114,6 @@ export async function startController(project: Project, options: ServeOptions): 
     throw new ConfigError(`cannot listen on ${host}:${controller.port}: ${(error as Error).message}`);
   }
   const port = server.port;
-  if (controller.webui) {
-    // Until the page is built in, say where it will be rather than ignoring the key.
-    options.logger.warn(
-      `controller.webui: this build serves no web page yet; the controller's page will be at http://${host}:${port}/ (upstream's separate Gradio/static UI port is not used)`,
-    );
-  }
   let stopping: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,

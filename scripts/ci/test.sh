@@ -11,6 +11,8 @@ status=0
 # One formatter and linter for the whole repo, and the type checker.
 bunx biome check . || { echo "biome check failed" >&2; status=1; }
 bunx tsc --noEmit -p . || { echo "type check failed" >&2; status=1; }
+# The web page's sources are browser code, with their own settings (DOM, Preact's JSX).
+bunx tsc --noEmit -p webui || { echo "type check of webui/ failed" >&2; status=1; }
 
 # Bun's runner: every *.test.ts under the repo root (bunfig.toml sets root = ".").
 bun test --timeout 60000 "$@" || status=1
