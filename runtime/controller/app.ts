@@ -152,6 +152,7 @@ export function createApp({
       path: controller.webui_path,
       basePath: base || "/",
       title: controller.title ?? controller.name ?? "model-compose",
+      route: (path) => route("GET", path),
     });
   }
 

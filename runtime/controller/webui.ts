@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import type { Context, Hono } from "hono";
+import type { Context, Env, Hono } from "hono";
 
 export interface WebUiOptions {
   /** Where the page is: `/`, or a prefix such as `/ui`. */
@@ -16,6 +16,8 @@ export interface WebUiOptions {
   /** The API's base path, for the page's requests. */
   basePath: string;
   title: string;
+  /** Records a GET route (so other methods on it get 405 with Allow); returns the path. */
+  route?: (path: string) => string;
 }
 
 interface Asset {
@@ -42,7 +44,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-function send(c: Context, a: Asset, cache: string): Response {
+function send<E extends Env>(c: Context<E>, a: Asset, cache: string): Response {
   const headers: Record<string, string> = {
     ...SECURITY_HEADERS,
     "Content-Type": a.type,
@@ -58,7 +60,7 @@ function send(c: Context, a: Asset, cache: string): Response {
 }
 
 /** Adds the page's routes to `app` (before any authentication: the page itself is public). */
-export function addWebUi(app: Hono, o: WebUiOptions): void {
+export function addWebUi<E extends Env>(app: Hono<E>, o: WebUiOptions): void {
   const prefix = o.path.replace(/\/+$/, "");
   let assets: Promise<{ html: Asset; js: Asset; css: Asset }> | undefined;
   // Built on the first request: a controller nobody opens in a browser pays nothing.
@@ -85,7 +87,7 @@ export function addWebUi(app: Hono, o: WebUiOptions): void {
       ].join("");
       return { html: asset(html, "text/html; charset=utf-8"), js, css };
     }));
-  const page = async (c: Context) => send(c, (await load()).html, "no-cache");
+  const page = async (c: Context<E>) => send(c, (await load()).html, "no-cache");
   app.get(prefix || "/", page);
   if (prefix) app.get(`${prefix}/`, page);
   // Versioned URLs (?v=): a new build is a new URL, so these may be kept.
