@@ -139,7 +139,7 @@ describe("upstream-style corpus", () => {
     expect((await runWorkflow(project, "fetch-json", {})).output).toEqual({ ok: true });
   });
 
-  test("over HTTP: annotations describe the inputs, private workflows are hidden, webui says where the page is", async () => {
+  test("over HTTP: annotations describe the inputs, private workflows are hidden, webui serves the page", async () => {
     const project = await load("default-component.yml");
     project.controller.port = 0;
     const lines: string[] = [];
@@ -166,9 +166,10 @@ describe("upstream-style corpus", () => {
       expect(((await run.json()) as { error: string }).error).toBe(
         'unknown workflow "loud" (workflows: plain)',
       );
-      expect(lines.join("")).toContain(
-        `controller.webui: this build serves no web page yet; the controller's page will be at ${controller.url}/`,
-      );
+      // Upstream's webui map: the controller's own page, on its own port.
+      const page = await fetch(`${controller.url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
     } finally {
       await controller.shutdown(1000);
     }
