@@ -79,7 +79,10 @@ describe("controller max_concurrent_count", () => {
     expect(lines).toHaveLength(20);
     expect(maxOverlap(lines)).toBe(2);
     const starts = lines.filter((l) => l.startsWith("start ")).map((l) => Number(l.split(" ")[1]));
-    expect(starts).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // Runs 0 and 1 take the two free slots at once, so their shells race to write
+    // first; every later run is let in alone, when an earlier one ends.
+    expect(starts.slice(0, 2).sort()).toEqual([0, 1]);
+    expect(starts.slice(2)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     // The controller's own record agrees: runs started in submission order.
     const startedAt = tasks.map((t) => t.started_at as string);
     expect([...startedAt].sort()).toEqual(startedAt);
