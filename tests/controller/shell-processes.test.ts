@@ -21,7 +21,7 @@ function exists(pid: number): boolean {
   }
 }
 
-const escape = (pidFile: string) =>
+const orphan = (pidFile: string) =>
   `(setsid sh -c 'echo $$ > ${pidFile}; exec sleep 60' >/dev/null 2>&1 &); while [ ! -s ${pidFile} ]; do sleep 0.01; done`;
 
 describe.skipIf(process.platform !== "linux")("processes of a run under the threaded controller", () => {
@@ -33,12 +33,12 @@ describe.skipIf(process.platform !== "linux")("processes of a run under the thre
           id: "slow",
           default: true,
           component: "shell",
-          command: `${escape(path.join(dir, "slow.pid"))}; sleep 60`,
+          command: `${orphan(path.join(dir, "slow.pid"))}; sleep 60`,
         },
         {
           id: "quick",
           component: "shell",
-          command: `${escape(path.join(dir, "quick.pid"))}; echo done`,
+          command: `${orphan(path.join(dir, "quick.pid"))}; echo done`,
           output: "${stdout}",
         },
       ],
