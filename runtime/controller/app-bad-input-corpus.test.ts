@@ -2,12 +2,14 @@
 /**
  * A corpus of hostile and broken requests, in-process: hand-written attacks (deep
  * nesting, huge numbers, prototype keys, odd encodings, wrong methods and types) and
- * seeded mutations of a valid request (cut, bytes flipped, characters inserted). For
+ * seeded mutations of a valid request (cut, bytes flipped, characters inserted), and
+ * 500 generated ones (fast-check: any JSON as the body or the input, any text). For
  * every one the answer is a status below 500 and, unless it succeeded, a JSON
  * `{"error": "<text>"}`; afterwards the controller still runs workflows and every task
  * it recorded can be read.
  */
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { type Reply, testApp } from "./_test-app.ts";
 
 const DOC = {
@@ -145,6 +147,40 @@ describe("HTTP bad-input corpus", () => {
       expectSafe(`task ${request.runId}`, task);
       expect(task.status).toBe(200);
     }
+  });
+
+  test("generated requests (fast-check): any JSON as the body or as the input, any text as the body", async () => {
+    const app = await testApp(DOC);
+    let cases = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue().map((value) => JSON.stringify(value)),
+          fc.jsonValue().map((input) => JSON.stringify({ input })),
+          fc
+            .record(
+              {
+                workflow_id: fc.oneof(fc.string(), fc.constant("typed")),
+                input: fc.jsonValue(),
+                wait_for_completion: fc.jsonValue(),
+              },
+              { requiredKeys: [] },
+            )
+            .map((body) => JSON.stringify(body)),
+          fc.string({ unit: "binary" }),
+        ),
+        async (body) => {
+          cases++;
+          expectSafe(
+            `body ${JSON.stringify(body.slice(0, 80))}`,
+            await app.post("/api/workflows/runs", body),
+          );
+        },
+      ),
+      { numRuns: 500, seed: 42 },
+    );
+    expect(cases).toBe(500);
+    expect((await app.post("/api/workflows/runs", { input: { n: 3 } })).status).toBe(200);
   });
 
   test("content types, methods, paths and headers: each is answered below 500 with a JSON error", async () => {
