@@ -8,7 +8,8 @@
  *   `__component__N` when several lack one
  * - `controller.adapter: {type, ...}` (newer upstream form) -> fields on `controller`
  * - `controller.runtime: docker` -> `{type: docker}`
- * - `workflow: {component: x, ...}` without `jobs` -> a one-job workflow
+ * - `workflow: {component: x, ...}` without `jobs` -> a one-job workflow (also with only
+ *   `input`/`output`/`action`, as upstream's guide writes it: the default component's job)
  * - job `depends_on: a` -> `[a]`; a job without `id` gets `job-N`, a workflow `workflow-N`
  *   (N from 1), or `default` when it is the only one
  * Objects are moved, not copied, so their source positions stay attached.
@@ -90,12 +91,17 @@ function putFirst(obj: Obj, key: string, value: unknown): void {
   for (const [k, v] of rest) obj[k] = v;
 }
 
+/** Keys that, on a workflow without `jobs`, describe its one job. */
+const ONE_JOB_KEYS = ["component", "action", "input", "output"];
+
 /** A one-job workflow's own keys; the others describe its job. */
 const WORKFLOW_OWN_KEYS = new Set(["id", "name", "title", "description", "default", "private"]);
 
 function normalizeWorkflow(wf: Obj, fallbackId: string): void {
   if (!Array.isArray(wf.jobs)) singularToList(wf, "job", "jobs");
-  if (!("jobs" in wf) && "component" in wf) {
+  // Upstream's guide writes `workflow: {input: ..., output: ...}` beside a component:
+  // without `jobs`, any job key makes the one-job shorthand (the job uses the default component).
+  if (!("jobs" in wf) && ONE_JOB_KEYS.some((k) => k in wf)) {
     // One-job shorthand: everything but the workflow's own metadata describes the job.
     const job: Obj = { id: "job" };
     inheritLocation(job, wf);

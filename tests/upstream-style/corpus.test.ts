@@ -187,4 +187,14 @@ describe("upstream-style corpus", () => {
       `  ${file}:15:7: workflows[0].jobs[0].interrupt: job field "interrupt"`,
     ]);
   });
+
+  test("guide-style: a workflow without jobs is one job calling the only component", async () => {
+    const project = await load("guide-style.yml");
+    const { output } = await runWorkflow(project, undefined, { prompt: "Hi" });
+    expect(output).toEqual({ message: "**42**" });
+    expect(received.findLast((r) => r.path === "/chat/completions")?.body).toEqual({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: "Hi" }],
+    });
+  });
 });
