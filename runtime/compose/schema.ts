@@ -73,9 +73,9 @@ export const RuntimeRefSchema = v.looseObject({
 
 /**
  * Upstream's `webui: { driver, host, port, static_dir }` starts a Gradio or static UI on
- * its own port. Here the controller serves its own page at `/` on the controller's port;
- * the upstream map is accepted as "the page is on", its fields are read as such and
- * otherwise unused (webui-notice.ts says so once at load).
+ * its own port. Here the controller serves its own page (at `webui_path`) on the
+ * controller's port; the upstream map is accepted as "the page is on", its fields are
+ * checked and otherwise unused.
  */
 export const WebUiMapSchema = strictMap({
   driver: v.optional(
