@@ -3,11 +3,13 @@
  * user guide's order): `-e KEY=VALUE`, `--env-file` files (later win), the project's
  * `.env`, the process environment.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { ConfigError } from "../errors.ts";
 import { checkEnvFileLines, ENV_NAME } from "./env-file-lines.ts";
+import { loadLimits } from "./load-limits.ts";
+import { readEnvText } from "./read-file.ts";
 
 export interface EnvironmentSources {
   projectDir: string;
@@ -34,12 +36,13 @@ export function declaredEnvironment(sources: EnvironmentSources): Record<string,
   const processEnv = sources.processEnv ?? process.env;
   const env: Record<string, string> = {};
   const dotEnv = path.join(sources.projectDir, ".env");
-  if (existsSync(dotEnv)) Object.assign(env, readEnvFile(dotEnv, ".env"));
+  const { maxFileBytes } = loadLimits(processEnv);
+  if (existsSync(dotEnv)) Object.assign(env, readEnvFile(dotEnv, ".env", maxFileBytes));
 
   for (const file of sources.envFiles ?? []) {
     const abs = path.resolve(sources.cwd ?? process.cwd(), file);
     if (!existsSync(abs)) throw new ConfigError(`--env-file ${file}: file not found (looked at ${abs})`);
-    Object.assign(env, readEnvFile(abs, file));
+    Object.assign(env, readEnvFile(abs, file, maxFileBytes));
   }
 
   for (const arg of sources.envArgs ?? []) {
@@ -65,13 +68,8 @@ function loadDotenv(): typeof import("dotenv") {
 }
 
 /** Reads a dotenv file; `label` names it in errors; a line dotenv would skip is an error. */
-function readEnvFile(file: string, label = file): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new ConfigError(`${label}: cannot read env file: ${(error as Error).message}`);
-  }
+function readEnvFile(file: string, label: string, maxBytes: number): Record<string, string> {
+  const text = readEnvText(file, label, maxBytes);
   checkEnvFileLines(text, file);
   return loadDotenv().parse(text);
 }

@@ -1,11 +1,13 @@
 /**
- * The text of one compose file, read only if it is a regular file of bounded size:
+ * The text of one compose or env file, read only if it is a regular file of bounded size:
  * `-f /dev/zero` or `/dev/urandom` would grow without end, and opening a FIFO waits
  * for a writer that may never come.
  */
 import { closeSync, fstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
 import { ConfigError } from "../errors.ts";
 import { LOAD_LIMITS } from "./load-limits.ts";
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? "an" : "a");
 
 function kindOfFile(stats: Stats): string {
   if (stats.isDirectory()) return "a directory";
@@ -16,15 +18,23 @@ function kindOfFile(stats: Stats): string {
   return "not a regular file";
 }
 
-function tooLarge(file: string, size: string, maxBytes: number): ConfigError {
-  return new ConfigError(
-    `compose file ${file} is ${size}, over the limit of ${maxBytes} bytes (${LOAD_LIMITS.maxFileBytes.env})`,
-  );
+export function readComposeText(file: string, maxBytes: number): string {
+  return readBoundedText(file, "compose file", maxBytes);
 }
 
-export function readComposeText(file: string, maxBytes: number): string {
+/** `label`: the file as the user named it (`.env`, the `--env-file` argument). */
+export function readEnvText(file: string, label: string, maxBytes: number): string {
+  return readBoundedText(file, "env file", maxBytes, label);
+}
+
+/** `kind` names the file in errors: "compose file" or "env file". */
+function readBoundedText(file: string, kind: string, maxBytes: number, label = file): string {
+  const tooLarge = (size: string) =>
+    new ConfigError(
+      `${kind} ${label} is ${size}, over the limit of ${maxBytes} bytes (${LOAD_LIMITS.maxFileBytes.env})`,
+    );
   const cannotRead = (error: unknown) =>
-    new ConfigError(`cannot read compose file ${file}: ${(error as Error).message}`);
+    new ConfigError(`cannot read ${kind} ${label}: ${(error as Error).message}`);
   let stats: Stats;
   try {
     // stat before open: opening a FIFO for reading blocks until a writer opens it.
@@ -33,9 +43,9 @@ export function readComposeText(file: string, maxBytes: number): string {
     throw cannotRead(error);
   }
   const notRegular = (s: Stats) =>
-    new ConfigError(`compose file ${file} is ${kindOfFile(s)}; a compose file must be a regular file`);
+    new ConfigError(`${kind} ${label} is ${kindOfFile(s)}; ${article(kind)} ${kind} must be a regular file`);
   if (!stats.isFile()) throw notRegular(stats);
-  if (stats.size > maxBytes) throw tooLarge(file, `${stats.size} bytes`, maxBytes);
+  if (stats.size > maxBytes) throw tooLarge(`${stats.size} bytes`);
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -54,10 +64,10 @@ export function readComposeText(file: string, maxBytes: number): string {
       if (n === 0) break;
       length += n;
     }
-    if (length > maxBytes) throw tooLarge(file, `more than ${maxBytes} bytes`, maxBytes);
+    if (length > maxBytes) throw tooLarge(`more than ${maxBytes} bytes`);
     if (length === buffer.length) {
       // The file grew after fstat but is still within the limit: read the rest in steps.
-      return readRest(fd, buffer, file, maxBytes);
+      return readRest(fd, buffer, maxBytes, tooLarge);
     }
     return buffer.toString("utf8", 0, length);
   } catch (error) {
@@ -68,7 +78,7 @@ export function readComposeText(file: string, maxBytes: number): string {
   }
 }
 
-function readRest(fd: number, start: Buffer, file: string, maxBytes: number): string {
+function readRest(fd: number, start: Buffer, maxBytes: number, tooLarge: (size: string) => Error): string {
   const chunks = [start];
   let total = start.length;
   const chunk = Buffer.allocUnsafe(64 * 1024);
@@ -76,7 +86,7 @@ function readRest(fd: number, start: Buffer, file: string, maxBytes: number): st
     const n = readSync(fd, chunk, 0, chunk.length, null);
     if (n === 0) break;
     total += n;
-    if (total > maxBytes) throw tooLarge(file, `more than ${maxBytes} bytes`, maxBytes);
+    if (total > maxBytes) throw tooLarge(`more than ${maxBytes} bytes`);
     chunks.push(Buffer.from(chunk.subarray(0, n)));
   }
   return Buffer.concat(chunks).toString("utf8");

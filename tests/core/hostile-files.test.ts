@@ -29,7 +29,7 @@ const workflow = "workflow:\n  component: shell\n  command: echo hi\n";
  * parent's pages to the child until it execs — after a few hundred tests that alone is
  * ~400 MB.
  */
-async function runMeasured(args: string[], env: Record<string, string> = {}) {
+async function runMeasured(args: string[], env: Record<string, string> = {}, cwd?: string) {
   const measure = `
     const child = Bun.spawn(JSON.parse(process.env.MC_ARGV), { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
     const [stdout, stderr, code] = await Promise.all([
@@ -40,6 +40,8 @@ async function runMeasured(args: string[], env: Record<string, string> = {}) {
   const argv = ["bun", "--no-env-file", path.resolve(import.meta.dir, "../../cli.ts"), ...args];
   const proc = Bun.spawn(["bun", "--no-env-file", "-e", measure], {
     env: { ...process.env, ...env, MC_ARGV: JSON.stringify(argv) },
+    // The CLI inherits it from the measuring process.
+    cwd,
     stdout: "pipe",
     stderr: "inherit",
     stdin: "ignore",
@@ -140,6 +142,28 @@ describe("hostile compose files", () => {
     const found = await runCli(["config"], { cwd: dir });
     expect(found.code).toBe(2);
     expect(errorLines(found.stderr)).toEqual([`error: ${message}`]);
+  });
+
+  test("env files are held to the same rules: --env-file /dev/zero, a FIFO, a .env over the limit", async () => {
+    const dir = project(workflow);
+    const fifo = path.join(dir, "vars.env");
+    execFileSync("mkfifo", [fifo]);
+    const zero = await runMeasured(["--env-file", "/dev/zero", "config"], {}, dir);
+    expect(zero.code).toBe(2);
+    expect(errorLines(zero.stderr)).toEqual([
+      "error: env file /dev/zero is a character device; an env file must be a regular file",
+    ]);
+    const piped = await runCli(["--env-file", "vars.env", "config"], { cwd: dir });
+    expect(piped.code).toBe(2);
+    expect(errorLines(piped.stderr)).toEqual([
+      "error: env file vars.env is a FIFO (named pipe); an env file must be a regular file",
+    ]);
+    writeFiles(dir, { ".env": "A=1\nB=2\n" });
+    const big = await runCli(["config"], { cwd: dir, env: { MODEL_COMPOSE_MAX_FILE_BYTES: "5" } });
+    expect(big.code).toBe(2);
+    expect(errorLines(big.stderr)).toEqual([
+      "error: env file .env is 8 bytes, over the limit of 5 bytes (MODEL_COMPOSE_MAX_FILE_BYTES)",
+    ]);
   });
 
   test("a file over the size limit is refused, naming the limit; the limit is configurable", async () => {
