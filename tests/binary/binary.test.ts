@@ -136,6 +136,20 @@ describe("compiled binary", () => {
         body: JSON.stringify({ input: { name: "x; id" } }),
       });
       expect(await res.json()).toMatchObject({ status: "completed", output: "thread x; id" });
+      // The web page is built in, and a run's events cross the worker thread.
+      const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+      const script = /src="([^"]+)"/.exec(page)![1];
+      const js = await fetch(`http://127.0.0.1:${port}${script}`);
+      expect(js.status).toBe(200);
+      expect((await js.text()).length).toBeGreaterThan(10_000);
+      const stream = await fetch(`http://127.0.0.1:${port}/api/workflows/runs`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify({ input: { name: "sse" } }),
+      });
+      const sse = await stream.text();
+      expect(sse).toContain('"type":"log","job_id":"job","stream":"stdout","text":"thread sse"');
+      expect(sse.trim().split("\n\n").at(-1)).toContain("event: run.finished");
       const down = exec(["down"], dir);
       expect(down.code).toBe(0);
       expect(down.stdout).toContain(`controller stopped (pid ${state.pid})`);
