@@ -1,7 +1,7 @@
 /**
  * What a plugin may use of the core. mod.ts exports all of it (`import ... from
- * "model-compose"`), and the built-in docker runtime imports the core through this
- * module only (plugins/runtimes/docker/core-imports.test.ts checks that), so a change
+ * "model-compose"`), and the built-in runtimes import the core through this module only
+ * (core-imports.test.ts beside each checks that), so a change
  * inside the core that keeps this module's exports cannot break a plugin.
  */
 
@@ -30,11 +30,13 @@ export {
   type ComponentPlugin,
   type ComponentResult,
   definePlugin,
+  type LocalController,
   lazyRuntime,
   type Plugin,
   type RenderOptions,
   type RuntimeCheckContext,
   type RuntimeCommandOptions,
+  type RuntimeContext,
   type RuntimeInstance,
   type RuntimePlugin,
   type RuntimeWarning,

@@ -1,6 +1,6 @@
 /** `native`: the controller runs as a process on this host. */
 import * as v from "valibot";
-import { definePlugin, lazyRuntime } from "../../../runtime/plugins.ts";
+import { definePlugin, lazyRuntime } from "../../../runtime/plugin-api.ts";
 
 export const NativeRuntimeSchema = v.strictObject({ type: v.literal("native") });
 

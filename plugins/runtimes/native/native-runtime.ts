@@ -3,7 +3,7 @@
  * detached (`up -d`). The lifecycle itself is the core's (`context.local`); this says
  * what each command does with it and what the user reads.
  */
-import type { LocalController, RuntimeCommandOptions, RuntimeInstance } from "../../../runtime/plugins.ts";
+import type { LocalController, RuntimeCommandOptions, RuntimeInstance } from "../../../runtime/plugin-api.ts";
 
 export class NativeRuntime implements RuntimeInstance {
   constructor(private readonly local: LocalController) {}
