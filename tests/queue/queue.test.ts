@@ -22,6 +22,7 @@ import {
   waitForTask,
 } from "../controller/helpers.ts";
 import { alive } from "../support/process.ts";
+import { readSse } from "../support/sse.ts";
 import { countLines, dropClusters, PrivateRedis, startCluster, uniqueQueue } from "./helpers.ts";
 
 afterEach(async () => {
@@ -41,6 +42,31 @@ describe("queue: runs execute on workers", () => {
     expect(task.worker).toMatch(/:\d+$/);
     expect(task.jobs).toEqual([expect.objectContaining({ id: "work", status: "completed" })]);
     expect(countLines(readLines(cluster.sideEffects)).get(reply.body.task_id)).toBe(1);
+  });
+
+  test("a run a worker executes streams its events through the http-server, live and to a late subscriber", async () => {
+    const cluster = await startCluster();
+    const live = await fetch(`${cluster.api.api}/workflows/runs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ stream: true }),
+    });
+    expect(live.headers.get("content-type")).toStartWith("text/event-stream");
+    const taskId = live.headers.get("x-task-id")!;
+    const { frames, ended } = await readSse(live);
+    expect(ended).toBe(true);
+    expect(frames.map((f) => Number(f.id))).toEqual(frames.map((_, i) => i + 1));
+    expect(frames.map((f) => f.event)).toEqual([
+      "run.started",
+      "job.started",
+      "log",
+      "job.finished",
+      "run.finished",
+    ]);
+    expect(frames[2].data).toMatchObject({ job_id: "work", stream: "stdout", text: "done" });
+    expect(frames.at(-1)?.data).toMatchObject({ run_id: taskId, status: "completed", output: "done" });
+    const late = await readSse(await fetch(`${cluster.api.api}/tasks/${taskId}/events`));
+    expect(late.frames).toEqual(frames);
   });
 
   test("GET /tasks/{id} answers from any controller of the queue, whichever submitted the run", async () => {
