@@ -483,6 +483,18 @@ describe("command-line errors (exit 2)", () => {
     );
   });
 
+  test("up with a controller variable missing names where it is used", async () => {
+    const dir = project(
+      "controller:\n  host: ${env.MC_NO_SUCH_HOST}\n  port: 0\nworkflow:\n  component: shell\n  command: echo hi\n",
+    );
+    const file = path.join(dir, "model-compose.yml");
+    const r = await runCli(["-f", file, "up"]);
+    expect(r.code).toBe(2);
+    expect(errorLines(r.stderr)).toEqual([
+      `error: ${file}:2:9: controller.host: environment variable MC_NO_SUCH_HOST is not set (it is needed to start the controller)`,
+    ]);
+  });
+
   test("several workflows without a default", async () => {
     const dir = project(`${okYaml}  - id: other\n    component: shell\n    command: echo\n`);
     await expectRunError(
