@@ -91,7 +91,7 @@ describe.skipIf(process.platform !== "linux")("every process of a job ends with 
   test("a child that ignores SIGTERM in its own session is killed after the grace period", async () => {
     const f = path.join(tempDir(), "pid");
     const command = `setsid sh -c 'trap "" TERM; echo $$ > ${f}; while :; do sleep 1; done' >/dev/null 2>&1 & ${AWAIT(f)}`;
-    await runYaml(job(command));
+    await runYaml(job(command, "  kill_grace: 200ms\n"));
     expect(exists(await pidIn(f))).toBe(false);
   });
 });

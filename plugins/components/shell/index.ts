@@ -42,6 +42,8 @@ const ShellSchema = strictMap({
   shell: v.optional(Text, "sh"),
   max_stdout_size: v.optional(Size, MAX_CAPTURE),
   max_stderr_size: v.optional(Size, MAX_CAPTURE),
+  /** How long the processes of an ending job get between SIGTERM and SIGKILL. */
+  kill_grace: v.optional(Duration, KILL_GRACE_MS),
 });
 
 export default definePlugin({
@@ -95,7 +97,7 @@ export default definePlugin({
               stdin: config.stdin === undefined ? undefined : stdinText(config.stdin),
               maxStdout: config.max_stdout_size,
               maxStderr: config.max_stderr_size,
-              graceMs: KILL_GRACE_MS,
+              graceMs: config.kill_grace,
               onOutput: ctx.output,
             });
           } finally {
