@@ -17,7 +17,7 @@ import {
   PROJECT_LABEL,
   projectLabels,
 } from "../../plugins/runtimes/docker/container-spec.ts";
-import { DockerEngine, dockerConnection } from "../../plugins/runtimes/docker/engine.ts";
+import { DockerEngine } from "../../plugins/runtimes/docker/engine.ts";
 import { DockerRuntimeOptionsSchema } from "../../plugins/runtimes/docker/options.ts";
 
 const BASE_IMAGE = "model-compose/busybox:local";
@@ -123,28 +123,6 @@ describe("connect", () => {
     await expect(bogus.connect()).rejects.toThrow(
       /cannot connect to the Docker daemon at tcp:\/\/127\.0\.0\.1:1 \(DOCKER_HOST\): .*docker info.*check DOCKER_HOST/,
     );
-  });
-
-  test("addresses are parsed like the docker CLI", () => {
-    expect(dockerConnection("unix:///run/user/1000/docker.sock").options).toEqual({
-      socketPath: "/run/user/1000/docker.sock",
-    });
-    expect(dockerConnection("tcp://10.0.0.5:2375").options).toEqual({
-      protocol: "http",
-      host: "10.0.0.5",
-      port: "2375",
-    });
-    expect(dockerConnection("tcp://10.0.0.5:2376", {}).options.protocol).toBe("https");
-    expect(dockerConnection("10.0.0.5:2375", { DOCKER_TLS_VERIFY: "1" }).options.protocol).toBe("https");
-    expect(dockerConnection("ssh://me@build-host").options).toMatchObject({
-      protocol: "ssh",
-      host: "build-host",
-      username: "me",
-    });
-    expect(dockerConnection(undefined, { HOME: "/nonexistent" }).options).toEqual({
-      socketPath: "/var/run/docker.sock",
-    });
-    expect(() => dockerConnection("ftp://x")).toThrow(/unsupported scheme/);
   });
 });
 
