@@ -29,7 +29,7 @@ export function maxExpressionDepth(env: Readonly<Record<string, string | undefin
     const n = Number(text);
     if (!/^\s*[0-9]+\s*$/.test(text) || n < 1 || n > EXPRESSION_DEPTH.max) {
       throw new ConfigError(
-        `environment variable ${EXPRESSION_DEPTH.env} must be a whole number from 1 to ${EXPRESSION_DEPTH.max}, got "${text}"`,
+        `environment variable ${EXPRESSION_DEPTH.env} must be a whole number from 1 to ${EXPRESSION_DEPTH.max}, found "${text}"`,
       );
     }
     value = n;

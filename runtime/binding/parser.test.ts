@@ -135,8 +135,8 @@ describe("the depth limit", () => {
     expect(maxExpressionDepth({})).toBe(128);
     expect(maxExpressionDepth({ MODEL_COMPOSE_MAX_EXPRESSION_DEPTH: "500" })).toBe(500);
     expect(() => maxExpressionDepth({ MODEL_COMPOSE_MAX_EXPRESSION_DEPTH: "0" })).toThrow(
-      'environment variable MODEL_COMPOSE_MAX_EXPRESSION_DEPTH must be a whole number from 1 to 2000, got "0"',
+      'environment variable MODEL_COMPOSE_MAX_EXPRESSION_DEPTH must be a whole number from 1 to 2000, found "0"',
     );
-    expect(() => maxExpressionDepth({ MODEL_COMPOSE_MAX_EXPRESSION_DEPTH: "deep" })).toThrow('got "deep"');
+    expect(() => maxExpressionDepth({ MODEL_COMPOSE_MAX_EXPRESSION_DEPTH: "deep" })).toThrow('found "deep"');
   });
 });

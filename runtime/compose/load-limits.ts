@@ -50,7 +50,7 @@ export function loadLimits(env: Readonly<Record<string, string | undefined>> = p
     if (text === undefined || text === "") continue;
     if (!/^[0-9]+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
       throw new ConfigError(
-        `environment variable ${name} must be a whole number of at least 1, got "${text}"`,
+        `environment variable ${name} must be a whole number of at least 1, found "${text}"`,
       );
     }
     limits[key] = Number(text);

@@ -36,7 +36,7 @@ describe("expression depth", () => {
     const bad = await runCli(["run"], { cwd: dir, env: { MODEL_COMPOSE_MAX_EXPRESSION_DEPTH: "-1" } });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(
-      'environment variable MODEL_COMPOSE_MAX_EXPRESSION_DEPTH must be a whole number from 1 to 2000, got "-1"',
+      'environment variable MODEL_COMPOSE_MAX_EXPRESSION_DEPTH must be a whole number from 1 to 2000, found "-1"',
     );
   });
 });

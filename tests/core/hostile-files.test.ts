@@ -195,7 +195,7 @@ describe("hostile compose files", () => {
       const r = await runCli(["config"], { cwd: dir, env: { MODEL_COMPOSE_MAX_FILE_BYTES: value } });
       expect(r.code).toBe(2);
       expect(errorLines(r.stderr)).toEqual([
-        `error: environment variable MODEL_COMPOSE_MAX_FILE_BYTES must be a whole number of at least 1, got "${value}"`,
+        `error: environment variable MODEL_COMPOSE_MAX_FILE_BYTES must be a whole number of at least 1, found "${value}"`,
       ]);
     }
   });

@@ -4,7 +4,7 @@
  */
 import * as v from "valibot";
 import { Binary } from "../../../runtime/binding/binary.ts";
-import { Text } from "../../../runtime/schema-kit.ts";
+import { describeValue, Text } from "../../../runtime/schema-kit.ts";
 
 /** A header or query value as written in the compose file. */
 export type Scalar = string | number | boolean;
@@ -176,7 +176,7 @@ function isBodyWrapper(value: unknown): value is { body: string } {
 function fieldsOf(value: unknown, mime: string): [string, string | Binary][] {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new Error(
-      `a ${mime} body must be a map of fields, found ${Array.isArray(value) ? "a list" : typeof value}`,
+      `a ${mime} body must be a map of fields, found ${describeValue(value)}`,
     );
   }
   const pairs: [string, string | Binary][] = [];
