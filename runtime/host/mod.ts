@@ -39,6 +39,13 @@ export const serve: Host["serve"] = (options) => host.serve(options);
 export const mainModule: Host["mainModule"] = () => host.mainModule();
 export const isCompiledBinary: Host["isCompiledBinary"] = () => host.isCompiledBinary();
 export const selfCommand: Host["selfCommand"] = () => host.selfCommand();
+export type { SqliteDatabase, SqliteStatement, SqliteValue } from "./sqlite.ts";
+
+/** Opens a SQLite database file with the runtime's built-in driver (bun:sqlite, node:sqlite). */
+export async function openSqlite(path: string): Promise<import("./sqlite.ts").SqliteDatabase> {
+  const { openSqliteFile } = await import("./sqlite.ts");
+  return openSqliteFile(path, host.name);
+}
 export const sleep: Host["sleep"] = (ms) => host.sleep(ms);
 export const resolveModule: Host["resolveModule"] = (specifier, fromDir) =>
   host.resolveModule(specifier, fromDir);

@@ -49,6 +49,11 @@ export interface TaskRecord {
   attempts?: number;
   /** The queue worker that executes or executed the run (`host:pid`). */
   worker?: string;
+  /**
+   * Fields stored shortened because they exceeded the store's `max_value_size`
+   * (`output`, `input`, `jobs.<id>.output`, ...); each holds a marker instead (value-cap.ts).
+   */
+  truncated?: string[];
 }
 
 /** Fields a transition may set besides the status. */

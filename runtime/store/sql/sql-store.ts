@@ -1,0 +1,210 @@
+/**
+ * The run store on SQL (SQLite or PostgreSQL through SqlDatabase): a row per run in
+ * `tasks`, a row per job in `jobs` (so one job's update touches one row), values as
+ * JSON text. A transition is one conditional UPDATE: the row changes only while its
+ * status is one of the expected ones, which is the compare-and-set.
+ */
+import type { JobRecord, TaskFilter, TaskPage, TaskPatch, TaskRecord, TaskStatus } from "../task-record.ts";
+import type { TaskStore } from "../task-store.ts";
+import type { Row, SqlConnection, SqlDatabase, SqlValue } from "./database.ts";
+
+/** Patch fields stored as JSON text. */
+const JSON_COLUMNS = ["input", "output", "truncated"] as const;
+/** Patch fields stored as they are. */
+const TEXT_COLUMNS = ["error", "started_at", "finished_at", "retry_of", "worker"] as const;
+/** Patch fields stored as integers. */
+const INT_COLUMNS = ["attempts"] as const;
+
+const json = (value: unknown): SqlValue => (value === undefined ? null : JSON.stringify(value));
+const parse = (text: unknown): unknown => (typeof text === "string" ? JSON.parse(text) : undefined);
+
+function taskOf(row: Row, jobs: JobRecord[]): TaskRecord {
+  const task: TaskRecord = {
+    task_id: String(row.task_id),
+    workflow_id: String(row.workflow_id),
+    status: row.status as TaskStatus,
+    created_at: String(row.created_at),
+    jobs,
+  };
+  for (const key of JSON_COLUMNS) {
+    const value = parse(row[key]);
+    if (value !== undefined) (task as unknown as Record<string, unknown>)[key] = value;
+  }
+  for (const key of TEXT_COLUMNS) {
+    if (typeof row[key] === "string") (task as unknown as Record<string, unknown>)[key] = row[key];
+  }
+  for (const key of INT_COLUMNS) {
+    if (row[key] !== null && row[key] !== undefined)
+      (task as unknown as Record<string, unknown>)[key] = Number(row[key]);
+  }
+  return task;
+}
+
+const placeholders = (n: number) => Array(n).fill("?").join(", ");
+
+export class SqlTaskStore implements TaskStore {
+  readonly driver: string;
+
+  constructor(
+    readonly db: SqlDatabase,
+    /** Recorded on each run this process creates or starts (for recovery after a crash). */
+    private readonly owner?: string,
+  ) {
+    this.driver = db.dialect;
+  }
+
+  async create(task: TaskRecord): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO tasks (task_id, workflow_id, status, input, output, error, created_at, started_at, finished_at, retry_of, truncated, owner, attempts, worker)
+         VALUES (${placeholders(14)})`,
+        [
+          task.task_id,
+          task.workflow_id,
+          task.status,
+          json(task.input),
+          json(task.output),
+          task.error ?? null,
+          task.created_at,
+          task.started_at ?? null,
+          task.finished_at ?? null,
+          task.retry_of ?? null,
+          json(task.truncated),
+          this.owner ?? null,
+          task.attempts ?? null,
+          task.worker ?? null,
+        ],
+      );
+      for (const [i, job] of task.jobs.entries()) await this.putJob(tx, task.task_id, job, i);
+    });
+  }
+
+  async get(taskId: string): Promise<TaskRecord | undefined> {
+    return this.read(this.db, taskId);
+  }
+
+  private async read(conn: SqlConnection, taskId: string): Promise<TaskRecord | undefined> {
+    const rows = await conn.all("SELECT * FROM tasks WHERE task_id = ?", [taskId]);
+    if (!rows.length) return undefined;
+    const jobs = await conn.all("SELECT state FROM jobs WHERE task_id = ? ORDER BY position", [taskId]);
+    return taskOf(
+      rows[0],
+      jobs.map((j) => parse(j.state) as JobRecord),
+    );
+  }
+
+  async transition(
+    taskId: string,
+    from: readonly TaskStatus[],
+    to: TaskStatus,
+    patch: TaskPatch = {},
+  ): Promise<TaskRecord | undefined> {
+    if (!from.length) return undefined;
+    const sets = ["status = ?"];
+    const values: SqlValue[] = [to];
+    for (const key of JSON_COLUMNS) {
+      if (key in patch) {
+        sets.push(`${key} = ?`);
+        values.push(json(patch[key]));
+      }
+    }
+    for (const key of [...TEXT_COLUMNS, ...INT_COLUMNS]) {
+      if (key in patch) {
+        sets.push(`${key} = ?`);
+        values.push(patch[key] ?? null);
+      }
+    }
+    if (to === "running" && this.owner) {
+      sets.push("owner = ?");
+      values.push(this.owner);
+    }
+    return this.db.transaction(async (tx) => {
+      const changed = await tx.run(
+        `UPDATE tasks SET ${sets.join(", ")} WHERE task_id = ? AND status IN (${placeholders(from.length)})`,
+        [...values, taskId, ...from],
+      );
+      if (changed === 0) return undefined;
+      if (patch.jobs) for (const job of patch.jobs) await this.putJob(tx, taskId, job);
+      return this.read(tx, taskId);
+    });
+  }
+
+  async updateJob(taskId: string, job: JobRecord): Promise<void> {
+    await this.putJob(this.db, taskId, job);
+  }
+
+  /** Inserts or replaces one job; a new job goes after the others unless `position` says. */
+  private async putJob(
+    conn: SqlConnection,
+    taskId: string,
+    job: JobRecord,
+    position?: number,
+  ): Promise<void> {
+    const upsert = "ON CONFLICT (task_id, job_id) DO UPDATE SET state = excluded.state";
+    if (position !== undefined) {
+      await conn.run(`INSERT INTO jobs (task_id, job_id, position, state) VALUES (?, ?, ?, ?) ${upsert}`, [
+        taskId,
+        job.id,
+        position,
+        JSON.stringify(job),
+      ]);
+      return;
+    }
+    // The aggregate makes exactly one row, also for a run without jobs yet.
+    await conn.run(
+      `INSERT INTO jobs (task_id, job_id, position, state)
+       SELECT ?, ?, COALESCE(MAX(position) + 1, 0), ? FROM jobs WHERE task_id = ? ${upsert}`,
+      [taskId, job.id, JSON.stringify(job), taskId],
+    );
+  }
+
+  async list(filter: TaskFilter, cursor: string | undefined, limit: number): Promise<TaskPage> {
+    const where: string[] = [];
+    const values: SqlValue[] = [];
+    if (cursor !== undefined) {
+      where.push("task_id < ?");
+      values.push(cursor);
+    }
+    if (filter.workflow_id !== undefined) {
+      where.push("workflow_id = ?");
+      values.push(filter.workflow_id);
+    }
+    if (filter.status?.length) {
+      where.push(`status IN (${placeholders(filter.status.length)})`);
+      values.push(...filter.status);
+    }
+    if (filter.since !== undefined) {
+      where.push("created_at >= ?");
+      values.push(filter.since);
+    }
+    if (filter.until !== undefined) {
+      where.push("created_at <= ?");
+      values.push(filter.until);
+    }
+    const rows = await this.db.all(
+      `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY task_id DESC LIMIT ?`,
+      [...values, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const jobsByTask = new Map<string, JobRecord[]>();
+    if (page.length) {
+      const ids = page.map((r) => String(r.task_id));
+      const jobRows = await this.db.all(
+        `SELECT task_id, state FROM jobs WHERE task_id IN (${placeholders(ids.length)}) ORDER BY task_id, position`,
+        ids,
+      );
+      for (const j of jobRows) {
+        const id = String(j.task_id);
+        const list = jobsByTask.get(id) ?? [];
+        list.push(parse(j.state) as JobRecord);
+        jobsByTask.set(id, list);
+      }
+    }
+    const tasks = page.map((r) => taskOf(r, jobsByTask.get(String(r.task_id)) ?? []));
+    return { tasks, next_cursor: rows.length > limit ? tasks[tasks.length - 1].task_id : undefined };
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
