@@ -19,6 +19,8 @@ import { QueueSchema } from "./queue-schema.ts";
 
 const isMap = (x: unknown) => typeof x === "object" && x !== null && !Array.isArray(x);
 
+import { DEFAULT_STORE, StoreSchema } from "./store-schema.ts";
+
 const Id = v.pipe(
   Text,
   v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "expected an id of letters, digits, '_', '-' or '.'"),
@@ -129,6 +131,9 @@ export const ControllerSchema = strictMap({
     [],
   ),
   max_concurrent_count: v.optional(Count, 0),
+  /** Runs that may wait for a slot; beyond it a new run is refused with 429 (0: no limit). */
+  max_pending_count: v.optional(Count, 0),
+  store: v.optional(StoreSchema, DEFAULT_STORE),
   threaded: v.optional(Flag, false),
   max_body_size: v.optional(Size, 10 * 1024 * 1024),
   /** The whole request body must arrive within this time (slow or stalled uploads). */

@@ -1,7 +1,9 @@
 /**
  * The run store in this process's memory (`controller.store: memory`): nothing
  * survives the process. Keeps every unfinished run and the most recent `historyLimit`
- * finished ones; the oldest finished run is evicted first.
+ * finished ones; the oldest finished run is evicted first. The outputs of finished runs
+ * share a byte budget (`output_budget`): past it, the oldest finished runs' outputs are
+ * replaced by markers (value-cap.ts), so memory stays bounded whatever runs return.
  */
 import {
   isFinished,
@@ -12,7 +14,17 @@ import {
   type TaskRecord,
   type TaskStatus,
 } from "./task-record.ts";
-import type { TaskStore } from "./task-store.ts";
+import type { PruneRule, TaskStore } from "./task-store.ts";
+import { capJob, capPatch, isTruncated, jsonBytes, markerOf, withTruncated } from "./value-cap.ts";
+
+export interface MemoryStoreOptions {
+  /** Finished runs kept (the newest). */
+  historyLimit?: number;
+  /** Bytes of finished runs' outputs kept as they are (0: no budget). */
+  outputBudget?: number;
+  /** A value larger than this is stored as a marker (0: no limit). */
+  maxValueSize?: number;
+}
 
 /** A deep copy, so a caller holding a record cannot change the stored one (as with a database). */
 const copy = <T>(value: T): T => structuredClone(value);
@@ -30,18 +42,29 @@ export class MemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, TaskRecord>();
   /** Finished task ids, oldest first. */
   private readonly finished: string[] = [];
+  /** Bytes of output each finished run holds unshortened, and their sum. */
+  private readonly outputBytes = new Map<string, number>();
+  private keptBytes = 0;
+  private readonly historyLimit: number;
+  private readonly outputBudget: number;
+  private readonly maxValueSize: number;
 
-  constructor(private readonly historyLimit = 1000) {}
+  constructor(options: MemoryStoreOptions = {}) {
+    this.historyLimit = options.historyLimit ?? 1000;
+    this.outputBudget = options.outputBudget ?? 0;
+    this.maxValueSize = options.maxValueSize ?? 0;
+  }
 
   async create(task: TaskRecord): Promise<void> {
     if (this.tasks.has(task.task_id)) throw new Error(`task ${task.task_id} already exists`);
-    this.tasks.set(task.task_id, copy(task));
+    const { truncated: _, ...rest } = task;
+    this.tasks.set(task.task_id, copy({ ...rest, ...capPatch(rest, this.maxValueSize) }));
     if (isFinished(task.status)) this.noteFinished(task.task_id);
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
     const task = this.tasks.get(taskId);
-    return task && copy(task);
+    return task && withTruncated(copy(task));
   }
 
   async transition(
@@ -52,13 +75,14 @@ export class MemoryTaskStore implements TaskStore {
   ): Promise<TaskRecord | undefined> {
     const current = this.tasks.get(taskId);
     if (!current || !from.includes(current.status)) return undefined;
-    const next = { ...current, ...copy(patch), status: to };
+    const next = { ...current, ...copy(capPatch(patch, this.maxValueSize)), status: to };
     this.tasks.set(taskId, next);
     if (!isFinished(current.status) && isFinished(to)) this.noteFinished(taskId);
-    return copy(next);
+    return withTruncated(copy(next));
   }
 
-  async updateJob(taskId: string, job: JobRecord): Promise<void> {
+  async updateJob(taskId: string, given: JobRecord): Promise<void> {
+    const job = capJob(given, this.maxValueSize);
     const current = this.tasks.get(taskId);
     if (!current) return;
     const jobs = current.jobs.some((j) => j.id === job.id)
@@ -71,17 +95,69 @@ export class MemoryTaskStore implements TaskStore {
     const selected = [...this.tasks.values()]
       .filter((t) => (cursor === undefined || t.task_id < cursor) && matches(t, filter))
       .sort((a, b) => (a.task_id < b.task_id ? 1 : -1));
-    const tasks = selected.slice(0, limit).map(copy);
+    const tasks = selected.slice(0, limit).map((t) => withTruncated(copy(t)));
     return {
       tasks,
       next_cursor: selected.length > limit ? tasks[tasks.length - 1].task_id : undefined,
     };
   }
 
+  async prune(rule: PruneRule): Promise<number> {
+    const doomed = new Set<string>();
+    if (rule.finishedBefore !== undefined) {
+      for (const id of this.finished) {
+        if (this.tasks.get(id)!.created_at < rule.finishedBefore) doomed.add(id);
+      }
+    }
+    if (rule.keepNewest !== undefined) {
+      const newestFirst = [...this.finished].sort().reverse();
+      for (const id of newestFirst.slice(rule.keepNewest)) doomed.add(id);
+    }
+    for (const id of doomed) {
+      this.finished.splice(this.finished.indexOf(id), 1);
+      this.forget(id);
+    }
+    return doomed.size;
+  }
+
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {}
 
   private noteFinished(taskId: string): void {
     this.finished.push(taskId);
-    while (this.finished.length > this.historyLimit) this.tasks.delete(this.finished.shift()!);
+    while (this.finished.length > this.historyLimit) this.forget(this.finished.shift()!);
+    if (this.outputBudget <= 0) return;
+    const task = this.tasks.get(taskId)!;
+    const bytes = jsonBytes(task.output) + task.jobs.reduce((n, j) => n + jsonBytes(j.output), 0);
+    this.outputBytes.set(taskId, bytes);
+    this.keptBytes += bytes;
+    // Oldest first; the run just finished last, so its caller's record stays whole if it fits.
+    for (const id of this.finished) {
+      if (this.keptBytes <= this.outputBudget) break;
+      this.shorten(id);
+    }
+  }
+
+  /** Replaces a finished run's outputs by markers, giving their bytes back to the budget. */
+  private shorten(taskId: string): void {
+    const bytes = this.outputBytes.get(taskId);
+    const task = this.tasks.get(taskId);
+    if (!bytes || !task) return;
+    const mark = (value: unknown) =>
+      value === undefined || isTruncated(value) ? value : markerOf(value, this.outputBudget);
+    this.tasks.set(taskId, {
+      ...task,
+      output: mark(task.output),
+      jobs: task.jobs.map((j) => ("output" in j ? { ...j, output: mark(j.output) } : j)),
+    });
+    this.keptBytes -= bytes;
+    this.outputBytes.set(taskId, 0);
+  }
+
+  private forget(taskId: string): void {
+    this.tasks.delete(taskId);
+    this.keptBytes -= this.outputBytes.get(taskId) ?? 0;
+    this.outputBytes.delete(taskId);
   }
 }

@@ -119,5 +119,50 @@ export function storeCases(name: string, open: () => Promise<TaskStore>): void {
       expect(failed.tasks).toHaveLength(4);
       expect((await store.list({ workflow_id: "none" }, undefined, 10)).tasks).toEqual([]);
     });
+
+    test("prune removes old and surplus finished runs, never unfinished ones", async () => {
+      const store = await fresh();
+      const old = new Date(Date.now() - 3_600_000).toISOString();
+      const oldDone = task({ status: "completed", created_at: old });
+      const oldRunning = task({ status: "running", created_at: old });
+      await store.create(oldDone);
+      await store.create(oldRunning);
+      const recent: TaskRecord[] = [];
+      for (let i = 0; i < 4; i++) {
+        const t = task({ status: i === 3 ? "pending" : "failed" });
+        recent.push(t);
+        await store.create(t);
+      }
+      expect(await store.prune({ finishedBefore: new Date(Date.now() - 60_000).toISOString() })).toBe(1);
+      expect(await store.get(oldDone.task_id)).toBeUndefined();
+      expect(await store.get(oldRunning.task_id)).toBeDefined();
+      // Finished now: recent[0..2]; keep the newest 2 of them.
+      expect(await store.prune({ keepNewest: 2 })).toBe(1);
+      expect(await store.get(recent[0].task_id)).toBeUndefined();
+      for (const t of [recent[1], recent[2], recent[3], oldRunning])
+        expect(await store.get(t.task_id)).toBeDefined();
+      expect(await store.prune({ keepNewest: 2 })).toBe(0);
+    });
+
+    test("paging through 1000 runs returns each exactly once", async () => {
+      const store = await fresh();
+      const wf = `paging-${ulid()}`;
+      const ids = new Set<string>();
+      for (let i = 0; i < 1000; i++) {
+        const t = task({ workflow_id: wf, jobs: [], input: i });
+        ids.add(t.task_id);
+        await store.create(t);
+      }
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({ workflow_id: wf }, cursor, 37);
+        seen.push(...page.tasks.map((t) => t.task_id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(seen).toHaveLength(1000);
+      expect(new Set(seen)).toEqual(ids);
+      expect([...seen].sort().reverse()).toEqual(seen);
+    }, 120_000);
   });
 }

@@ -51,13 +51,16 @@ export interface TaskRecord {
   worker?: string;
   /**
    * Fields stored shortened because they exceeded the store's `max_value_size`
-   * (`output`, `input`, `jobs.<id>.output`, ...); each holds a marker instead (value-cap.ts).
+   * (`output`, `input`, `jobs.<id>.output`, ...); each holds a marker instead
+   * (value-cap.ts). Derived from the markers when read, never stored itself.
    */
   truncated?: string[];
 }
 
 /** Fields a transition may set besides the status. */
-export type TaskPatch = Partial<Omit<TaskRecord, "task_id" | "workflow_id" | "status" | "created_at">>;
+export type TaskPatch = Partial<
+  Omit<TaskRecord, "task_id" | "workflow_id" | "status" | "created_at" | "truncated">
+>;
 
 /** What `list` selects; every field narrows, none means all. */
 export interface TaskFilter {

@@ -31,5 +31,18 @@ export interface TaskStore {
   updateJob(taskId: string, job: JobRecord): Promise<void>;
   /** A page of at most `limit` runs matching `filter`, older than `cursor`. */
   list(filter: TaskFilter, cursor: string | undefined, limit: number): Promise<TaskPage>;
+  /**
+   * Removes finished runs created before `finishedBefore` and finished runs beyond the
+   * newest `keepNewest`; unfinished runs are never removed. Returns how many went.
+   */
+  prune(rule: PruneRule): Promise<number>;
+  /** Throws when the store cannot be reached now. */
+  ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface PruneRule {
+  /** ISO time. */
+  finishedBefore?: string;
+  keepNewest?: number;
 }

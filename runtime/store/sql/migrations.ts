@@ -33,7 +33,6 @@ export const MIGRATIONS: readonly Migration[] = [
         retry_of TEXT,
         attempts INTEGER,
         worker TEXT,
-        truncated TEXT,
         owner TEXT
       )`,
       "CREATE INDEX tasks_workflow ON tasks (workflow_id, task_id)",

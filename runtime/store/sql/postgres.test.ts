@@ -1,22 +1,20 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "../../../tests/support/postgres.ts";
 import { storeCases } from "../store-cases.ts";
 import { MIGRATIONS, migrate } from "./migrations.ts";
 import { openPostgresDatabase } from "./postgres.ts";
 import { SqlTaskStore } from "./sql-store.ts";
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
+// Each store gets a database of its own: prune and list see the whole store.
+const databases: TestDatabase[] = [];
 afterAll(async () => {
-  await database?.drop();
+  for (const d of databases) await d.drop();
 });
-
-const open = () => openPostgresDatabase({ url: database.url, poolSize: 4, connectTimeoutSeconds: 10 });
 
 storeCases("postgres", async () => {
-  const db = await open();
+  const database = await createTestDatabase();
+  databases.push(database);
+  const db = await openPostgresDatabase({ url: database.url, poolSize: 4, connectTimeoutSeconds: 10 });
   await migrate(db);
   return new SqlTaskStore(db);
 });

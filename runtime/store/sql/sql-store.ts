@@ -4,12 +4,22 @@
  * JSON text. A transition is one conditional UPDATE: the row changes only while its
  * status is one of the expected ones, which is the compare-and-set.
  */
-import type { JobRecord, TaskFilter, TaskPage, TaskPatch, TaskRecord, TaskStatus } from "../task-record.ts";
-import type { TaskStore } from "../task-store.ts";
+import {
+  isFinished,
+  type JobRecord,
+  TASK_STATUSES,
+  type TaskFilter,
+  type TaskPage,
+  type TaskPatch,
+  type TaskRecord,
+  type TaskStatus,
+} from "../task-record.ts";
+import type { PruneRule, TaskStore } from "../task-store.ts";
+import { capJob, capPatch, withTruncated } from "../value-cap.ts";
 import type { Row, SqlConnection, SqlDatabase, SqlValue } from "./database.ts";
 
 /** Patch fields stored as JSON text. */
-const JSON_COLUMNS = ["input", "output", "truncated"] as const;
+const JSON_COLUMNS = ["input", "output"] as const;
 /** Patch fields stored as they are. */
 const TEXT_COLUMNS = ["error", "started_at", "finished_at", "retry_of", "worker"] as const;
 /** Patch fields stored as integers. */
@@ -47,17 +57,26 @@ export class SqlTaskStore implements TaskStore {
 
   constructor(
     readonly db: SqlDatabase,
-    /** Recorded on each run this process creates or starts (for recovery after a crash). */
-    private readonly owner?: string,
+    private readonly options: {
+      /** Recorded on each run this process starts (for recovery after a crash). */
+      owner?: string;
+      /** A value larger than this is stored as a marker (0: no limit). */
+      maxValueSize?: number;
+    } = {},
   ) {
     this.driver = db.dialect;
   }
 
-  async create(task: TaskRecord): Promise<void> {
+  private get owner(): string | undefined {
+    return this.options.owner;
+  }
+
+  async create(given: TaskRecord): Promise<void> {
+    const task = { ...given, ...capPatch(given, this.options.maxValueSize ?? 0) };
     await this.db.transaction(async (tx) => {
       await tx.run(
-        `INSERT INTO tasks (task_id, workflow_id, status, input, output, error, created_at, started_at, finished_at, retry_of, truncated, owner, attempts, worker)
-         VALUES (${placeholders(14)})`,
+        `INSERT INTO tasks (task_id, workflow_id, status, input, output, error, created_at, started_at, finished_at, retry_of, owner, attempts, worker)
+         VALUES (${placeholders(13)})`,
         [
           task.task_id,
           task.workflow_id,
@@ -69,7 +88,6 @@ export class SqlTaskStore implements TaskStore {
           task.started_at ?? null,
           task.finished_at ?? null,
           task.retry_of ?? null,
-          json(task.truncated),
           this.owner ?? null,
           task.attempts ?? null,
           task.worker ?? null,
@@ -87,9 +105,11 @@ export class SqlTaskStore implements TaskStore {
     const rows = await conn.all("SELECT * FROM tasks WHERE task_id = ?", [taskId]);
     if (!rows.length) return undefined;
     const jobs = await conn.all("SELECT state FROM jobs WHERE task_id = ? ORDER BY position", [taskId]);
-    return taskOf(
-      rows[0],
-      jobs.map((j) => parse(j.state) as JobRecord),
+    return withTruncated(
+      taskOf(
+        rows[0],
+        jobs.map((j) => parse(j.state) as JobRecord),
+      ),
     );
   }
 
@@ -97,9 +117,10 @@ export class SqlTaskStore implements TaskStore {
     taskId: string,
     from: readonly TaskStatus[],
     to: TaskStatus,
-    patch: TaskPatch = {},
+    given: TaskPatch = {},
   ): Promise<TaskRecord | undefined> {
     if (!from.length) return undefined;
+    const patch = capPatch(given, this.options.maxValueSize ?? 0);
     const sets = ["status = ?"];
     const values: SqlValue[] = [to];
     for (const key of JSON_COLUMNS) {
@@ -130,7 +151,7 @@ export class SqlTaskStore implements TaskStore {
   }
 
   async updateJob(taskId: string, job: JobRecord): Promise<void> {
-    await this.putJob(this.db, taskId, job);
+    await this.putJob(this.db, taskId, capJob(job, this.options.maxValueSize ?? 0));
   }
 
   /** Inserts or replaces one job; a new job goes after the others unless `position` says. */
@@ -200,8 +221,37 @@ export class SqlTaskStore implements TaskStore {
         jobsByTask.set(id, list);
       }
     }
-    const tasks = page.map((r) => taskOf(r, jobsByTask.get(String(r.task_id)) ?? []));
+    const tasks = page.map((r) => withTruncated(taskOf(r, jobsByTask.get(String(r.task_id)) ?? [])));
     return { tasks, next_cursor: rows.length > limit ? tasks[tasks.length - 1].task_id : undefined };
+  }
+
+  async prune(rule: PruneRule): Promise<number> {
+    const finished = TASK_STATUSES.filter(isFinished);
+    const isDone = `status IN (${placeholders(finished.length)})`;
+    let removed = 0;
+    if (rule.finishedBefore !== undefined) {
+      removed += await this.db.run(`DELETE FROM tasks WHERE ${isDone} AND created_at < ?`, [
+        ...finished,
+        rule.finishedBefore,
+      ]);
+    }
+    if (rule.keepNewest !== undefined) {
+      const edge = await this.db.all(
+        `SELECT task_id FROM tasks WHERE ${isDone} ORDER BY task_id DESC LIMIT 1 OFFSET ?`,
+        [...finished, rule.keepNewest],
+      );
+      if (edge.length) {
+        removed += await this.db.run(`DELETE FROM tasks WHERE ${isDone} AND task_id <= ?`, [
+          ...finished,
+          String(edge[0].task_id),
+        ]);
+      }
+    }
+    return removed;
+  }
+
+  async ping(): Promise<void> {
+    await this.db.all("SELECT 1 AS ok");
   }
 
   async close(): Promise<void> {

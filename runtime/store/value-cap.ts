@@ -1,0 +1,87 @@
+/**
+ * A run's large values are stored shortened, not refused: an input, output or job
+ * output whose JSON exceeds `max_value_size` is replaced by a marker holding its size,
+ * the limit and the start of its JSON; an error message longer than the limit is cut
+ * and says so. The run itself is unaffected (its caller got the full output); only the
+ * record is shortened, and the record's `truncated` lists what was.
+ *
+ * Every store driver applies this where values come in (create, transition, updateJob)
+ * and `withTruncated` where records go out, so each records the same thing.
+ */
+import type { JobRecord, TaskPatch, TaskRecord } from "./task-record.ts";
+
+/** The key of a marker object. */
+export const TRUNCATED = "$truncated";
+
+/** How much of a shortened value's JSON the marker keeps. */
+const PREVIEW_CHARS = 256;
+
+export interface TruncatedMarker {
+  [TRUNCATED]: { bytes: number; limit: number };
+  preview: string;
+}
+
+export function isTruncated(value: unknown): value is TruncatedMarker {
+  return typeof value === "object" && value !== null && TRUNCATED in value;
+}
+
+const encoder = new TextEncoder();
+
+/** `value`, or its marker when its JSON is longer than `limit` bytes. */
+export function capValue(value: unknown, limit: number): unknown {
+  if (value === undefined || limit <= 0) return value;
+  const text = JSON.stringify(value);
+  if (text === undefined || text.length <= limit / 3) return value;
+  const bytes = encoder.encode(text).length;
+  if (bytes <= limit) return value;
+  return { [TRUNCATED]: { bytes, limit }, preview: text.slice(0, Math.min(PREVIEW_CHARS, limit)) };
+}
+
+/** The marker for `value`, whatever its size (a budget ran out). */
+export function markerOf(value: unknown, limit: number): TruncatedMarker {
+  const text = JSON.stringify(value) ?? "null";
+  return {
+    [TRUNCATED]: { bytes: encoder.encode(text).length, limit },
+    preview: text.slice(0, PREVIEW_CHARS),
+  };
+}
+
+/** Bytes of `value` as JSON. */
+export function jsonBytes(value: unknown): number {
+  const text = JSON.stringify(value);
+  return text === undefined ? 0 : encoder.encode(text).length;
+}
+
+/** An error message cut to `limit` bytes (at most), saying how long it was. */
+export function capText(text: string | undefined, limit: number): string | undefined {
+  if (text === undefined || limit <= 0 || text.length <= limit / 3) return text;
+  const bytes = encoder.encode(text).length;
+  if (bytes <= limit) return text;
+  return `${text.slice(0, Math.floor(limit / 4))}… [truncated: ${bytes} bytes, over the store's max_value_size of ${limit}]`;
+}
+
+export function capJob(job: JobRecord, limit: number): JobRecord {
+  const out = { ...job };
+  if ("output" in job) out.output = capValue(job.output, limit);
+  if (job.error !== undefined) out.error = capText(job.error, limit);
+  return out;
+}
+
+export function capPatch<P extends TaskPatch>(patch: P, limit: number): P {
+  const out = { ...patch };
+  if ("input" in patch) out.input = capValue(patch.input, limit);
+  if ("output" in patch) out.output = capValue(patch.output, limit);
+  if (patch.error !== undefined) out.error = capText(patch.error, limit);
+  if (patch.jobs) out.jobs = patch.jobs.map((j) => capJob(j, limit));
+  return out;
+}
+
+/** The record with `truncated` listing the fields that hold a marker (absent when none). */
+export function withTruncated(task: TaskRecord): TaskRecord {
+  const fields: string[] = [];
+  if (isTruncated(task.input)) fields.push("input");
+  if (isTruncated(task.output)) fields.push("output");
+  for (const j of task.jobs) if (isTruncated(j.output)) fields.push(`jobs.${j.id}.output`);
+  const { truncated: _, ...rest } = task;
+  return fields.length ? { ...rest, truncated: fields } : rest;
+}
