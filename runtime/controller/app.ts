@@ -8,6 +8,7 @@ import type { Project, WorkflowModel } from "../compose/model.ts";
 import { ConfigError, RunError, ServiceUnavailableError } from "../errors.ts";
 import type { RequestEnv } from "../host/types.ts";
 import { describeValue, formatIssues, strictMap, Text } from "../schema-kit.ts";
+import { StoreUnavailableError } from "../store/guard.ts";
 import type { TaskRecord } from "../store/task-record.ts";
 import type { TaskStore } from "../store/task-store.ts";
 import { prepareInput } from "../workflow/run-workflow.ts";
@@ -22,7 +23,11 @@ import type { ControllerMetrics } from "./metrics.ts";
 import { corsFor, originCheck, originList } from "./origin-check.ts";
 import { type BodyLimits, bodyGuard, readJsonBody } from "./read-body.ts";
 import type { RunManager } from "./run-manager.ts";
+import { QueueFullError } from "./run-queue.ts";
 import { addWebUi } from "./webui.ts";
+
+/** Retry-After on a 429 or 503, in seconds: a guess short enough to keep clients close. */
+const RETRY_AFTER_SECONDS = "2";
 
 /** A JSON boolean; the strings "true"/"false" are refused, and the message says why. */
 const JsonBoolean = v.boolean(
@@ -106,7 +111,11 @@ export function createApp({
 
   app.onError((error, c) => {
     if (error instanceof HttpError) return c.json({ error: error.message }, error.status, error.headers);
-    if (error instanceof ServiceUnavailableError) return c.json({ error: error.message }, 503);
+    // The store, the queue or the run limit: not the caller's fault; try again shortly.
+    if (error instanceof ServiceUnavailableError || error instanceof StoreUnavailableError)
+      return c.json({ error: error.message }, 503, { "Retry-After": RETRY_AFTER_SECONDS });
+    if (error instanceof QueueFullError)
+      return c.json({ error: error.message }, 429, { "Retry-After": RETRY_AFTER_SECONDS });
     return c.json({ error: `internal error: ${error.message}` }, 500);
   });
   app.notFound((c) => {
@@ -137,12 +146,17 @@ export function createApp({
 
   const health = (c: Context) => {
     const id = instanceId ? { instance_id: instanceId } : {};
-    if (!manager.accepting) return c.json({ status: "shutting_down", ...id }, 503);
+    if (!manager.accepting)
+      return c.json({ status: "shutting_down", ...id }, 503, { "Retry-After": RETRY_AFTER_SECONDS });
     if (!dependencies) return c.json({ status: "ok", ...id });
     const all = dependencies();
     const parts = Object.fromEntries(Object.entries(all).map(([name, { ok: _ok, ...rest }]) => [name, rest]));
     const ok = Object.values(all).every((d) => d.ok);
-    return c.json({ status: ok ? "ok" : "unavailable", ...id, ...parts }, ok ? 200 : 503);
+    return c.json(
+      { status: ok ? "ok" : "unavailable", ...id, ...parts },
+      ok ? 200 : 503,
+      ok ? {} : { "Retry-After": RETRY_AFTER_SECONDS },
+    );
   };
   app.get(route("GET", "/health"), health);
   app.get(route("GET", `${base}/health`), health);
@@ -200,7 +214,9 @@ export function createApp({
 
   app.post(route("POST", `${base}/workflows/runs`), async (c) => {
     if (!manager.accepting)
-      throw new HttpError(503, "the controller is shutting down and accepts no new runs");
+      throw new HttpError(503, "the controller is shutting down and accepts no new runs", {
+        "Retry-After": RETRY_AFTER_SECONDS,
+      });
     const body = await readJsonBody(c, limits);
     // valibot's object schemas accept arrays; a list is not a request.
     if (Array.isArray(body))

@@ -8,6 +8,7 @@
 import type { Project } from "../compose/model.ts";
 import { CancelledError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { StoreUnavailableError } from "../store/guard.ts";
 import type { JobRecord, TaskPatch, TaskStatus } from "../store/task-record.ts";
 import type { TaskStore } from "../store/task-store.ts";
 import type { RunEvent } from "../workflow/events.ts";
@@ -44,6 +45,7 @@ export class HandBackError extends Error {
 }
 
 export class Execution {
+  private closed = false;
   /** Runs executing here now, by task id. */
   private readonly live = new Map<string, { abort: AbortController; done: Promise<void> }>();
 
@@ -99,13 +101,19 @@ export class Execution {
       // Let the HTTP response (202 for a run nobody waits for) go out first: otherwise a
       // component that computes before its first await holds the response back.
       await new Promise((resolve) => setImmediate(resolve));
-      const started = await this.store.transition(taskId, ["pending"], "running", {
-        started_at: new Date().toISOString(),
-      });
+      const started = await this.persist(taskId, "start", () =>
+        this.store.transition(taskId, ["pending"], "running", { started_at: new Date().toISOString() }),
+      );
       // Cancelled (or taken by someone else) before it started.
       if (!started) return;
       if (abort.signal.aborted) {
-        await this.settle(taskId, workflowId, "cancelled", { error: "cancelled before it started" });
+        await this.settle(
+          taskId,
+          workflowId,
+          "cancelled",
+          { error: "cancelled before it started" },
+          new Map(),
+        );
         return;
       }
       m.runsInFlight.inc();
@@ -165,7 +173,7 @@ export class Execution {
       m.runDuration.observe({ workflow: workflowId, status }, (performance.now() - t0) / 1000);
       // Job writes land before the final one, so they cannot overwrite it.
       await jobWrites;
-      await this.settle(taskId, workflowId, status, patch);
+      await this.settle(taskId, workflowId, status, patch, jobs);
     } finally {
       unsubscribe();
     }
@@ -189,23 +197,56 @@ export class Execution {
       );
   }
 
+  /**
+   * Runs a store write until it succeeds: while the database is away, a run goes on and
+   * its state waits here, written once the store answers again (the transition's
+   * compare-and-set keeps a retried write from applying twice).
+   */
+  private async persist<T>(taskId: string, what: string, write: () => Promise<T>): Promise<T> {
+    let delay = 250;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || this.closed) throw error;
+        if (attempt === 1)
+          this.logger.warn(
+            { task_id: taskId, write: what },
+            "run store unavailable; the run's state will be written when it is back",
+          );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  /** Stops retrying writes (the controller is going away). */
+  close(): void {
+    this.closed = true;
+  }
+
   /** Writes the final state (from running) and tells the waiters. */
   private async settle(
     taskId: string,
     workflowId: string,
     status: TaskStatus,
     patch: TaskPatch,
+    seen: Map<string, JobRecord>,
   ): Promise<void> {
-    const current = await this.store.get(taskId);
-    const jobs = (patch.jobs ?? current?.jobs ?? []).map((j) =>
-      status !== "completed" && (j.status === "pending" || j.status === "running")
-        ? { ...j, status: "cancelled" as const }
-        : j,
-    );
-    const record = await this.store.transition(taskId, ["running"], status, {
-      ...patch,
-      jobs,
-      finished_at: new Date().toISOString(),
+    const record = await this.persist(taskId, "finish", async () => {
+      const current = await this.store.get(taskId);
+      // The engine's job states when it gave them, else what the store and the events say.
+      const known = (current?.jobs ?? []).map((j) => seen.get(j.id) ?? j);
+      const jobs = (patch.jobs ?? known).map((j) =>
+        status !== "completed" && (j.status === "pending" || j.status === "running")
+          ? { ...j, status: "cancelled" as const }
+          : j,
+      );
+      return this.store.transition(taskId, ["running"], status, {
+        ...patch,
+        jobs,
+        finished_at: new Date().toISOString(),
+      });
     });
     if (!record) return;
     this.metrics.runsFinished.inc({ workflow: workflowId, status });

@@ -16,7 +16,10 @@ import { Execution } from "./execution.ts";
 import type { RunExecutor } from "./executor.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import { LocalRunBus, type RunBus } from "./run-bus.ts";
-import { LocalRunQueue, type RunQueue } from "./run-queue.ts";
+import { LocalRunQueue, QueueFullError, type RunQueue } from "./run-queue.ts";
+
+/** How long a shutdown waits for the final states of cancelled runs to be written. */
+const FINAL_WRITES_MS = 10_000;
 
 export interface RunManagerParts {
   queue?: RunQueue;
@@ -38,7 +41,8 @@ export class RunManager {
     parts: RunManagerParts = {},
   ) {
     const { controller } = project;
-    this.queue = parts.queue ?? new LocalRunQueue(controller.max_concurrent_count);
+    this.queue =
+      parts.queue ?? new LocalRunQueue(controller.max_concurrent_count, controller.max_pending_count);
     this.bus = parts.bus ?? new LocalRunBus();
     this.execution = new Execution(project, store, this.bus, metrics, executor, logger);
     this.execution.start(this.queue);
@@ -48,8 +52,68 @@ export class RunManager {
     return !this.draining;
   }
 
+  /**
+   * After a restart: runs the store still shows `running` were executing in a process
+   * that died (a graceful stop leaves none), so they become `interrupted`, never left
+   * running; runs still `pending` never started, so they are queued again, oldest first.
+   */
+  async recover(): Promise<{ interrupted: string[]; requeued: string[] }> {
+    const interrupted: string[] = [];
+    const requeued: string[] = [];
+    const now = () => new Date().toISOString();
+    for (const task of await this.all("running")) {
+      const jobs = task.jobs.map((j) =>
+        j.status === "running" || j.status === "pending" ? { ...j, status: "cancelled" as const } : j,
+      );
+      const done = await this.store.transition(task.task_id, ["running"], "interrupted", {
+        error:
+          "interrupted: the controller executing this run stopped before it finished (found at start-up)",
+        finished_at: now(),
+        jobs,
+      });
+      if (done) {
+        interrupted.push(task.task_id);
+        this.metrics.runsFinished.inc({ workflow: task.workflow_id, status: "interrupted" });
+        this.bus.publish({ type: "task.settled", run_id: task.task_id, status: "interrupted" });
+      }
+    }
+    for (const task of (await this.all("pending")).reverse()) {
+      if (!this.project.workflows.has(task.workflow_id)) {
+        await this.store.transition(task.task_id, ["pending"], "failed", {
+          error: `workflow "${task.workflow_id}" is no longer in the compose file`,
+          finished_at: now(),
+        });
+        continue;
+      }
+      this.metrics.runsWaiting.inc();
+      await this.queue.enqueue({ task_id: task.task_id, workflow_id: task.workflow_id, input: task.input });
+      requeued.push(task.task_id);
+    }
+    if (interrupted.length || requeued.length)
+      this.logger.warn(
+        { interrupted, requeued },
+        "runs left by a previous controller: interrupted ones marked, pending ones queued",
+      );
+    return { interrupted, requeued };
+  }
+
+  /** Every run in `status`, newest first. */
+  private async all(status: TaskRecord["status"]): Promise<TaskRecord[]> {
+    const out: TaskRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.list({ status: [status] }, cursor, 500);
+      out.push(...page.tasks);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return out;
+  }
+
   /** Records a run as pending and queues it; resolves with its task id. */
   async submit(workflowId: string, input: unknown): Promise<string> {
+    // Refused before anything is recorded: a 429 leaves no trace.
+    const limit = this.project.controller.max_pending_count;
+    if (limit > 0 && this.queue.counts().waiting >= limit) throw new QueueFullError(limit);
     const taskId = ulid();
     const workflow = this.project.workflows.get(workflowId)!;
     await this.store.create({
@@ -166,7 +230,10 @@ export class RunManager {
       }
     }
     await this.cancelAll("controller shutting down");
-    await this.execution.settled();
+    // Cancelled runs settle quickly; only final writes to a store that is away could
+    // take longer, and they stop being retried after this.
+    await Promise.race([this.execution.settled(), sleep(FINAL_WRITES_MS)]);
+    this.execution.close();
   }
 }
 

@@ -7,7 +7,8 @@ import type { Project } from "../compose/model.ts";
 import { ConfigError } from "../errors.ts";
 import { type HostServer, serve } from "../host/mod.ts";
 import type { Logger } from "../log.ts";
-import { MemoryTaskStore } from "../store/memory.ts";
+import type { StoreHealth } from "../store/guard.ts";
+import { openStore } from "../store/open.ts";
 import type { TaskStore } from "../store/task-store.ts";
 import { isRunEvent } from "../workflow/events.ts";
 import { createApp } from "./app.ts";
@@ -31,6 +32,7 @@ export interface RunningController {
 
 export interface ServeOptions {
   logger: Logger;
+  /** A store to use instead of the one `controller.store` names (tests, embedding). */
   store?: TaskStore;
   /** Console level for worker threads' loggers. */
   consoleLevel?: string;
@@ -51,7 +53,23 @@ export async function startController(project: Project, options: ServeOptions): 
     return startSubscriber(project, options);
   }
   const host = controller.host ?? "127.0.0.1";
-  const store = options.store ?? new MemoryTaskStore();
+  // This controller's id: on /health, and recorded on the runs it starts.
+  const instanceId = crypto.randomUUID();
+  let store: TaskStore;
+  let storeHealth: () => StoreHealth;
+  if (options.store) {
+    store = options.store;
+    const driver = store.driver;
+    storeHealth = () => ({ driver, available: true });
+  } else {
+    const guarded = await openStore(controller.store, {
+      projectDir: project.projectDir,
+      logger: options.logger,
+      owner: instanceId,
+    });
+    store = guarded.store;
+    storeHealth = guarded.health;
+  }
   const metrics = new ControllerMetrics();
   let executor: RunExecutor;
   if (controller.threaded) {
@@ -71,19 +89,29 @@ export async function startController(project: Project, options: ServeOptions): 
     : undefined;
   const runStore = side?.store ?? store;
   const manager = new RunManager(project, runStore, metrics, executor, options.logger, side?.parts);
+  // With a queue, Redis holds the pending runs and a dead worker's run is taken over
+  // there; without one, this controller was the only one executing runs of this store.
+  if (!side) await manager.recover();
+  const retention = startRetention(store, controller.store.retention, options.logger);
   // Every engine event on the bus (from this process's runs or a queue's workers)
   // goes into the replay log the event streams read.
   manager.bus.subscribe("*", (message) => {
     if (isRunEvent(message)) events.record(message);
   });
-  const instanceId = crypto.randomUUID();
   const app = createApp({
     project,
     manager,
     store: runStore,
     metrics,
     events,
-    dependencies: side && (() => ({ queue: side.health() })),
+    dependencies: () => {
+      // The store is named only while it is away: a healthy answer stays short.
+      const { available, ...store } = storeHealth();
+      return {
+        ...(available ? {} : { store: { ok: false, ...store } }),
+        ...(side ? { queue: side.health() } : {}),
+      };
+    },
     streamLimits: {
       maxBufferedBytes: limits.subscriber_buffer,
       heartbeatMs: Math.max(100, limits.heartbeat),
@@ -103,8 +131,11 @@ export async function startController(project: Project, options: ServeOptions): 
       idleTimeoutSeconds: Math.ceil(controller.idle_timeout / 1000),
     });
   } catch (error) {
+    clearInterval(retention);
+    await manager.drain(0);
     await executor.close();
     await side?.close();
+    await store.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
       throw new ConfigError(
@@ -137,6 +168,7 @@ export async function startController(project: Project, options: ServeOptions): 
         ]);
         clearTimeout(timer);
         if (!closed) await server.stop(true);
+        clearInterval(retention);
         await executor.close();
         await side?.close();
         await manager.bus.close();
@@ -145,6 +177,40 @@ export async function startController(project: Project, options: ServeOptions): 
       return stopping;
     },
   };
+}
+
+/**
+ * Enforces `controller.store.retention` in the background: every `interval`, finished
+ * runs older than `max_age` and beyond the newest `max_count` are removed. A failure is
+ * logged and tried again next time; requests never wait for it.
+ */
+function startRetention(
+  store: TaskStore,
+  rule: { max_age?: number; max_count?: number; interval: number },
+  logger: Logger,
+): ReturnType<typeof setInterval> | undefined {
+  if (rule.max_age === undefined && rule.max_count === undefined) return undefined;
+  let busy = false;
+  const sweep = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const removed = await store.prune({
+        finishedBefore:
+          rule.max_age === undefined ? undefined : new Date(Date.now() - rule.max_age).toISOString(),
+        keepNewest: rule.max_count,
+      });
+      if (removed) logger.debug({ removed }, "retention removed finished runs");
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, "retention could not run; trying again later");
+    } finally {
+      busy = false;
+    }
+  };
+  void sweep();
+  const timer = setInterval(sweep, Math.max(10, rule.interval));
+  timer.unref?.();
+  return timer;
 }
 
 /**

@@ -12,7 +12,7 @@ import type {
   TaskRecord,
   TaskStatus,
 } from "../../store/task-record.ts";
-import type { TaskStore } from "../../store/task-store.ts";
+import type { PruneRule, TaskStore } from "../../store/task-store.ts";
 
 export class ReadThroughStore implements TaskStore {
   constructor(
@@ -56,6 +56,14 @@ export class ReadThroughStore implements TaskStore {
 
   list(filter: TaskFilter, cursor: string | undefined, limit: number): Promise<TaskPage> {
     return this.store.list(filter, cursor, limit);
+  }
+
+  prune(rule: PruneRule): Promise<number> {
+    return this.store.prune(rule);
+  }
+
+  ping(): Promise<void> {
+    return this.store.ping();
   }
 
   close(): Promise<void> {
