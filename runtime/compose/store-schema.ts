@@ -41,6 +41,7 @@ const StoreMapSchema = v.pipe(
   }),
   v.check(
     (s) => s.driver !== "postgres" || (s.url !== undefined && s.url !== ""),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the message shows compose-file syntax
     "the postgres store needs url: (e.g. url: ${env.DATABASE_URL})",
   ),
 );
