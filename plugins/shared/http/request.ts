@@ -175,9 +175,7 @@ function isBodyWrapper(value: unknown): value is { body: string } {
 /** A map's fields as form pairs: lists repeat the key, maps become JSON, null is skipped. */
 function fieldsOf(value: unknown, mime: string): [string, string | Binary][] {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new Error(
-      `a ${mime} body must be a map of fields, found ${describeValue(value)}`,
-    );
+    throw new Error(`a ${mime} body must be a map of fields, found ${describeValue(value)}`);
   }
   const pairs: [string, string | Binary][] = [];
   for (const [k, item] of Object.entries(value)) {
