@@ -14,9 +14,15 @@
  * `${status}`, `${headers}` (lower-cased names). The natural output is the response.
  */
 import * as v from "valibot";
-import { Binary } from "../../../runtime/binding/binary.ts";
-import { definePlugin } from "../../../runtime/plugins.ts";
-import { Duration, describeValue, Flag, strictMap, Text } from "../../../runtime/schema-kit.ts";
+import {
+  Binary,
+  Duration,
+  definePlugin,
+  describeValue,
+  Flag,
+  strictMap,
+  Text,
+} from "../../../runtime/plugins.ts";
 import { buildBody, buildHeaders, buildUrl, safeUrl, UrlEntries } from "../../shared/http/request.ts";
 import { RetrySchema, StatusCode } from "../../shared/http/retry.ts";
 import { type RawResponse, send } from "../../shared/http/send.ts";

@@ -9,8 +9,7 @@
  * natural output is `{status}`.
  */
 import * as v from "valibot";
-import { definePlugin } from "../../../runtime/plugins.ts";
-import { Duration, describeValue, strictMap, Text } from "../../../runtime/schema-kit.ts";
+import { Duration, definePlugin, describeValue, strictMap, Text } from "../../../runtime/plugins.ts";
 import { buildHeaders, safeUrl } from "../../shared/http/request.ts";
 import { NO_RETRY } from "../../shared/http/retry.ts";
 import { send } from "../../shared/http/send.ts";

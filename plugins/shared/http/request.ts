@@ -3,8 +3,7 @@
  * endpoint, query params), the body and its Content-Type, and a loggable form of the URL.
  */
 import * as v from "valibot";
-import { Binary } from "../../../runtime/binding/binary.ts";
-import { describeValue, Text } from "../../../runtime/schema-kit.ts";
+import { Binary, describeValue, Text } from "../../../runtime/plugins.ts";
 
 /** A header or query value as written in the compose file. */
 export type Scalar = string | number | boolean;
