@@ -54,7 +54,6 @@ export function loadProject(options: LoadOptions = {}): Promise<Project> {
     registry: options.registry ?? builtinComposition.registry(),
   });
 }
-export { Binary, BindingView } from "./runtime/binding/mod.ts";
 export type { ComponentModel, JobModel, Project, WorkflowModel } from "./runtime/compose/model.ts";
 export type { ComposeDocument, ControllerConfig, LoggerConfig } from "./runtime/compose/schema.ts";
 export {

@@ -9,6 +9,7 @@ import { locatePath } from "./compose/locations.ts";
 import type { Project } from "./compose/model.ts";
 import { ConfigError, type KeyPath } from "./errors.ts";
 
+export { Binary, BindingView } from "./binding/mod.ts";
 export { checkEnvFileLines } from "./compose/env-file-lines.ts";
 export { readDocument as readComposeFiles } from "./compose/load.ts";
 export type { ComponentModel, JobModel, Project, WorkflowModel } from "./compose/model.ts";

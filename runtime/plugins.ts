@@ -10,21 +10,6 @@ import type { ControllerConfig } from "./compose/schema.ts";
 import { ConfigError, type KeyPath } from "./errors.ts";
 import { resolveModule } from "./host/mod.ts";
 
-// The rest of the plugin API: the schema kit plugins validate their fields with, and
-// the values bindings read (bytes, views). A plugin imports the core through here alone.
-export { Binary, BindingView } from "./binding/mod.ts";
-export {
-  Count,
-  Duration,
-  describeValue,
-  Flag,
-  Port,
-  Size,
-  type StrictMapOptions,
-  strictMap,
-  Text,
-} from "./schema-kit.ts";
-
 /** Options for rendering a deferred (plugin-rendered) template field. */
 export interface RenderOptions {
   /**

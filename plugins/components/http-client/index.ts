@@ -22,7 +22,7 @@ import {
   Flag,
   strictMap,
   Text,
-} from "../../../runtime/plugins.ts";
+} from "../../../runtime/plugin-api.ts";
 import { buildBody, buildHeaders, buildUrl, safeUrl, UrlEntries } from "../../shared/http/request.ts";
 import { RetrySchema, StatusCode } from "../../shared/http/retry.ts";
 import { type RawResponse, send } from "../../shared/http/send.ts";

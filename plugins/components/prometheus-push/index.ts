@@ -9,7 +9,7 @@
  * natural output is `{status}`.
  */
 import * as v from "valibot";
-import { Duration, definePlugin, describeValue, strictMap, Text } from "../../../runtime/plugins.ts";
+import { Duration, definePlugin, describeValue, strictMap, Text } from "../../../runtime/plugin-api.ts";
 import { buildHeaders, safeUrl } from "../../shared/http/request.ts";
 import { NO_RETRY } from "../../shared/http/retry.ts";
 import { send } from "../../shared/http/send.ts";

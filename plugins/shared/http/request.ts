@@ -3,7 +3,7 @@
  * endpoint, query params), the body and its Content-Type, and a loggable form of the URL.
  */
 import * as v from "valibot";
-import { Binary, describeValue, Text } from "../../../runtime/plugins.ts";
+import { Binary, describeValue, Text } from "../../../runtime/plugin-api.ts";
 
 /** A header or query value as written in the compose file. */
 export type Scalar = string | number | boolean;

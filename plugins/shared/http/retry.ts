@@ -6,7 +6,7 @@
  * `non_idempotent: true`; `max_attempts: 1` turns retrying off.
  */
 import * as v from "valibot";
-import { Count, Duration, describeValue, Flag, strictMap } from "../../../runtime/plugins.ts";
+import { Count, Duration, describeValue, Flag, strictMap } from "../../../runtime/plugin-api.ts";
 
 export const StatusCode = v.pipe(
   v.number((issue) => `expected an HTTP status code, found ${describeValue(issue.input)}`),
