@@ -100,6 +100,25 @@ workflows:
     assert.equal(((await task.json()) as { status: string }).status, "completed");
     assert.equal(existsSync(path.join(dir, "PWNED")), false);
 
+    // The web page and a run's event stream, under Deno too.
+    const page = await fetch(`${base}/`);
+    assert.equal(page.status, 200);
+    const script = /src="([^"]+)"/.exec(await page.text())![1];
+    const js = await fetch(base + script);
+    assert.equal(js.status, 200);
+    assert.ok((await js.text()).length > 10_000);
+    const stream = await fetch(`${base}/api/workflows/runs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ input: { name: "sse" }, stream: true }),
+    });
+    assert.match(stream.headers.get("content-type") ?? "", /^text\/event-stream/);
+    const sse = await stream.text();
+    assert.match(sse, /"type":"log","job_id":"a","stream":"stdout","text":"hi sse"/);
+    assert.match(sse.trim().split("\n\n").at(-1)!, /event: run\.finished/);
+    const replay = await fetch(`${base}/api/tasks/${stream.headers.get("x-task-id")}/events`);
+    assert.equal(await replay.text(), sse);
+
     const down = await runCli(["-f", file, "down"], { cwd: dir });
     assert.equal(down.code, 0, down.stderr);
     assert.match(down.stdout, new RegExp(`controller stopped \\(pid ${pid}\\)`));
