@@ -419,7 +419,7 @@ describe("configuration errors (exit 2, file:line:column and key path)", () => {
       [
         'FILE:5:14: components[0].timeout: expected a duration like 30s, 1m30s or 500ms, found the string "1x"',
         "FILE:9:18: components[0].actions[1].command: expected a command string or a list of arguments (strings, numbers or true/false), found the number 3",
-        'FILE:10:9: components[0].actions[1].bogus: unknown key "bogus" (valid keys: command, working_dir, env, stdin, timeout, allow_failure, shell, max_stdout_size, max_stderr_size)',
+        'FILE:10:9: components[0].actions[1].bogus: unknown key "bogus" (valid keys: command, working_dir, env, stdin, timeout, allow_failure, shell, max_stdout_size, max_stderr_size, kill_grace)',
       ],
       file,
     );
