@@ -29,6 +29,7 @@ const WRAPPERS: Record<string, { flags?: RegExp; takesValue?: string[]; assignme
   exec: { flags: /^-[cl]+$/, takesValue: ["-a"] },
   env: { flags: /^-[i0]+$|^--ignore-environment$/, takesValue: ["-u", "-C", "-S"], assignments: true },
   nohup: {},
+  sudo: { flags: /^-[EHPSbiknsl]+$/, takesValue: ["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"] },
   setsid: { flags: /^-[cfw]+$/ },
   nice: { takesValue: ["-n"] },
   stdbuf: { flags: /^-[ioe].+$/ },
@@ -184,15 +185,45 @@ class CommandFacts {
   }
 }
 
-/** Records what the command made of `words` (redirections included, in order). */
-export function analyzeCommand(words: readonly Word[], facts: Facts): void {
+/**
+ * The command, when it runs what it reads on its standard input as shell code (a shell
+ * without `-c`, `source`, `.`); undefined otherwise. `words` may be the command so far.
+ */
+export function stdinIsCode(words: readonly Word[]): string | undefined {
+  const args = words.filter((w) => w.redirect === undefined);
+  let i = 0;
+  while (i < args.length && ASSIGNMENT.test(args[i].raw)) i++;
+  i = skipWrappers(args, i);
+  if (i >= args.length) return undefined;
+  const command = args[i].raw.replace(/^.*\//, "");
+  if (command === "source" || command === ".") return command;
+  if (!SHELLS.has(command)) return undefined;
+  return args.slice(i + 1).some((w) => /^-[a-z]*c[a-z]*$/.test(w.raw)) ? undefined : command;
+}
+
+/**
+ * Records what the command made of `words` (redirections included, in order). `piped`:
+ * the placeholders of the commands before it in its pipeline. Returns its own.
+ */
+export function analyzeCommand(
+  words: readonly Word[],
+  facts: Facts,
+  piped: readonly number[] = [],
+): number[] {
   const c = new CommandFacts(facts);
+  const own = words.flatMap((w) => [...w.marks]);
   const herestrings = words.filter((w) => w.redirect === "herestring");
   const args = words.filter((w) => w.redirect === undefined);
+  const codeReader = stdinIsCode(words);
+  if (codeReader) {
+    const reason = `${codeReader} runs what it reads on its standard input as shell code`;
+    c.refuse(herestrings, reason);
+    for (const mark of piped) facts.refusals.push({ mark, reason });
+  }
   let i = 0;
   while (i < args.length && ASSIGNMENT.test(args[i].raw)) c.assignment(args[i++]);
   i = skipWrappers(args, i);
-  if (i >= args.length) return;
+  if (i >= args.length) return own;
   const command = args[i].raw.replace(/^.*\//, "");
   const rest = args.slice(i + 1);
   if (facts.functions.has(command)) {
@@ -260,6 +291,7 @@ export function analyzeCommand(words: readonly Word[], facts: Facts): void {
       }
       break;
   }
+  return own;
 }
 
 /** The index of the command a wrapper (`command`, `env`, `nohup`, ...) runs, or `i` itself. */

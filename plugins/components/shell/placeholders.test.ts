@@ -140,6 +140,19 @@ describe("more contexts", () => {
     expect(bind("diff <(echo @) >(cat)", "v").script).toBe('diff <(echo "${MC_ARG_0}") >(cat)');
   });
 
+  test("a value fed to a shell's standard input is code: here-string, here-document, pipe", () => {
+    const reason = "bash runs what it reads on its standard input";
+    expect(() => bind("bash <<< @", "x")).toThrow(`\${input.x} cannot be used here: ${reason} as shell code`);
+    expect(() => bind("bash <<EOF\n@\nEOF", "x")).toThrow(`${reason} (this here-document) as shell code`);
+    expect(() => bind("echo @ | tr a b | bash", "x")).toThrow(`${reason} as shell code`);
+    expect(() => bind("echo @ | sudo -u nobody sh", "x")).toThrow("sh runs what it reads");
+    expect(() => bind(". /dev/stdin <<< @", "x")).toThrow(". runs what it reads");
+    // Data for a script given with -c, or for a program that is not a shell, is data.
+    expect(() => bind("echo @ | bash -c 'cat'", "x")).not.toThrow();
+    expect(() => bind("cat <<EOF | wc -c\n@\nEOF", "x")).not.toThrow();
+    expect(() => bind("echo @ || bash", "x")).not.toThrow();
+  });
+
   test("a shell's -c argument is code; its other arguments are data", () => {
     expect(() => bind("bash -c @", "x")).toThrow(
       "${input.x} cannot be used here: bash -c runs its argument as shell code",

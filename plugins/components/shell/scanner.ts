@@ -10,7 +10,7 @@
  * `${s:offset}`), array assignments and `[[ ... ]]`; and the words of each simple
  * command, for commands.ts.
  */
-import { analyzeCommand, type Word } from "./commands.ts";
+import { analyzeCommand, stdinIsCode, type Word } from "./commands.ts";
 import { type Facts, MARK, namesIn, withoutMarks } from "./uses.ts";
 
 export { MARK };
@@ -26,6 +26,8 @@ interface CommandState {
   cases: ("subject" | "in" | "pattern" | "body")[];
   /** Inside `[[ ... ]]`. */
   doubleBracket: boolean;
+  /** Placeholders of the commands before this one in its pipeline (`a | b`). */
+  pipeline: number[];
 }
 
 type CodeFrame =
@@ -58,6 +60,8 @@ interface Heredoc {
   delimiter: string;
   quoted: boolean;
   stripTabs: boolean;
+  /** The command that reads it, when it runs it as code (`bash <<EOF`). */
+  codeReader?: string;
 }
 
 /** A here-document's body: expanded as in "..." (unless its delimiter is quoted), up to the delimiter line. */
@@ -175,6 +179,11 @@ export class Scanner {
     if (top.kind === "code" || top.kind === "subst" || top.kind === "backtick") this.inWord();
     const index = this.readMark();
     const name = `MC_ARG_${index}`;
+    if (top.kind === "heredoc" && top.doc.codeReader) {
+      throw new Error(
+        `${this.describe(index)} cannot be used here: ${top.doc.codeReader} runs what it reads on its standard input (this here-document) as shell code`,
+      );
+    }
     if (top.kind === "heredoc" && top.doc.quoted) {
       throw new Error(
         `${this.describe(index)} cannot be substituted into the quoted here-document <<'${top.doc.delimiter}' (nothing in it is expanded); use an unquoted delimiter`,
@@ -434,8 +443,9 @@ export class Scanner {
   /** `;`, `;;`, `&`, `&&`, `|`, `||`: the command ends. */
   private operator(cmd: CommandState): void {
     const s = this.text;
+    const pipe = s[this.i] === "|" && s[this.i + 1] !== "|";
     this.endWord(cmd);
-    this.endCommand(cmd);
+    this.endCommand(cmd, pipe);
     if (s.startsWith(";;", this.i) || s.startsWith(";&", this.i)) {
       if (cmd.cases.at(-1) === "body") cmd.cases[cmd.cases.length - 1] = "pattern";
       this.copy(s.startsWith(";;&", this.i) ? 3 : 2);
@@ -507,9 +517,11 @@ export class Scanner {
     }
   }
 
-  private endCommand(cmd: CommandState): void {
+  /** `piped`: the command is followed by `|`, so its placeholders feed the next one. */
+  private endCommand(cmd: CommandState, piped = false): void {
     this.endWord(cmd);
-    if (cmd.words.length > 0) analyzeCommand(cmd.words, this.facts);
+    const own = cmd.words.length > 0 ? analyzeCommand(cmd.words, this.facts, cmd.pipeline) : [];
+    cmd.pipeline = piped ? [...cmd.pipeline, ...own] : [];
     cmd.words = [];
     cmd.redirect = undefined;
   }
@@ -537,10 +549,12 @@ export class Scanner {
       return;
     }
     const word = m[2];
+    const cmd = this.code().cmd;
     this.pending.push({
       delimiter: word.replace(/\\(.)/g, "$1").replace(/['"]/g, ""),
       quoted: /['"\\]/.test(word),
       stripTabs: m[1] === "-",
+      codeReader: stdinIsCode(cmd.words),
     });
     this.copy(m[0].length);
   }
@@ -572,5 +586,5 @@ export class Scanner {
 }
 
 function newCommand(): CommandState {
-  return { words: [], word: null, cases: [], doubleBracket: false };
+  return { words: [], word: null, cases: [], doubleBracket: false, pipeline: [] };
 }
