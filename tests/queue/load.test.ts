@@ -6,7 +6,9 @@
  */
 // biome-ignore-all lint/suspicious/noExplicitAny: task records are untyped JSON replies
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import postgres from "postgres";
 import { cleanup, getTask, readLines, request, startRun, waitFor } from "../controller/helpers.ts";
+import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { type Cluster, countLines, dropClusters, PrivateRedis, startCluster } from "./helpers.ts";
 
 afterEach(async () => {
@@ -50,6 +52,69 @@ async function settleAll(cluster: Cluster, ids: string[], timeoutMs: number): Pr
   );
   return done;
 }
+
+describe("queue under load, one PostgreSQL store shared by the controller and the workers", () => {
+  let db: TestDatabase;
+  afterEach(async () => {
+    await cleanup();
+    await db?.drop();
+  });
+
+  const sharedStore = () => ({ driver: "postgres", url: db.url });
+
+  test("500 runs: each recorded completed exactly once in PostgreSQL, one line of side effect each", async () => {
+    db = await createTestDatabase("mc_queue");
+    const cluster = await startCluster({
+      workers: 2,
+      controller: { store: sharedStore() },
+      worker: { max_concurrent_count: 4, store: sharedStore() },
+      sleepSeconds: 0.01,
+    });
+    const ids = await submit(cluster, 500);
+    const tasks = await settleAll(cluster, ids, 240_000);
+    expect([...tasks.values()].filter((t) => t.status !== "completed")).toEqual([]);
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const rows = await sql`SELECT task_id, status, attempts, worker FROM tasks`;
+      expect(rows.length).toBe(500);
+      expect(new Set(rows.map((r) => r.task_id))).toEqual(new Set(ids));
+      expect(rows.every((r) => r.status === "completed" && r.attempts === 1)).toBe(true);
+      expect(new Set(rows.map((r) => r.worker)).size).toBe(2);
+    } finally {
+      await sql.end();
+    }
+    const lines = countLines(readLines(cluster.sideEffects));
+    expect(ids.every((id) => lines.get(id) === 1)).toBe(true);
+    expect(lines.size).toBe(500);
+  }, 300_000);
+
+  test("SIGKILL of a worker mid-way: every run completes, a run executed again says so in PostgreSQL", async () => {
+    db = await createTestDatabase("mc_queue");
+    const cluster = await startCluster({
+      workers: 2,
+      controller: { store: sharedStore() },
+      worker: { max_concurrent_count: 4, store: sharedStore() },
+      sleepSeconds: 0.2,
+      queue: { stall_timeout: "2s" },
+    });
+    const ids = await submit(cluster, 150);
+    await waitFor(
+      "a third of the runs to execute",
+      () => readLines(cluster.sideEffects).length >= 50,
+      120_000,
+    );
+    cluster.workers[0].proc.kill("SIGKILL");
+    await cluster.workers[0].proc.exited;
+    const tasks = await settleAll(cluster, ids, 240_000);
+    expect([...tasks.values()].filter((t) => t.status !== "completed")).toEqual([]);
+    const lines = countLines(readLines(cluster.sideEffects));
+    for (const id of ids) {
+      expect(lines.get(id) ?? 0).toBeGreaterThanOrEqual(1);
+      if ((lines.get(id) ?? 0) > 1) expect(tasks.get(id).attempts).toBeGreaterThan(1);
+    }
+    expect([...tasks.values()].some((t) => t.attempts > 1)).toBe(true);
+  }, 300_000);
+});
 
 describe("queue under load", () => {
   test("500 runs over two workers: each completes exactly once, on both workers", async () => {

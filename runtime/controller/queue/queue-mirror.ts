@@ -125,7 +125,18 @@ export class QueueMirror {
     return undefined;
   }
 
+  /**
+   * A store of the workers' too (PostgreSQL): they write running and the job states
+   * themselves, and a write from here could take the pending -> running step from the
+   * worker about to execute the run. Only the final state is also written here (a run
+   * that failed in the queue has no worker to write it).
+   */
+  private get shared(): boolean {
+    return this.store.driver === "postgres";
+  }
+
   private async started(taskId: string): Promise<void> {
+    if (this.shared) return;
     const moved = await this.store
       .transition(taskId, ["pending"], "running", { started_at: new Date().toISOString() })
       .catch(() => undefined);
@@ -177,6 +188,7 @@ export class QueueMirror {
 
   /** Job states from the workers' engine events, for a run this store follows. */
   private async jobEvent(event: RunEvent): Promise<void> {
+    if (this.shared) return;
     if (event.type !== "job.started" && event.type !== "job.finished" && event.type !== "job.skipped") return;
     const task = await this.store.get(event.run_id).catch(() => undefined);
     if (task?.status !== "running") return;

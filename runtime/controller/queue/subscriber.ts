@@ -17,7 +17,7 @@ import type { Project } from "../../compose/model.ts";
 import { ConfigError } from "../../errors.ts";
 import { type HostServer, serve } from "../../host/mod.ts";
 import type { Logger } from "../../log.ts";
-import { MemoryTaskStore } from "../../store/memory.ts";
+import { openStore } from "../../store/open.ts";
 import { isFinished } from "../../store/task-record.ts";
 import type { TaskStore } from "../../store/task-store.ts";
 import { isRunEvent } from "../../workflow/events.ts";
@@ -64,7 +64,13 @@ export async function startSubscriber(
   }
   const workerName = `${hostname()}:${process.pid}`;
   const workflows = controller.workflows ?? [...project.workflows.keys()];
-  const store = options.store ?? new MemoryTaskStore();
+  const instanceId = crypto.randomUUID();
+  // controller.store: PostgreSQL shares the runs with the http-servers; SQLite or memory
+  // keep this worker's own record of what it executed.
+  const guarded = options.store
+    ? undefined
+    : await openStore(controller.store, { projectDir: project.projectDir, logger, owner: instanceId });
+  const store = options.store ?? guarded!.store;
   const metrics = new ControllerMetrics();
   let executor: RunExecutor;
   if (controller.threaded) {
@@ -113,7 +119,6 @@ export async function startSubscriber(
   });
 
   let stopping = false;
-  const instanceId = crypto.randomUUID();
   const host = controller.host ?? "127.0.0.1";
   const app = new Hono();
   // The controller API's guards apply to a worker's /health and /metrics too.
@@ -121,9 +126,10 @@ export async function startSubscriber(
   if (guard) app.use("*", guard);
   app.use("*", originCheck(originList(controller.origins)));
   const health = (c: import("hono").Context) => {
-    const queueHealth = queue.health();
-    const { ok, ...detail } = queueHealth;
-    const status = stopping ? "shutting_down" : ok ? "ok" : "unavailable";
+    const { ok, ...detail } = queue.health();
+    const storeHealth = guarded?.health();
+    const storeOk = storeHealth?.available ?? true;
+    const status = stopping ? "shutting_down" : ok && storeOk ? "ok" : "unavailable";
     return c.json(
       {
         status,
@@ -133,6 +139,7 @@ export async function startSubscriber(
         workflows,
         active: execution.running,
         queue: detail,
+        ...(storeOk ? {} : { store: storeHealth }),
       },
       status === "ok" ? 200 : 503,
     );
