@@ -66,7 +66,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 
 beforeAll(async () => {
   await engine.connect();
-  expect(await engine.imageExists(BASE_IMAGE)).toBe(true);
+  expect(await engine.inspectImage(BASE_IMAGE)).toBeDefined();
   workDir = mkdtempSync(path.join(tmpdir(), "mc-engine-"));
   projectDir = path.join(workDir, "project");
   mkdirSync(projectDir);

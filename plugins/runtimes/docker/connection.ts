@@ -105,3 +105,26 @@ export async function attempt<T, U = never>(
     throw new Error(`cannot ${what}: ${dockerErrorMessage(error)}`, { cause: error });
   }
 }
+
+/**
+ * The error for a daemon that does not answer: the address tried, where it came from,
+ * and how to check (docker info, is dockerd running, socket permissions, DOCKER_HOST).
+ */
+export function unreachable(connection: DockerConnection, error: unknown): Error {
+  const { description, source, options } = connection;
+  const hints = ["run `docker info` to see whether the daemon answers", "check that dockerd is running"];
+  if (options.socketPath) {
+    hints.push(
+      `check that the socket ${options.socketPath} exists and that you may use it (permissions on ${options.socketPath}; membership of the docker group)`,
+    );
+  }
+  hints.push(
+    source === "DOCKER_HOST"
+      ? "check DOCKER_HOST, or unset it to use /var/run/docker.sock"
+      : "set DOCKER_HOST if the daemon listens elsewhere",
+  );
+  return new Error(
+    `cannot connect to the Docker daemon at ${description} (${source}): ${dockerErrorMessage(error)}. ${hints.join("; ")}`,
+    { cause: error },
+  );
+}

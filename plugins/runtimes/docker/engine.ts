@@ -6,7 +6,13 @@
  * can act on, with the daemon's own message.
  */
 import Dockerode from "dockerode";
-import { attempt, type DockerConnection, dockerConnection, dockerErrorMessage } from "./connection.ts";
+import {
+  attempt,
+  type DockerConnection,
+  dockerConnection,
+  dockerErrorMessage,
+  unreachable,
+} from "./connection.ts";
 import type { RegistryAuth } from "./registry-auth.ts";
 import {
   jsonLines,
@@ -79,31 +85,10 @@ export class DockerEngine {
         }),
       ]);
     } catch (error) {
-      const { description, source, options } = this.connection;
-      const reason = dockerErrorMessage(error);
-      const hints = ["run `docker info` to see whether the daemon answers", "check that dockerd is running"];
-      if (options.socketPath) {
-        hints.push(
-          `check that the socket ${options.socketPath} exists and that you may use it (permissions on ${options.socketPath}; membership of the docker group)`,
-        );
-      }
-      hints.push(
-        source === "DOCKER_HOST"
-          ? "check DOCKER_HOST, or unset it to use /var/run/docker.sock"
-          : "set DOCKER_HOST if the daemon listens elsewhere",
-      );
-      throw new Error(
-        `cannot connect to the Docker daemon at ${description} (${source}): ${reason}. ${hints.join("; ")}`,
-        { cause: error },
-      );
+      throw unreachable(this.connection, error);
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** True when the image is present in the daemon. */
-  async imageExists(image: string): Promise<boolean> {
-    return (await this.inspectImage(image)) !== undefined;
   }
 
   /** An image's id and labels, or undefined when there is no such image here. */
