@@ -113,3 +113,20 @@ describe("NUL bytes", () => {
     expect(list.message).toContain("the value of ${input.x} contains a NUL byte");
   });
 });
+
+describe("defaults", () => {
+  test("kill_grace defaults to 2 s: a child ignoring SIGTERM is gone soon after a timeout", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { alive, tempDir, waitFor } = await import("./helpers.ts");
+    const f = `${tempDir()}/pid`;
+    const error = await runError(
+      runYaml(
+        `components:\n  - id: c\n    type: shell\n    command: (trap '' TERM; exec sleep 60) & echo $! > ${f}; wait\n    timeout: 200ms\nworkflow:\n  component: c\n`,
+      ),
+    );
+    expect(error.message).toContain("timed out after 200 ms");
+    // The component's own timeout waits for its processes: gone when the job fails.
+    const pid = Number(readFileSync(f, "utf8").trim());
+    expect(await waitFor(() => !alive(pid), 10_000)).toBe(true);
+  });
+});

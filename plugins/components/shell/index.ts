@@ -23,8 +23,8 @@ const Scalar = v.union([v.string(), v.number(), v.boolean()]);
 
 /** Output kept per stream; more is counted, dropped and said in a last line. */
 const MAX_CAPTURE = 16 * 1024 * 1024;
-/** How long processes get after SIGTERM before SIGKILL. */
-const KILL_GRACE_MS = 2000;
+/** How long processes get after SIGTERM before SIGKILL (a Duration: a bare number is seconds). */
+const KILL_GRACE = "2s";
 const LARGE_DATA = "pass large data with stdin:";
 
 const ShellSchema = strictMap({
@@ -43,7 +43,7 @@ const ShellSchema = strictMap({
   max_stdout_size: v.optional(Size, MAX_CAPTURE),
   max_stderr_size: v.optional(Size, MAX_CAPTURE),
   /** How long the processes of an ending job get between SIGTERM and SIGKILL. */
-  kill_grace: v.optional(Duration, KILL_GRACE_MS),
+  kill_grace: v.optional(Duration, KILL_GRACE),
 });
 
 export default definePlugin({
