@@ -20,7 +20,7 @@ set -euo pipefail
 BUN_VERSION=1.4.5
 DENO_VERSION=2.9.6
 APT_PACKAGES=(docker.io prometheus-pushgateway redis-server postgresql debootstrap
-  busybox-static hyperfine wrk curl ca-certificates git chromium)
+  busybox-static hyperfine wrk curl ca-certificates git chromium docker-compose)
 ROOTFS_CACHE=/var/cache/mc-rootfs
 PG_VERSION=15
 PG_CLUSTER=main
