@@ -2,6 +2,7 @@
  * The controller's HTTP API (hono): health, metrics, workflows, runs, tasks. JSON in
  * and out; every bad request gets a 4xx with `{"error": ...}` saying what is wrong.
  */
+import { createHash } from "node:crypto";
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
 import type { Project, WorkflowModel } from "../compose/model.ts";
@@ -17,6 +18,7 @@ import { apiKeyAuth } from "./api-key-auth.ts";
 import type { RunEventLog } from "./event-log.ts";
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from "./event-stream.ts";
 import { type EventStreamDeps, eventStreamResponse, resumePoint, wantsEventStream } from "./events-route.ts";
+import { addHistoryRoutes, outputOnly } from "./history-routes.ts";
 import { hostCheck } from "./host-check.ts";
 import { HttpError } from "./http-error.ts";
 import type { ControllerMetrics } from "./metrics.ts";
@@ -56,9 +58,26 @@ export interface AppDeps {
   dependencies?: () => Record<string, { ok: boolean; [detail: string]: unknown }>;
 }
 
+/** The body as JSON with sorted keys, hashed: the same request in another key order matches. */
+function requestHash(body: unknown): string {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v as object)
+              .sort()
+              .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash("sha256")
+    .update(JSON.stringify(sorted(body ?? {})))
+    .digest("hex");
+}
+
 function taskView(task: TaskRecord) {
   const { task_id, workflow_id, status, output, error, created_at, started_at, finished_at, jobs } = task;
-  const { attempts, worker } = task;
+  const { attempts, worker, input, retry_of, truncated } = task;
   return {
     task_id,
     workflow_id,
@@ -71,6 +90,9 @@ function taskView(task: TaskRecord) {
     jobs,
     attempts,
     worker,
+    input,
+    retry_of,
+    truncated,
   };
 }
 
@@ -242,7 +264,21 @@ export function createApp({
       if (error instanceof RunError || error instanceof ConfigError) throw new HttpError(400, error.message);
       throw error;
     }
-    const taskId = await manager.submit(workflowId, input);
+    const key = c.req.header("idempotency-key");
+    if (key !== undefined && (key.trim() === "" || key.length > 255))
+      throw new HttpError(400, "invalid Idempotency-Key: expected 1 to 255 characters");
+    const submitted = await manager.submitWith(workflowId, input, {
+      idempotency: key === undefined ? undefined : { key, hash: requestHash(body) },
+    });
+    const taskId = submitted.taskId;
+    if (submitted.existing) {
+      if (submitted.existing.hash !== requestHash(body))
+        throw new HttpError(
+          409,
+          `Idempotency-Key "${key}" was used for another request body (task ${taskId}); use a new key for a new request`,
+        );
+      c.header("Idempotent-Replayed", "true");
+    }
     if (request.stream || wantsEventStream(c)) {
       c.header("X-Task-Id", taskId);
       keepOpen(c);
@@ -251,6 +287,7 @@ export function createApp({
     if (!request.wait_for_completion) return c.json({ task_id: taskId, status: "pending" }, 202);
     keepOpen(c);
     const task = (await manager.wait(taskId))!;
+    if (task.status === "completed" && outputOnly(c)) return c.json(task.output ?? null);
     if (task.status === "completed")
       return c.json({ task_id: taskId, status: task.status, output: task.output ?? null });
     return c.json(
@@ -262,8 +299,11 @@ export function createApp({
   app.get(route("GET", `${base}/tasks/:id`), async (c) => {
     const task = await store.get(c.req.param("id"));
     if (!task) throw new HttpError(404, `unknown task "${c.req.param("id")}"`);
+    if (outputOnly(c)) return c.json(task.output ?? null);
     return c.json(taskView(task));
   });
+
+  addHistoryRoutes(app, { project, store, manager, base, route, view: taskView });
 
   app.get(route("GET", `${base}/tasks/:id/events`), async (c) => {
     const id = c.req.param("id");

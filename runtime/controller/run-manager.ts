@@ -10,7 +10,7 @@
 import type { Project } from "../compose/model.ts";
 import type { Logger } from "../log.ts";
 import { isFinished, type TaskRecord } from "../store/task-record.ts";
-import type { TaskStore } from "../store/task-store.ts";
+import type { IdempotencyKey, IdempotentHit, TaskStore } from "../store/task-store.ts";
 import { ulid } from "../ulid.ts";
 import { Execution } from "./execution.ts";
 import type { RunExecutor } from "./executor.ts";
@@ -111,19 +111,36 @@ export class RunManager {
 
   /** Records a run as pending and queues it; resolves with its task id. */
   async submit(workflowId: string, input: unknown): Promise<string> {
+    return (await this.submitWith(workflowId, input)).taskId;
+  }
+
+  /**
+   * Submits a run that may retry another (`retryOf`) or carry an idempotency key: when
+   * the key is already held, nothing new is started and the holder is returned.
+   */
+  async submitWith(
+    workflowId: string,
+    input: unknown,
+    options: { retryOf?: string; idempotency?: IdempotencyKey } = {},
+  ): Promise<{ taskId: string; existing?: IdempotentHit }> {
     // Refused before anything is recorded: a 429 leaves no trace.
     const limit = this.project.controller.max_pending_count;
     if (limit > 0 && this.queue.counts().waiting >= limit) throw new QueueFullError(limit);
     const taskId = ulid();
     const workflow = this.project.workflows.get(workflowId)!;
-    await this.store.create({
-      task_id: taskId,
-      workflow_id: workflowId,
-      status: "pending",
-      input,
-      created_at: new Date().toISOString(),
-      jobs: workflow.jobs.map((j) => ({ id: j.id, status: "pending" })),
-    });
+    const existing = await this.store.create(
+      {
+        task_id: taskId,
+        workflow_id: workflowId,
+        status: "pending",
+        input,
+        created_at: new Date().toISOString(),
+        jobs: workflow.jobs.map((j) => ({ id: j.id, status: "pending" })),
+        ...(options.retryOf ? { retry_of: options.retryOf } : {}),
+      },
+      options.idempotency,
+    );
+    if (existing) return { taskId: existing.task_id, existing };
     // Counted before it is queued: a free slot hands it out at once.
     this.metrics.runsWaiting.inc();
     try {
@@ -137,7 +154,7 @@ export class RunManager {
       });
       throw error;
     }
-    return taskId;
+    return { taskId };
   }
 
   /** Cancels a pending or running run. */

@@ -14,7 +14,7 @@ import {
   type TaskRecord,
   type TaskStatus,
 } from "./task-record.ts";
-import type { PruneRule, TaskStore } from "./task-store.ts";
+import type { IdempotencyKey, IdempotentHit, PruneRule, TaskStore } from "./task-store.ts";
 import { capJob, capPatch, isTruncated, jsonBytes, markerOf, withTruncated } from "./value-cap.ts";
 
 export interface MemoryStoreOptions {
@@ -55,11 +55,24 @@ export class MemoryTaskStore implements TaskStore {
     this.maxValueSize = options.maxValueSize ?? 0;
   }
 
-  async create(task: TaskRecord): Promise<void> {
+  private readonly keys = new Map<string, IdempotentHit>();
+
+  async create(task: TaskRecord, idempotency?: IdempotencyKey): Promise<IdempotentHit | undefined> {
     if (this.tasks.has(task.task_id)) throw new Error(`task ${task.task_id} already exists`);
+    if (idempotency) {
+      const held = this.keys.get(idempotency.key);
+      if (held) return { ...held };
+      this.keys.set(idempotency.key, { task_id: task.task_id, hash: idempotency.hash });
+    }
     const { truncated: _, ...rest } = task;
     this.tasks.set(task.task_id, copy({ ...rest, ...capPatch(rest, this.maxValueSize) }));
     if (isFinished(task.status)) this.noteFinished(task.task_id);
+    return undefined;
+  }
+
+  async findIdempotencyKey(key: string): Promise<IdempotentHit | undefined> {
+    const held = this.keys.get(key);
+    return held && { ...held };
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
@@ -157,6 +170,8 @@ export class MemoryTaskStore implements TaskStore {
 
   private forget(taskId: string): void {
     this.tasks.delete(taskId);
+    // Keys expire with their runs.
+    for (const [key, hit] of this.keys) if (hit.task_id === taskId) this.keys.delete(key);
     this.keptBytes -= this.outputBytes.get(taskId) ?? 0;
     this.outputBytes.delete(taskId);
   }

@@ -164,5 +164,20 @@ export function storeCases(name: string, open: () => Promise<TaskStore>): void {
       expect(new Set(seen)).toEqual(ids);
       expect([...seen].sort().reverse()).toEqual(seen);
     }, 120_000);
+
+    test("an idempotency key is taken once; the second create returns the holder and creates nothing", async () => {
+      const store = await fresh();
+      const key = { key: `k-${ulid()}`, hash: "h1" };
+      const first = task();
+      expect(await store.create(first, key)).toBeUndefined();
+      const second = task();
+      expect(await store.create(second, { ...key, hash: "h2" })).toEqual({
+        task_id: first.task_id,
+        hash: "h1",
+      });
+      expect(await store.get(second.task_id)).toBeUndefined();
+      expect(await store.findIdempotencyKey(key.key)).toEqual({ task_id: first.task_id, hash: "h1" });
+      expect(await store.findIdempotencyKey("other")).toBeUndefined();
+    });
   });
 }

@@ -14,8 +14,14 @@ import type { JobRecord, TaskFilter, TaskPage, TaskPatch, TaskRecord, TaskStatus
 export interface TaskStore {
   /** "memory", "sqlite", "postgres": for messages and /health. */
   readonly driver: string;
-  /** Records a new run; its task_id must be new. */
-  create(task: TaskRecord): Promise<void>;
+  /**
+   * Records a new run; its task_id must be new. With `idempotency`, the key is
+   * recorded with it in one step; when the key is already taken, nothing is created
+   * and the run that holds it is returned instead.
+   */
+  create(task: TaskRecord, idempotency?: IdempotencyKey): Promise<IdempotentHit | undefined>;
+  /** The run an idempotency key belongs to. */
+  findIdempotencyKey(key: string): Promise<IdempotentHit | undefined>;
   get(taskId: string): Promise<TaskRecord | undefined>;
   /**
    * Moves a run from one of `from` to `to`, applying `patch`; the updated record, or
@@ -39,6 +45,17 @@ export interface TaskStore {
   /** Throws when the store cannot be reached now. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface IdempotencyKey {
+  key: string;
+  /** A hash of the request body: the same key with another body is a conflict. */
+  hash: string;
+}
+
+export interface IdempotentHit {
+  task_id: string;
+  hash: string;
 }
 
 export interface PruneRule {

@@ -12,7 +12,7 @@ import type {
   TaskRecord,
   TaskStatus,
 } from "../../store/task-record.ts";
-import type { PruneRule, TaskStore } from "../../store/task-store.ts";
+import type { IdempotencyKey, IdempotentHit, PruneRule, TaskStore } from "../../store/task-store.ts";
 
 export class ReadThroughStore implements TaskStore {
   constructor(
@@ -25,8 +25,12 @@ export class ReadThroughStore implements TaskStore {
     return this.store.driver;
   }
 
-  create(task: TaskRecord): Promise<void> {
-    return this.store.create(task);
+  create(task: TaskRecord, idempotency?: IdempotencyKey): Promise<IdempotentHit | undefined> {
+    return this.store.create(task, idempotency);
+  }
+
+  findIdempotencyKey(key: string): Promise<IdempotentHit | undefined> {
+    return this.store.findIdempotencyKey(key);
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {

@@ -14,7 +14,7 @@ import {
   type TaskRecord,
   type TaskStatus,
 } from "../task-record.ts";
-import type { PruneRule, TaskStore } from "../task-store.ts";
+import type { IdempotencyKey, IdempotentHit, PruneRule, TaskStore } from "../task-store.ts";
 import { capJob, capPatch, withTruncated } from "../value-cap.ts";
 import type { Row, SqlConnection, SqlDatabase, SqlValue } from "./database.ts";
 
@@ -50,6 +50,13 @@ function taskOf(row: Row, jobs: JobRecord[]): TaskRecord {
   return task;
 }
 
+/** Rolls the create back when its idempotency key is already held. */
+class KeyTaken extends Error {
+  constructor(readonly hit: IdempotentHit) {
+    super("idempotency key taken");
+  }
+}
+
 const placeholders = (n: number) => Array(n).fill("?").join(", ");
 
 export class SqlTaskStore implements TaskStore {
@@ -71,30 +78,52 @@ export class SqlTaskStore implements TaskStore {
     return this.options.owner;
   }
 
-  async create(given: TaskRecord): Promise<void> {
+  async create(given: TaskRecord, idempotency?: IdempotencyKey): Promise<IdempotentHit | undefined> {
     const task = { ...given, ...capPatch(given, this.options.maxValueSize ?? 0) };
-    await this.db.transaction(async (tx) => {
-      await tx.run(
-        `INSERT INTO tasks (task_id, workflow_id, status, input, output, error, created_at, started_at, finished_at, retry_of, owner, attempts, worker)
+    return this.db
+      .transaction(async (tx) => {
+        await tx.run(
+          `INSERT INTO tasks (task_id, workflow_id, status, input, output, error, created_at, started_at, finished_at, retry_of, owner, attempts, worker)
          VALUES (${placeholders(13)})`,
-        [
-          task.task_id,
-          task.workflow_id,
-          task.status,
-          json(task.input),
-          json(task.output),
-          task.error ?? null,
-          task.created_at,
-          task.started_at ?? null,
-          task.finished_at ?? null,
-          task.retry_of ?? null,
-          this.owner ?? null,
-          task.attempts ?? null,
-          task.worker ?? null,
-        ],
-      );
-      for (const [i, job] of task.jobs.entries()) await this.putJob(tx, task.task_id, job, i);
-    });
+          [
+            task.task_id,
+            task.workflow_id,
+            task.status,
+            json(task.input),
+            json(task.output),
+            task.error ?? null,
+            task.created_at,
+            task.started_at ?? null,
+            task.finished_at ?? null,
+            task.retry_of ?? null,
+            this.owner ?? null,
+            task.attempts ?? null,
+            task.worker ?? null,
+          ],
+        );
+        for (const [i, job] of task.jobs.entries()) await this.putJob(tx, task.task_id, job, i);
+        if (!idempotency) return undefined;
+        // The key's row and the run's are written together: a taken key undoes neither
+        // half alone. ON CONFLICT DO NOTHING, then read who holds it.
+        const claimed = await tx.run(
+          "INSERT INTO idempotency_keys (key, request_hash, task_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+          [idempotency.key, idempotency.hash, task.task_id, task.created_at],
+        );
+        if (claimed === 1) return undefined;
+        const held = await tx.all("SELECT task_id, request_hash FROM idempotency_keys WHERE key = ?", [
+          idempotency.key,
+        ]);
+        throw new KeyTaken({ task_id: String(held[0].task_id), hash: String(held[0].request_hash) });
+      })
+      .catch((error) => {
+        if (error instanceof KeyTaken) return error.hit;
+        throw error;
+      });
+  }
+
+  async findIdempotencyKey(key: string): Promise<IdempotentHit | undefined> {
+    const rows = await this.db.all("SELECT task_id, request_hash FROM idempotency_keys WHERE key = ?", [key]);
+    return rows.length ? { task_id: String(rows[0].task_id), hash: String(rows[0].request_hash) } : undefined;
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
