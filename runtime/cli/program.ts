@@ -88,6 +88,29 @@ const COMMANDS: CommandSpec[] = [
     },
   },
   {
+    name: "runs",
+    description: "list the running controller's runs (runs show ID: one run with its jobs)",
+    args: [
+      { name: "action", description: "show" },
+      { name: "id", description: "task id (with show)" },
+    ],
+    options: [
+      { long: "workflow", value: "id", description: "only runs of this workflow" },
+      { long: "status", value: "status", description: "only runs in this status (comma-separated)" },
+      { long: "limit", value: "n", description: "at most this many runs (default 20)" },
+      { long: "json", description: "print JSON (the default when stdout is not a terminal)" },
+      {
+        long: "url",
+        value: "url",
+        description: "the controller's API URL (default: from the project's state file)",
+      },
+    ],
+    run: async (values, [action, id], composition) => {
+      const { runsCommand } = await import("./runs-command.ts");
+      return runsCommand(action, id, values as Options, composition);
+    },
+  },
+  {
     name: "health",
     description: "exit 0 if the controller's /health answers (for container health checks)",
     options: [

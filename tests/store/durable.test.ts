@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: reply bodies are untyped JSON that tests pick apart
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose files hold ${...} bindings
 /**
  * Durable runs end to end, the same cases for each store that keeps them (SQLite in the
  * project's state directory, a fresh PostgreSQL database): history across a restart,
@@ -204,6 +205,28 @@ describe("run store faults and choices", () => {
     up.proc.kill("SIGTERM");
     await up.proc.exited;
   }, 60_000);
+
+  test("model-compose runs lists the controller's runs and runs show prints one with its jobs", async () => {
+    const p = project("sqlite");
+    const up = await upForeground(p);
+    const a = (await startRun(p, { input: { text: "x" } })).body.task_id;
+    const b = (await startRun(p, { workflow_id: "slow", input: { id: "s", seconds: 0 } })).body.task_id;
+    const list = await runCli(p, ["runs", "--json"]);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).tasks.map((t: any) => t.task_id)).toEqual([b, a]);
+    const filtered = await runCli(p, ["runs", "--workflow", "echo", "--json"]);
+    expect(JSON.parse(filtered.stdout).tasks.map((t: any) => t.task_id)).toEqual([a]);
+    const show = await runCli(p, ["runs", "show", a, "--json"]);
+    expect(JSON.parse(show.stdout)).toMatchObject({ task_id: a, status: "completed", jobs: [{ id: "say" }] });
+    const missing = await runCli(p, ["runs", "show", "01ARZ3NDEKTSV4RRFFQ69G5FAV"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('answered 404: unknown task "01ARZ3NDEKTSV4RRFFQ69G5FAV"');
+    up.proc.kill("SIGTERM");
+    await up.proc.exited;
+    const down = await runCli(p, ["runs"]);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toContain("no controller is running for this project");
+  }, 90_000);
 
   test("a bad store driver is a load error naming the key", async () => {
     const p = makeProject({
