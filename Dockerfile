@@ -18,13 +18,19 @@ COPY . .
 ARG MODEL_COMPOSE_COMMIT=""
 RUN bun scripts/build.ts --outdir /out/build \
  && cp "$(ls /out/build/model-compose-linux-* | grep -v '\.sha256$')" /out/model-compose \
- && mkdir -p /out/app
+ && mkdir -p /out/app /out/data
 
 FROM ${RUNTIME_IMAGE} AS runtime
 COPY --from=builder /out/model-compose /usr/local/bin/model-compose
 # The compose file and its plugins are mounted or copied here; the controller keeps
 # its state in .model-compose/ next to them, so the directory belongs to the user.
 COPY --from=builder --chown=10001:10001 /out/app /app
+# What the controller writes (its run store, state file, logs) goes to /data rather
+# than next to the compose file, so /app may be mounted read-only; a volume keeps the
+# run history across containers.
+COPY --from=builder --chown=10001:10001 /out/data /data
+ENV MODEL_COMPOSE_STATE_DIR=/data
+VOLUME /data
 WORKDIR /app
 USER 10001:10001
 ENV MODEL_COMPOSE_PORT=8080

@@ -25,8 +25,8 @@ const RetentionSchema = strictMap({
 const StoreMapSchema = v.pipe(
   strictMap({
     driver: v.optional(Driver, "sqlite"),
-    /** SQLite: the database file, relative to the project directory. */
-    path: v.optional(Text, ".model-compose/runs.db"),
+    /** SQLite: the database file, relative to the project directory; default runs.db in the state directory. */
+    path: v.optional(Text),
     /** PostgreSQL: the connection URL (postgres://user:password@host:port/database). */
     url: v.optional(Text),
     /** PostgreSQL: connections in the pool. */

@@ -1,5 +1,5 @@
 /**
- * The native controller's footprint in a project: `.model-compose/controller.json`
+ * The native controller's footprint in a project: `.model-compose/controller.json` (the state directory, runtime/state-dir.ts)
  * (pid, address, log file) while it runs, `.model-compose/controller.log` for `up -d`,
  * and `.stop`, the file `down` creates to ask it to stop. A crash leaves stale files
  * behind; they are recognised (the pid is gone, a zombie, or now another process's:
@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../errors.ts";
+import { stateDirectory } from "../state-dir.ts";
 import { clientHost, identify, isAlive, type RecordedIdentity } from "./process-identity.ts";
 
 export interface ControllerState extends RecordedIdentity {
@@ -26,7 +27,7 @@ export class ProjectState {
   readonly stopFile: string;
 
   constructor(readonly projectDir: string) {
-    this.dir = path.join(projectDir, ".model-compose");
+    this.dir = stateDirectory(projectDir);
     this.stateFile = path.join(this.dir, "controller.json");
     this.logFile = path.join(this.dir, "controller.log");
     this.stopFile = path.join(projectDir, ".stop");

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import type { StoreConfig } from "../compose/store-schema.ts";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { stateDirectory } from "../state-dir.ts";
 import { type GuardedStore, guardStore } from "./guard.ts";
 import { MemoryTaskStore } from "./memory.ts";
 import type { TaskStore } from "./task-store.ts";
@@ -30,9 +31,16 @@ export function describePostgres(url: string): string {
   }
 }
 
+/** The SQLite database file: `path`, else runs.db in the project's state directory. */
+function sqliteFile(config: StoreConfig, projectDir: string): string {
+  return config.path
+    ? path.resolve(projectDir, config.path)
+    : path.join(stateDirectory(projectDir), "runs.db");
+}
+
 export function describeStore(config: StoreConfig, projectDir: string): string {
   if (config.driver === "memory") return "memory";
-  if (config.driver === "sqlite") return `sqlite at ${path.resolve(projectDir, config.path)}`;
+  if (config.driver === "sqlite") return `sqlite at ${sqliteFile(config, projectDir)}`;
   return describePostgres(config.url ?? "");
 }
 
@@ -47,7 +55,7 @@ async function openDriver(config: StoreConfig, options: OpenStoreOptions): Promi
   ]);
   let db: import("./sql/database.ts").SqlDatabase;
   if (config.driver === "sqlite") {
-    const file = path.resolve(options.projectDir, config.path);
+    const file = sqliteFile(config, options.projectDir);
     mkdirSync(path.dirname(file), { recursive: true });
     const { openSqliteDatabase } = await import("./sql/sqlite.ts");
     db = await openSqliteDatabase(file);

@@ -54,7 +54,7 @@ describe("project Dockerfile", () => {
   }, 600_000);
 
   afterAll(() => {
-    docker(["rm", "-f", NAME]);
+    docker(["rm", "-f", "-v", NAME]);
     docker(["rmi", "-f", TAG]);
   });
 
@@ -120,6 +120,10 @@ describe("project Dockerfile", () => {
     expect(await res.json()).toMatchObject({ status: "completed", output: "hi image; id" });
     const whoami = docker(["exec", NAME, "/bin/sh", "-c", "id -u"]);
     expect(whoami.stdout).toBe("10001");
+    // The compose file is mounted read-only: the run store lives in the /data volume.
+    expect(docker(["exec", NAME, "ls", "/data"]).stdout.split("\n")).toContain("runs.db");
+    const history = await fetch(`http://127.0.0.1:${port}/api/tasks`).then((r) => r.json());
+    expect(history.tasks.map((t: { status: string }) => t.status)).toEqual(["completed"]);
     const status = await until(
       () => docker(["inspect", "-f", "{{.State.Health.Status}}", NAME]).stdout,
       (s) => s === "healthy",
