@@ -122,8 +122,10 @@ describe("project Dockerfile", () => {
     expect(whoami.stdout).toBe("10001");
     // The compose file is mounted read-only: the run store lives in the /data volume.
     expect(docker(["exec", NAME, "ls", "/data"]).stdout.split("\n")).toContain("runs.db");
-    const history = await fetch(`http://127.0.0.1:${port}/api/tasks`).then((r) => r.json());
-    expect(history.tasks.map((t: { status: string }) => t.status)).toEqual(["completed"]);
+    const history = (await fetch(`http://127.0.0.1:${port}/api/tasks`).then((r) => r.json())) as {
+      tasks: { status: string }[];
+    };
+    expect(history.tasks.map((t) => t.status)).toEqual(["completed"]);
     const status = await until(
       () => docker(["inspect", "-f", "{{.State.Health.Status}}", NAME]).stdout,
       (s) => s === "healthy",
