@@ -134,6 +134,10 @@ export const ControllerSchema = strictMap({
   /** Runs that may wait for a slot; beyond it a new run is refused with 429 (0: no limit). */
   max_pending_count: v.optional(Count, 0),
   store: v.optional(StoreSchema, DEFAULT_STORE),
+  /** Completion callbacks: `secret` signs each delivery (HMAC-SHA256 of the body). */
+  callbacks: v.optional(strictMap({ secret: v.optional(Text), max_attempts: v.optional(Count, 10) }), {
+    max_attempts: 10,
+  }),
   threaded: v.optional(Flag, false),
   max_body_size: v.optional(Size, 10 * 1024 * 1024),
   /** The whole request body must arrive within this time (slow or stalled uploads). */

@@ -42,6 +42,9 @@ const RunRequestSchema = strictMap({
   wait_for_completion: v.optional(JsonBoolean, true),
   /** Answer with the run's event stream instead of its result. */
   stream: v.optional(JsonBoolean, false),
+  /** POST the finished task here (callbacks.ts). */
+  callback_url: v.optional(v.pipe(Text, v.regex(/^https?:\/\/\S+$/, "expected an http:// or https:// URL"))),
+  callback_headers: v.optional(v.record(v.string(), Text)),
 });
 
 export interface AppDeps {
@@ -75,7 +78,7 @@ function requestHash(body: unknown): string {
     .digest("hex");
 }
 
-function taskView(task: TaskRecord) {
+export function taskView(task: TaskRecord) {
   const { task_id, workflow_id, status, output, error, created_at, started_at, finished_at, jobs } = task;
   const { attempts, worker, input, retry_of, truncated } = task;
   return {
@@ -271,6 +274,14 @@ export function createApp({
       idempotency: key === undefined ? undefined : { key, hash: requestHash(body) },
     });
     const taskId = submitted.taskId;
+    if (request.callback_url && !submitted.existing)
+      await store.putCallback({
+        task_id: taskId,
+        url: request.callback_url,
+        headers: request.callback_headers ?? {},
+        state: "pending",
+        attempts: 0,
+      });
     if (submitted.existing) {
       if (submitted.existing.hash !== requestHash(body))
         throw new HttpError(

@@ -52,6 +52,13 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly callbackDeliveries = new Counter({
+    name: "model_compose_callback_deliveries_total",
+    help: "Completion callback delivery attempts, by result (delivered, retried, failed)",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "model_compose_" });
   }

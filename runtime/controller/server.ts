@@ -11,7 +11,8 @@ import type { StoreHealth } from "../store/guard.ts";
 import { openStore } from "../store/open.ts";
 import type { TaskStore } from "../store/task-store.ts";
 import { isRunEvent } from "../workflow/events.ts";
-import { createApp } from "./app.ts";
+import { createApp, taskView } from "./app.ts";
+import { CallbackDelivery } from "./callbacks.ts";
 import { RunEventLog } from "./event-log.ts";
 import { InProcessExecutor, type RunExecutor } from "./executor.ts";
 import { ControllerMetrics } from "./metrics.ts";
@@ -93,6 +94,11 @@ export async function startController(project: Project, options: ServeOptions): 
   // there; without one, this controller was the only one executing runs of this store.
   if (!side) await manager.recover();
   const retention = startRetention(store, controller.store.retention, options.logger);
+  const callbacks = new CallbackDelivery(runStore, manager.bus, metrics, options.logger, {
+    secret: controller.callbacks.secret,
+    maxAttempts: Math.max(1, controller.callbacks.max_attempts),
+    view: taskView,
+  });
   // Every engine event on the bus (from this process's runs or a queue's workers)
   // goes into the replay log the event streams read.
   manager.bus.subscribe("*", (message) => {
@@ -132,6 +138,7 @@ export async function startController(project: Project, options: ServeOptions): 
     });
   } catch (error) {
     clearInterval(retention);
+    callbacks.close();
     await manager.drain(0);
     await executor.close();
     await side?.close();
@@ -169,6 +176,7 @@ export async function startController(project: Project, options: ServeOptions): 
         clearTimeout(timer);
         if (!closed) await server.stop(true);
         clearInterval(retention);
+        callbacks.close();
         await executor.close();
         await side?.close();
         await manager.bus.close();

@@ -14,7 +14,7 @@ import {
   type TaskRecord,
   type TaskStatus,
 } from "./task-record.ts";
-import type { IdempotencyKey, IdempotentHit, PruneRule, TaskStore } from "./task-store.ts";
+import type { CallbackRecord, IdempotencyKey, IdempotentHit, PruneRule, TaskStore } from "./task-store.ts";
 import { capJob, capPatch, isTruncated, jsonBytes, markerOf, withTruncated } from "./value-cap.ts";
 
 export interface MemoryStoreOptions {
@@ -133,6 +133,24 @@ export class MemoryTaskStore implements TaskStore {
     return doomed.size;
   }
 
+  private readonly callbacks = new Map<string, CallbackRecord>();
+
+  async putCallback(callback: CallbackRecord): Promise<void> {
+    this.callbacks.set(callback.task_id, copy(callback));
+  }
+
+  async dueCallbacks(now: string, limit: number): Promise<CallbackRecord[]> {
+    const due: CallbackRecord[] = [];
+    for (const cb of this.callbacks.values()) {
+      const task = this.tasks.get(cb.task_id);
+      if (cb.state !== "pending" || !task || !isFinished(task.status)) continue;
+      if (cb.next_attempt_at !== undefined && cb.next_attempt_at > now) continue;
+      due.push(copy(cb));
+      if (due.length >= limit) break;
+    }
+    return due;
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}
@@ -170,6 +188,7 @@ export class MemoryTaskStore implements TaskStore {
 
   private forget(taskId: string): void {
     this.tasks.delete(taskId);
+    this.callbacks.delete(taskId);
     // Keys expire with their runs.
     for (const [key, hit] of this.keys) if (hit.task_id === taskId) this.keys.delete(key);
     this.keptBytes -= this.outputBytes.get(taskId) ?? 0;

@@ -42,6 +42,10 @@ export interface TaskStore {
    * newest `keepNewest`; unfinished runs are never removed. Returns how many went.
    */
   prune(rule: PruneRule): Promise<number>;
+  /** Records (or updates) a run's completion callback: the outbox. */
+  putCallback(callback: CallbackRecord): Promise<void>;
+  /** Callbacks to deliver now: pending, their run finished, their next attempt due. */
+  dueCallbacks(now: string, limit: number): Promise<CallbackRecord[]>;
   /** Throws when the store cannot be reached now. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -56,6 +60,19 @@ export interface IdempotencyKey {
 export interface IdempotentHit {
   task_id: string;
   hash: string;
+}
+
+/** A run's completion callback and its delivery state. */
+export interface CallbackRecord {
+  task_id: string;
+  url: string;
+  headers: Record<string, string>;
+  state: "pending" | "delivered" | "failed";
+  attempts: number;
+  /** ISO time; absent: as soon as the run has finished. */
+  next_attempt_at?: string;
+  last_error?: string;
+  delivered_at?: string;
 }
 
 export interface PruneRule {

@@ -172,6 +172,64 @@ for (const driver of ["sqlite", "postgres"] as const) {
   });
 }
 
+describe("completion callbacks", () => {
+  test("every run's task record reaches the receiver, signed; one whose controller was killed before delivering too", async () => {
+    const secret = "s3cret";
+    const got: Array<{ body: any; valid: boolean }> = [];
+    let refuse = true;
+    const receiver = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        const text = await req.text();
+        const expected = `sha256=${new Bun.CryptoHasher("sha256", secret).update(text).digest("hex")}`;
+        const body = JSON.parse(text);
+        if (refuse && body.output === "late") return new Response("busy", { status: 503 });
+        got.push({
+          body,
+          valid:
+            req.headers.get("x-model-compose-signature") === expected && req.headers.get("x-extra") === "1",
+        });
+        return new Response("ok");
+      },
+    });
+    try {
+      const p = makeProject({
+        controller: { store: "sqlite", callbacks: { secret } },
+        workflow: { component: "shell", command: ["printf", "%s", "${input.text}"] },
+      });
+      const url = `http://127.0.0.1:${receiver.port}/hook`;
+      let up = await upForeground(p);
+      const on = { callback_url: url, callback_headers: { "X-Extra": "1" } };
+      const a = (await postJson(`${p.api}/workflows/runs`, { input: { text: "first" }, ...on })).body.task_id;
+      await waitFor("the first delivery", () => got.some((g) => g.body.task_id === a), 30_000);
+      // The receiver refuses this one (503): the controller dies while it waits to retry.
+      const b = (await postJson(`${p.api}/workflows/runs`, { input: { text: "late" }, ...on })).body.task_id;
+      await Bun.sleep(300);
+      up.proc.kill("SIGKILL");
+      await up.proc.exited;
+      refuse = false;
+      up = await upForeground(p);
+      await waitFor("the delivery after the restart", () => got.some((g) => g.body.task_id === b), 30_000);
+      for (const g of got) expect(g.valid).toBe(true);
+      expect(got.find((g) => g.body.task_id === a)!.body).toMatchObject({
+        status: "completed",
+        output: "first",
+      });
+      expect(got.find((g) => g.body.task_id === b)!.body).toMatchObject({
+        status: "completed",
+        output: "late",
+      });
+      const metrics = await request(`${p.url}/metrics`);
+      expect(metrics.body).toContain('model_compose_callback_deliveries_total{result="delivered"}');
+      up.proc.kill("SIGTERM");
+      await up.proc.exited;
+    } finally {
+      receiver.stop(true);
+    }
+  }, 120_000);
+});
+
 describe("run store faults and choices", () => {
   test("PostgreSQL unreachable at up: exit 2 after connect_timeout, naming the store and its address", async () => {
     const port = freePort();

@@ -12,7 +12,13 @@ import type {
   TaskRecord,
   TaskStatus,
 } from "../../store/task-record.ts";
-import type { IdempotencyKey, IdempotentHit, PruneRule, TaskStore } from "../../store/task-store.ts";
+import type {
+  CallbackRecord,
+  IdempotencyKey,
+  IdempotentHit,
+  PruneRule,
+  TaskStore,
+} from "../../store/task-store.ts";
 
 export class ReadThroughStore implements TaskStore {
   constructor(
@@ -64,6 +70,14 @@ export class ReadThroughStore implements TaskStore {
 
   prune(rule: PruneRule): Promise<number> {
     return this.store.prune(rule);
+  }
+
+  putCallback(callback: CallbackRecord): Promise<void> {
+    return this.store.putCallback(callback);
+  }
+
+  dueCallbacks(now: string, limit: number): Promise<CallbackRecord[]> {
+    return this.store.dueCallbacks(now, limit);
   }
 
   ping(): Promise<void> {

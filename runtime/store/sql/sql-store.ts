@@ -14,7 +14,7 @@ import {
   type TaskRecord,
   type TaskStatus,
 } from "../task-record.ts";
-import type { IdempotencyKey, IdempotentHit, PruneRule, TaskStore } from "../task-store.ts";
+import type { CallbackRecord, IdempotencyKey, IdempotentHit, PruneRule, TaskStore } from "../task-store.ts";
 import { capJob, capPatch, withTruncated } from "../value-cap.ts";
 import type { Row, SqlConnection, SqlDatabase, SqlValue } from "./database.ts";
 
@@ -277,6 +277,49 @@ export class SqlTaskStore implements TaskStore {
       }
     }
     return removed;
+  }
+
+  async putCallback(cb: CallbackRecord): Promise<void> {
+    await this.db.run(
+      `INSERT INTO callbacks (task_id, url, headers, state, attempts, next_attempt_at, last_error, delivered_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (task_id) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
+         next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, delivered_at = excluded.delivered_at`,
+      [
+        cb.task_id,
+        cb.url,
+        JSON.stringify(cb.headers),
+        cb.state,
+        cb.attempts,
+        cb.next_attempt_at ?? null,
+        cb.last_error ?? null,
+        cb.delivered_at ?? null,
+      ],
+    );
+  }
+
+  async dueCallbacks(now: string, limit: number): Promise<CallbackRecord[]> {
+    const finished = TASK_STATUSES.filter(isFinished);
+    const rows = await this.db.all(
+      `SELECT c.* FROM callbacks c JOIN tasks t ON t.task_id = c.task_id
+       WHERE c.state = 'pending' AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= ?)
+         AND t.status IN (${placeholders(finished.length)})
+       ORDER BY c.task_id LIMIT ?`,
+      [now, ...finished, limit],
+    );
+    return rows.map((r) => {
+      const cb: CallbackRecord = {
+        task_id: String(r.task_id),
+        url: String(r.url),
+        headers: JSON.parse(String(r.headers)),
+        state: r.state as CallbackRecord["state"],
+        attempts: Number(r.attempts),
+      };
+      if (typeof r.next_attempt_at === "string") cb.next_attempt_at = r.next_attempt_at;
+      if (typeof r.last_error === "string") cb.last_error = r.last_error;
+      if (typeof r.delivered_at === "string") cb.delivered_at = r.delivered_at;
+      return cb;
+    });
   }
 
   async ping(): Promise<void> {
