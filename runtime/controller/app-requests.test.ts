@@ -82,7 +82,7 @@ describe("request bodies", () => {
     expectError(
       await app.post(RUNS, { input: { n: 1 }, wait: true }),
       400,
-      'invalid request body: wait: unknown key "wait" (valid keys: workflow_id, input, wait_for_completion, stream)',
+      'invalid request body: wait: unknown key "wait" (valid keys: workflow_id, input, wait_for_completion, stream, callback_url, callback_headers)',
     );
     expectError(
       await app.post(RUNS, { workflow_id: 5 }),
@@ -96,7 +96,7 @@ describe("request bodies", () => {
     expectError(
       await app.post(RUNS, { input: { n: 1 }, workflow_id: 5, wait: true }),
       400,
-      'invalid request body: workflow_id: expected a string, found the number 5; wait: unknown key "wait" (valid keys: workflow_id, input, wait_for_completion, stream)',
+      'invalid request body: workflow_id: expected a string, found the number 5; wait: unknown key "wait" (valid keys: workflow_id, input, wait_for_completion, stream, callback_url, callback_headers)',
     );
   });
 
