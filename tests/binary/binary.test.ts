@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { build } from "../../scripts/build.ts";
 import { tempDir } from "../support/files.ts";
 import { freePort } from "../support/net.ts";
+import { createTestDatabase } from "../support/postgres.ts";
 
 const ROOT = path.resolve(import.meta.dir, "../..");
 let bin: string;
@@ -208,5 +209,39 @@ describe("compiled binary", () => {
       const health = await (await fetch(`http://127.0.0.1:${workerPort}/health`)).json();
       expect(health).toMatchObject({ status: "ok", type: "queue-subscriber" });
     }, 60_000);
+  });
+
+  describe("run store", () => {
+    for (const driver of ["sqlite", "postgres"] as const) {
+      test(`up -d records runs in ${driver} from the binary; runs lists them`, async () => {
+        const db = driver === "postgres" ? await createTestDatabase("mc_bin") : undefined;
+        const dir = tempDir("mc-bin-store-");
+        const port = freePort();
+        const store = db ? `{driver: postgres, url: "${db.url}"}` : "sqlite";
+        writeFileSync(
+          path.join(dir, "model-compose.yml"),
+          `controller:\n  port: ${port}\n  store: ${store}\nworkflow:\n  component: shell\n  command: [printf, "%s", "\${input.t}"]\n`,
+        );
+        try {
+          expect(exec(["up", "-d"], dir).code).toBe(0);
+          const reply = await fetch(`http://127.0.0.1:${port}/api/workflows/runs`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ input: { t: driver } }),
+          });
+          const body = (await reply.json()) as { task_id: string; output: string };
+          expect(body.output).toBe(driver);
+          const runs = exec(["runs", "--json"], dir);
+          expect(runs.code).toBe(0);
+          expect(JSON.parse(runs.stdout).tasks[0]).toMatchObject({
+            task_id: body.task_id,
+            status: "completed",
+          });
+        } finally {
+          exec(["down"], dir);
+          await db?.drop();
+        }
+      }, 90_000);
+    }
   });
 });
