@@ -1,0 +1,204 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose texts are full of ${...} bindings
+/**
+ * The suite's in-process measures: the engine's per-job overhead, loading, and bindings
+ * of large inputs. Each engine call alternates with its baseline call by call, so both
+ * see the same moment of the machine.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+import { loadProject, runWorkflow } from "../../mod.ts";
+import type { Row } from "./rows.ts";
+
+const now = () => performance.now();
+
+function write(work: string, name: string, doc: unknown): string {
+  const dir = path.join(work, name);
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "model-compose.yml");
+  writeFileSync(file, YAML.stringify(doc));
+  return file;
+}
+
+const load = (file: string) => loadProject({ files: [file], cwd: path.dirname(file), processEnv: {} });
+const quiet = { type: "console", level: "warning" };
+
+function chain(n: number, input = "${input}"): Array<Record<string, unknown>> {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `j${i}`,
+    component: "logger",
+    input: i === 0 ? input : `\${jobs.j${i - 1}.output}`,
+  }));
+}
+
+/** Alternates `base` and `engine` `iterations` times after a warm-up; milliseconds per call of each. */
+async function paired(
+  iterations: number,
+  base: () => unknown,
+  engine: () => Promise<unknown>,
+): Promise<{ base: number; engine: number }> {
+  for (let i = 0; i < Math.min(20, iterations); i++) {
+    await base();
+    await engine();
+  }
+  let tb = 0;
+  let te = 0;
+  for (let i = 0; i < iterations; i++) {
+    let t = now();
+    await base();
+    tb += now() - t;
+    t = now();
+    await engine();
+    te += now() - t;
+  }
+  return { base: tb / iterations, engine: te / iterations };
+}
+
+const bare = async (x: unknown) => x;
+
+export async function measureEngine(
+  work: string,
+  sizes: number[],
+  wide: number,
+  smoke: boolean,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  const perJob = new Map<number, number>();
+  for (const n of sizes) {
+    const project = await load(write(work, `engine-${n}`, { logger: quiet, workflow: { jobs: chain(n) } }));
+    const iterations = Math.max(3, Math.round((smoke ? 200 : 20_000) / n));
+    const r = await paired(
+      iterations,
+      async () => {
+        let x: unknown = { x: 1 };
+        for (let i = 0; i < n; i++) x = await bare(x);
+        return x;
+      },
+      () => runWorkflow(project, undefined, { x: 1 }),
+    );
+    const us = ((r.engine - r.base) * 1000) / n;
+    perJob.set(n, us);
+    rows.push({
+      group: "engine",
+      measure: `${n} sequential logger jobs, per job`,
+      value: us,
+      unit: "µs",
+      baseline: `${n} bare awaited calls (whole run ${r.engine.toFixed(3)} ms)`,
+      baseValue: (r.base * 1000) / n,
+      ratio: r.engine / r.base,
+      target: "≤ 50 µs",
+      met: us <= 50,
+    });
+  }
+  const largest = Math.max(...sizes);
+  const mid = sizes.length > 1 ? sizes[sizes.length - 2] : undefined;
+  if (mid !== undefined) {
+    const ratio = perJob.get(largest)! / perJob.get(mid)!;
+    rows.push({
+      group: "engine",
+      measure: `linearity: per-job cost at ${largest} jobs over at ${mid}`,
+      value: ratio,
+      unit: "×",
+      target: "≤ 1.5× (linear)",
+      met: ratio <= 1.5,
+    });
+  }
+  const jobs = Array.from({ length: wide }, (_, i) => ({
+    id: `w${i}`,
+    component: "logger",
+    input: "${input}",
+    depends_on: [],
+  }));
+  const graph = await load(write(work, "engine-wide", { logger: quiet, workflow: { jobs } }));
+  const r = await paired(
+    smoke ? 5 : 200,
+    () => Promise.all(Array.from({ length: wide }, () => bare({ x: 1 }))),
+    () => runWorkflow(graph, undefined, { x: 1 }),
+  );
+  const us = ((r.engine - r.base) * 1000) / wide;
+  rows.push({
+    group: "engine",
+    measure: `${wide}-wide parallel graph, per job`,
+    value: us,
+    unit: "µs",
+    baseline: `Promise.all of ${wide} bare calls (whole run ${r.engine.toFixed(3)} ms)`,
+    baseValue: (r.base * 1000) / wide,
+    ratio: r.engine / r.base,
+    target: "≤ 50 µs",
+    met: us <= 50,
+  });
+  return rows;
+}
+
+export async function measureLoading(work: string, sizes: number[], smoke: boolean): Promise<Row[]> {
+  const rows: Row[] = [];
+  const smallest = write(work, "load-min", { workflow: { component: "logger" } });
+  const files: Array<[string, string, number]> = sizes.map((n) => [
+    `${n} jobs`,
+    write(work, `load-${n}`, { workflow: { jobs: chain(n) } }),
+    n,
+  ]);
+  const [wf, per] = smoke ? [5, 4] : [500, 20];
+  files.push([
+    `${wf} workflows × ${per} jobs`,
+    write(work, `load-${wf}x${per}`, {
+      workflows: Array.from({ length: wf }, (_, w) => ({ id: `w${w}`, jobs: chain(per) })),
+    }),
+    wf * per,
+  ]);
+  for (const [name, file, jobs] of files) {
+    const text = readFileSync(file, "utf8");
+    const iterations = Math.max(3, Math.round((smoke ? 200 : 20_000) / jobs));
+    // The smallest file's load is the fixed cost; alternate it too.
+    const min = await paired(
+      iterations,
+      () => Bun.YAML.parse(readFileSync(smallest, "utf8")),
+      () => load(smallest),
+    );
+    const r = await paired(
+      iterations,
+      () => Bun.YAML.parse(text),
+      () => load(file),
+    );
+    const us = ((r.engine - min.engine) * 1000) / jobs;
+    rows.push({
+      group: "loading",
+      measure: `load a file of ${name}, per job over the one-job file (whole load ${r.engine.toFixed(2)} ms)`,
+      value: us,
+      unit: "µs",
+      baseline: `Bun.YAML.parse of the same file, per job`,
+      baseValue: (r.base * 1000) / jobs,
+      ratio: r.engine / r.base,
+      target: jobs >= 1000 ? "≤ 20 µs a job, ≤ 30 ms over the one-job file" : "≤ 20 µs a job",
+      met: us <= 20 && (jobs < 1000 || r.engine - min.engine <= 30),
+    });
+  }
+  return rows;
+}
+
+export async function measureBindings(work: string, sizesMb: number[], smoke: boolean): Promise<Row[]> {
+  const rows: Row[] = [];
+  const project = await load(write(work, "bindings", { logger: quiet, workflow: { jobs: chain(5) } }));
+  for (const mb of sizesMb) {
+    const item = { id: 123456, name: "a value of some length", tags: ["x", "y", "z"], score: 0.5 };
+    const count = Math.round((mb * 1024 * 1024) / JSON.stringify(item).length);
+    const text = JSON.stringify({ items: Array.from({ length: count }, (_, i) => ({ ...item, id: i })) });
+    const r = await paired(
+      smoke ? 2 : mb >= 10 ? 8 : 30,
+      () => JSON.stringify(JSON.parse(text)),
+      async () => JSON.stringify((await runWorkflow(project, undefined, JSON.parse(text))).output),
+    );
+    rows.push({
+      group: "bindings",
+      measure: `${(text.length / 1024 / 1024).toFixed(1)} MB JSON input through 5 jobs (parse, run, stringify)`,
+      value: r.engine,
+      unit: "ms",
+      baseline: "JSON.parse + JSON.stringify",
+      baseValue: r.base,
+      ratio: r.engine / r.base,
+      target: "≤ 3×",
+      met: r.engine / r.base <= 3,
+    });
+  }
+  return rows;
+}
