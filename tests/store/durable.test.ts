@@ -286,6 +286,25 @@ describe("run store faults and choices", () => {
     expect(down.stderr).toContain("no controller is running for this project");
   }, 90_000);
 
+  test("retention removes finished runs beyond max_count in the background, and nothing else", async () => {
+    const p = makeProject({
+      controller: { store: { driver: "sqlite", retention: { max_count: 2, interval: "100ms" } } },
+      workflow: { component: "shell", command: ["printf", "%s", "${input.text}"] },
+    });
+    const up = await upForeground(p);
+    const ids: string[] = [];
+    for (const text of ["a", "b", "c", "d"]) ids.push((await startRun(p, { input: { text } })).body.task_id);
+    await waitFor(
+      "retention to remove the two oldest",
+      async () => (await request(`${p.api}/tasks`)).body.tasks.length === 2,
+      30_000,
+    );
+    expect((await request(`${p.api}/tasks`)).body.tasks.map((t: any) => t.task_id)).toEqual([ids[3], ids[2]]);
+    expect((await request(`${p.api}/tasks/${ids[0]}`)).status).toBe(404);
+    up.proc.kill("SIGTERM");
+    await up.proc.exited;
+  }, 60_000);
+
   test("a bad store driver is a load error naming the key", async () => {
     const p = makeProject({
       controller: { store: "mysql" },
