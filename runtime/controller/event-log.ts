@@ -29,21 +29,25 @@ export interface Subscription {
   unsubscribe(): void;
 }
 
-/** A fixed-size ring of the newest items. */
+/**
+ * A fixed-size ring of the newest items. The array grows as items come (most runs log
+ * a few lines, and every run has a ring): allocating `capacity` slots up front cost
+ * each run a 5000-slot array.
+ */
 class Ring<T> {
-  private readonly items: (T | undefined)[];
+  private readonly items: T[] = [];
   private start = 0;
   size = 0;
 
-  constructor(readonly capacity: number) {
-    this.items = new Array(capacity);
-  }
+  constructor(readonly capacity: number) {}
 
   /** Adds `item`; returns the evicted oldest one, if any. */
   push(item: T): T | undefined {
     if (this.capacity === 0) return item;
     if (this.size < this.capacity) {
-      this.items[(this.start + this.size++) % this.capacity] = item;
+      // Until the ring is full `start` stays 0, so the next slot is the array's end.
+      this.items.push(item);
+      this.size++;
       return undefined;
     }
     const old = this.items[this.start];
