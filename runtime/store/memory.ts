@@ -5,6 +5,8 @@
  * share a byte budget (`output_budget`): past it, the oldest finished runs' outputs are
  * replaced by markers (value-cap.ts), so memory stays bounded whatever runs return.
  */
+
+import { plainCopy } from "./plain-copy.ts";
 import {
   isFinished,
   type JobRecord,
@@ -27,7 +29,7 @@ export interface MemoryStoreOptions {
 }
 
 /** A deep copy, so a caller holding a record cannot change the stored one (as with a database). */
-const copy = <T>(value: T): T => structuredClone(value);
+const copy = plainCopy;
 
 export function matches(task: TaskRecord, filter: TaskFilter): boolean {
   if (filter.workflow_id !== undefined && task.workflow_id !== filter.workflow_id) return false;
