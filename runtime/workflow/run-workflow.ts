@@ -232,15 +232,32 @@ class Scheduler {
   private async schedule(): Promise<void> {
     const waiting = new Set(this.workflow.jobs);
     const running = new Map<string, Promise<void>>();
+    // A job can only become ready when one of its dependencies settles, so each pass
+    // looks at the dependents of the jobs settled since the last one, not at every
+    // waiting job: scanning them all made a 1000-job chain quadratic.
+    const dependents = new Map<string, JobModel[]>();
+    for (const job of this.workflow.jobs) {
+      for (const d of this.deps.get(job.id)!) {
+        const list = dependents.get(d);
+        if (list) list.push(job);
+        else dependents.set(d, [job]);
+      }
+    }
+    let candidates: Iterable<JobModel> = this.workflow.jobs;
+    let settled: string[] = [];
     let failure: unknown;
     while ((waiting.size > 0 || running.size > 0) && failure === undefined) {
-      for (const job of [...waiting]) {
-        if (this.deps.get(job.id)!.every((d) => this.outputs.has(d))) {
+      for (const job of candidates) {
+        if (waiting.has(job) && this.deps.get(job.id)!.every((d) => this.outputs.has(d))) {
           waiting.delete(job);
           const p = this.execute(job).then(
-            () => void running.delete(job.id),
+            () => {
+              running.delete(job.id);
+              settled.push(job.id);
+            },
             (error) => {
               running.delete(job.id);
+              settled.push(job.id);
               failure ??= error;
             },
           );
@@ -249,6 +266,8 @@ class Scheduler {
       }
       if (running.size === 0) break;
       await Promise.race(running.values());
+      candidates = settled.flatMap((id) => dependents.get(id) ?? []);
+      settled = [];
     }
     if (failure !== undefined) {
       // Stop the rest: cancel running jobs, never start the waiting ones.
