@@ -8,6 +8,7 @@
  *
  *   bun run bench                      full run (under 10 minutes on 2 cores)
  *   bun run bench --smoke --out F.md   a few seconds, tiny counts, report to F.md (+ F.svg)
+ *   bun run bench --only engine,loading --out F.md   some stages (start-up, engine, loading, bindings, controller, memory)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,6 +39,8 @@ const { values: opts } = parseArgs({
   options: {
     smoke: { type: "boolean", default: false },
     out: { type: "string" },
+    /** Comma-separated stages to run (start-up, engine, loading, bindings, controller, memory); default all. */
+    only: { type: "string" },
   },
 });
 const smoke = opts.smoke;
@@ -486,7 +489,9 @@ const stages: Array<[string, () => Promise<void>]> = [
   ["memory", memory],
 ];
 try {
+  const only = opts.only?.split(",");
   for (const [name, stage] of stages) {
+    if (only && !only.includes(name)) continue;
     log(name);
     try {
       await stage();
