@@ -232,8 +232,62 @@ async function startup(): Promise<void> {
     );
     for (const g of got) res.set(g.name, [...(res.get(g.name) ?? []), ms(g.mean)]);
   }
+  // Loading through the command line: `config` of a large file and `run` of one
+  // workflow of a file of many, each beside the same command on the one-job file.
+  const [bigJobs, wfs, per] = smoke ? [10, 5, 4] : [1000, 500, 20];
+  const chain = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `j${i}`,
+      component: "logger",
+      input: i === 0 ? "${input}" : `\${jobs.j${i - 1}.output}`,
+    }));
+  const big = project("cli-big", { workflow: { jobs: chain(bigJobs) } }).file;
+  const many = project("cli-many", {
+    workflows: Array.from({ length: wfs }, (_, w) => ({ id: `w${w}`, jobs: chain(per) })),
+  }).file;
+  for (let r = 0; r < S.rounds; r++) {
+    const got = await hyperfine(
+      [
+        ["config-min", `${bin} config -f ${logger}`],
+        ["config-big", `${bin} config -f ${big}`],
+        ["run-min", `${bin} run -f ${logger}`],
+        ["run-many", `${bin} run -f ${many} w${wfs - 1}`],
+      ],
+      Math.max(3, Math.round(S.runs / 2)),
+      path.join(work, "hyperfine.json"),
+    );
+    for (const g of got) res.set(g.name, [...(res.get(g.name) ?? []), ms(g.mean)]);
+  }
   const m = (k: string) => mean(res.get(k) ?? []);
   const how = compiled ? "compiled" : "from source (smoke)";
+  const overBig = m("config-big") - m("config-min");
+  const overMany = m("run-many") - m("run-min");
+  rows.push(
+    {
+      group: "loading",
+      measure: `\`config\` of a ${bigJobs}-job file, ${how}: time over the one-job file`,
+      value: overBig,
+      unit: "ms",
+      baseline: "`config` of the one-job file",
+      baseValue: m("config-min"),
+      ratio: m("config-big") / m("config-min"),
+      detail: `${((overBig * 1000) / bigJobs).toFixed(1)} µs a job`,
+      target: "≤ 30 ms over, ≤ 20 µs a job",
+      met: overBig <= 30 && (overBig * 1000) / bigJobs <= 20,
+    },
+    {
+      group: "loading",
+      measure: `\`run\` of one workflow of a ${wfs} × ${per}-job file, ${how}: time over the one-job file`,
+      value: overMany,
+      unit: "ms",
+      baseline: "`run` of the one-job file",
+      baseValue: m("run-min"),
+      ratio: m("run-many") / m("run-min"),
+      detail: `${((overMany * 1000) / (wfs * per)).toFixed(1)} µs a job of the file`,
+      target: "≤ 20 µs a job",
+      met: (overMany * 1000) / (wfs * per) <= 20,
+    },
+  );
   rows.push(
     {
       group,
