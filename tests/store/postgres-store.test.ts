@@ -1,9 +1,13 @@
+/**
+ * The run store cases against a real PostgreSQL (scripts/ci/setup.sh starts it): here
+ * rather than beside the driver, so that `bun run test:fast` needs no service.
+ */
 import { afterAll, expect, test } from "bun:test";
-import { createTestDatabase, type TestDatabase } from "../../../tests/support/postgres.ts";
-import { storeCases } from "../store-cases.ts";
-import { MIGRATIONS, migrate } from "./migrations.ts";
-import { openPostgresDatabase } from "./postgres.ts";
-import { SqlTaskStore } from "./sql-store.ts";
+import { MIGRATIONS, migrate } from "../../runtime/store/sql/migrations.ts";
+import { openPostgresDatabase } from "../../runtime/store/sql/postgres.ts";
+import { SqlTaskStore } from "../../runtime/store/sql/sql-store.ts";
+import { storeCases } from "../../runtime/store/store-cases.ts";
+import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 
 // Each store gets a database of its own: prune and list see the whole store.
 const databases: TestDatabase[] = [];
