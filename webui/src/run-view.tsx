@@ -5,7 +5,7 @@
  * JSON tree, the error with the failing job; cancel while it runs, retry once it ended.
  */
 import { useEffect, useMemo, useReducer, useState } from "preact/hooks";
-import { json, post, type Task } from "./api.ts";
+import { post } from "./api.ts";
 import { JsonView } from "./json-view.tsx";
 import { followRun, type RunEvent } from "./sse.ts";
 
@@ -188,17 +188,12 @@ export function RunView({ taskId, onRetried }: { taskId: string; onRetried: (id:
     }
   };
 
+  // The controller starts the new run from the recorded workflow and input, so a run
+  // started elsewhere (another tab, a script) is retried as it was.
   const retry = async () => {
     setBusy(true);
     try {
-      const task = await json<Task>(`/tasks/${taskId}`);
-      const input = task.input ?? rememberedInput(taskId) ?? {};
-      const started = await post<{ task_id: string }>("/workflows/runs", {
-        workflow_id: task.workflow_id,
-        input,
-        wait_for_completion: false,
-      });
-      rememberInput(started.task_id, input);
+      const started = await post<{ task_id: string }>(`/tasks/${taskId}/retry`, {});
       onRetried(started.task_id);
     } catch (error) {
       setProblem((error as Error).message);
@@ -254,19 +249,4 @@ export function RunView({ taskId, onRetried }: { taskId: string; onRetried: (id:
       {state.hasOutput && <JsonView value={state.output} label="output" />}
     </section>
   );
-}
-
-// The input of runs started from this tab, for retry when the API does not return it.
-const INPUTS = "model-compose.inputs";
-
-export function rememberInput(taskId: string, input: unknown): void {
-  const all = JSON.parse(sessionStorage.getItem(INPUTS) ?? "{}") as Record<string, unknown>;
-  all[taskId] = input;
-  const ids = Object.keys(all);
-  for (const id of ids.slice(0, Math.max(0, ids.length - 50))) delete all[id];
-  sessionStorage.setItem(INPUTS, JSON.stringify(all));
-}
-
-function rememberedInput(taskId: string): unknown {
-  return (JSON.parse(sessionStorage.getItem(INPUTS) ?? "{}") as Record<string, unknown>)[taskId];
 }

@@ -6,7 +6,6 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { type InputField, json, post, type WorkflowDetail, type WorkflowSummary } from "./api.ts";
-import { rememberInput } from "./run-view.tsx";
 
 export function WorkflowList({ workflows, current }: { workflows: WorkflowSummary[]; current?: string }) {
   if (workflows.length === 0) return <p class="muted">This controller has no workflows.</p>;
@@ -103,7 +102,6 @@ export function WorkflowForm({ id, onStarted }: { id: string; onStarted: (taskId
         wait_for_completion: false,
       });
       localStorage.setItem(LAST(workflow.id), JSON.stringify(input));
-      rememberInput(started.task_id, input);
       onStarted(started.task_id);
     } catch (error) {
       setProblem((error as Error).message);
