@@ -54,42 +54,10 @@ export function loadProject(options: LoadOptions = {}): Promise<Project> {
     registry: options.registry ?? builtinComposition.registry(),
   });
 }
-export type { ComponentModel, JobModel, Project, WorkflowModel } from "./runtime/compose/model.ts";
-export type { ComposeDocument, ControllerConfig, LoggerConfig } from "./runtime/compose/schema.ts";
-export {
-  CancelledError,
-  ConfigError,
-  ConfigErrors,
-  RunError,
-  type SourceLocation,
-} from "./runtime/errors.ts";
-// Everything a plugin may use of the core (the schema kit, errors, plugin types).
+// Everything a plugin may use of the core (the model's types, the schema kit, errors,
+// plugin types), then what only embedders need.
 export * from "./runtime/plugin-api.ts";
-export {
-  type ComponentCallContext,
-  type ComponentCreateContext,
-  type ComponentInstance,
-  type ComponentPlugin,
-  type ComponentResult,
-  definePlugin,
-  type Plugin,
-  PluginRegistry,
-  type RenderOptions,
-  type RuntimeCommandOptions,
-  type RuntimeInstance,
-  type RuntimePlugin,
-} from "./runtime/plugins.ts";
-export {
-  Count,
-  Duration,
-  Flag,
-  Port,
-  parseDurationMs,
-  parseSize,
-  Size,
-  strictMap,
-  Text,
-} from "./runtime/schema-kit.ts";
+export { PluginRegistry } from "./runtime/plugins.ts";
 export { VERSION } from "./runtime/version.ts";
 export {
   isFinalEvent,

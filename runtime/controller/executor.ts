@@ -23,6 +23,20 @@ export interface RunExecutor {
   close(): Promise<void>;
 }
 
+/**
+ * The executor `controller.threaded` asks for: a pool of worker threads (its module
+ * loaded only then) or this thread.
+ */
+export async function createExecutor(
+  project: Project,
+  logger: Logger,
+  consoleLevel = "info",
+): Promise<RunExecutor> {
+  if (!project.controller.threaded) return new InProcessExecutor(project, logger);
+  const { ThreadedExecutor } = await import("./threaded.ts");
+  return new ThreadedExecutor(project, consoleLevel);
+}
+
 export class InProcessExecutor implements RunExecutor {
   private readonly host: ComponentHost;
 

@@ -14,7 +14,7 @@ import { isRunEvent } from "../workflow/events.ts";
 import { createApp, taskView } from "./app.ts";
 import { CallbackDelivery } from "./callbacks.ts";
 import { RunEventLog } from "./event-log.ts";
-import { InProcessExecutor, type RunExecutor } from "./executor.ts";
+import { createExecutor } from "./executor.ts";
 import { ControllerMetrics } from "./metrics.ts";
 import { RunManager } from "./run-manager.ts";
 
@@ -72,13 +72,7 @@ export async function startController(project: Project, options: ServeOptions): 
     storeHealth = guarded.health;
   }
   const metrics = new ControllerMetrics();
-  let executor: RunExecutor;
-  if (controller.threaded) {
-    const { ThreadedExecutor } = await import("./threaded.ts");
-    executor = new ThreadedExecutor(project, options.consoleLevel ?? "info");
-  } else {
-    executor = new InProcessExecutor(project, options.logger);
-  }
+  const executor = await createExecutor(project, options.logger, options.consoleLevel);
   const limits = controller.events;
   const events = new RunEventLog({
     maxLogLines: limits.history_lines,

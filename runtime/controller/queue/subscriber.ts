@@ -23,7 +23,7 @@ import type { TaskStore } from "../../store/task-store.ts";
 import { isRunEvent } from "../../workflow/events.ts";
 import { RunEventLog } from "../event-log.ts";
 import { Execution } from "../execution.ts";
-import { InProcessExecutor, type RunExecutor } from "../executor.ts";
+import { createExecutor } from "../executor.ts";
 import { hostCheck } from "../host-check.ts";
 import { ControllerMetrics } from "../metrics.ts";
 import { originCheck, originList } from "../origin-check.ts";
@@ -72,13 +72,7 @@ export async function startSubscriber(
     : await openStore(controller.store, { projectDir: project.projectDir, logger, owner: instanceId });
   const store = options.store ?? guarded!.store;
   const metrics = new ControllerMetrics();
-  let executor: RunExecutor;
-  if (controller.threaded) {
-    const { ThreadedExecutor } = await import("../threaded.ts");
-    executor = new ThreadedExecutor(project, options.consoleLevel ?? "info");
-  } else {
-    executor = new InProcessExecutor(project, logger);
-  }
+  const executor = await createExecutor(project, logger, options.consoleLevel);
   let execution: Execution | undefined;
   const queueMetrics = new QueueMetrics(metrics.registry, () => execution?.running ?? 0);
   const libs = await loadQueueLibs(config);
