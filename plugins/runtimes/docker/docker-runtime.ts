@@ -9,6 +9,7 @@ import { baseImages } from "./dockerfile-bases.ts";
 import { DockerEngine, type FoundContainer } from "./engine.ts";
 import { missingCurlMessage, usesCurl } from "./healthcheck-curl.ts";
 import type { DockerRuntimeOptions } from "./options.ts";
+import { startStep } from "./progress-display.ts";
 import { resolveRegistryAuth } from "./registry-auth.ts";
 
 const CONTEXT_HASH_LABEL = "com.model-compose.context-hash";
@@ -52,8 +53,14 @@ export class DockerRuntime implements RuntimeInstance {
     if (image) {
       try {
         const auth = await resolveRegistryAuth(image);
-        say(`pulling ${image}`);
-        await this.engine.pull(image, auth, (line) => say(`  ${line}`));
+        const step = await startStep(`pulling ${image}`);
+        try {
+          await this.engine.pull(image, auth, step.line);
+        } catch (error) {
+          step.end(false);
+          throw error;
+        }
+        step.end(true, `pulled ${image}`);
         return image;
       } catch (error) {
         say(`pull of ${image} failed (${(error as Error).message.split("\n")[0]}); building it locally`);
@@ -96,8 +103,14 @@ export class DockerRuntime implements RuntimeInstance {
         return tag;
       }
     }
-    say(`building ${tag} from ${spec.context}`);
-    await this.engine.build(spec.context, spec.options, (line) => say(`  ${line}`));
+    const step = await startStep(`building ${tag} from ${spec.context}`);
+    try {
+      await this.engine.build(spec.context, spec.options, step.line);
+    } catch (error) {
+      step.end(false);
+      throw error;
+    }
+    step.end(true, `built ${tag}`);
     return tag;
   }
 
