@@ -2,7 +2,8 @@
 /**
  * The native controller under Deno, through the CLI: `up -d` starts it in the
  * background (Deno.serve), a run over HTTP, `down` stops it and cleans up; threaded
- * runs execute in worker threads; a taken port is a configuration error.
+ * runs execute in worker threads; the default SQLite store (node:sqlite) keeps the
+ * history across down and up; a taken port is a configuration error.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -135,6 +136,42 @@ workflows:
 test("up -d, one run over HTTP, down", () => upDownCycle(false));
 
 test("threaded: true runs in worker threads under Deno", () => upDownCycle(true));
+
+test("the default SQLite store (node:sqlite under Deno) keeps the history across down and up", async () => {
+  const port = await freePort();
+  const dir = project(
+    `controller:\n  port: ${port}\nworkflow:\n  component: shell\n  command: echo "hi \${input.name}"\n  output: \${stdout.trim()}\n`,
+  );
+  const file = path.join(dir, "model-compose.yml");
+  const base = `http://127.0.0.1:${port}`;
+  const pids: number[] = [];
+  const upOnce = async () => {
+    const up = await runCli(["-f", file, "up", "-d"], { cwd: dir });
+    assert.equal(up.code, 0, up.stderr);
+    pids.push(JSON.parse(readFileSync(path.join(dir, ".model-compose", "controller.json"), "utf8")).pid);
+  };
+  try {
+    await upOnce();
+    const run = await postRun(base, { name: "deno" });
+    assert.equal(run.body.status, "completed", JSON.stringify(run.body));
+    assert.equal((await runCli(["-f", file, "down"], { cwd: dir })).code, 0);
+    assert.ok(existsSync(path.join(dir, ".model-compose", "runs.db")));
+
+    await upOnce();
+    const history = (await (await fetch(`${base}/api/tasks`)).json()) as {
+      tasks: { task_id: string; status: string; output?: unknown }[];
+    };
+    assert.deepEqual(
+      history.tasks.map((t) => [t.task_id, t.status]),
+      [[run.body.task_id, "completed"]],
+    );
+    const task = (await (await fetch(`${base}/api/tasks/${run.body.task_id}`)).json()) as { output: unknown };
+    assert.equal(task.output, "hi deno");
+    assert.equal((await runCli(["-f", file, "down"], { cwd: dir })).code, 0);
+  } finally {
+    for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
+  }
+});
 
 test("up on a port in use: exit 2 naming the port", async () => {
   const blocker: Server = createServer();
