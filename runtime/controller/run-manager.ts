@@ -14,6 +14,7 @@ import type { IdempotencyKey, IdempotentHit, TaskStore } from "../store/task-sto
 import { ulid } from "../ulid.ts";
 import { Execution } from "./execution.ts";
 import type { RunExecutor } from "./executor.ts";
+import { endLeftProcesses } from "./left-processes.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import { LocalRunBus, type RunBus } from "./run-bus.ts";
 import { LocalRunQueue, QueueFullError, type RunQueue } from "./run-queue.ts";
@@ -55,7 +56,8 @@ export class RunManager {
   /**
    * After a restart: runs the store still shows `running` were executing in a process
    * that died (a graceful stop leaves none), so they become `interrupted`, never left
-   * running; runs still `pending` never started, so they are queued again, oldest first.
+   * running, and the processes they left behind are ended; runs still `pending` never
+   * started, so they are queued again, oldest first.
    */
   async recover(): Promise<{ interrupted: string[]; requeued: string[] }> {
     const interrupted: string[] = [];
@@ -77,6 +79,10 @@ export class RunManager {
         this.bus.publish({ type: "task.settled", run_id: task.task_id, status: "interrupted" });
       }
     }
+    // Their processes outlived the controller that was killed (re-parented to init).
+    const ended = await endLeftProcesses(interrupted);
+    if (ended > 0)
+      this.logger.warn({ interrupted, processes: ended }, "ended processes left by interrupted runs");
     for (const task of (await this.all("pending")).reverse()) {
       if (!this.project.workflows.has(task.workflow_id)) {
         await this.store.transition(task.task_id, ["pending"], "failed", {

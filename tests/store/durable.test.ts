@@ -24,6 +24,7 @@ import {
   waitForTask,
 } from "../controller/helpers.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
+import { alive } from "../support/process.ts";
 
 const databases: TestDatabase[] = [];
 afterAll(async () => {
@@ -50,6 +51,17 @@ function project(store: unknown, log?: (dir: string) => string): TestProject {
           id: "echo",
           default: true,
           jobs: [{ id: "say", component: "shell", command: ["printf", "%s", "${input.text}"] }],
+        },
+        {
+          id: "lingering",
+          jobs: [
+            {
+              id: "work",
+              component: "shell",
+              // Its own pid and a background child's: both must be gone after a crash and the next up.
+              command: `echo $$ > ${file}.shell; sleep 60 & echo $! > ${file}.child; echo start \${input.id} >> ${file}; wait`,
+            },
+          ],
         },
         {
           id: "slow",
@@ -114,7 +126,7 @@ for (const driver of ["sqlite", "postgres"] as const) {
       await up.proc.exited;
     }, 120_000);
 
-    test("SIGKILL mid-run: the running run is interrupted after the next up, the pending one runs", async () => {
+    test("SIGKILL mid-run: the running run is interrupted after the next up, its processes gone, the pending one runs", async () => {
       let log = "";
       const p = project(await storeFor(driver), (dir) => {
         log = path.join(dir, "runs.log");
@@ -122,18 +134,18 @@ for (const driver of ["sqlite", "postgres"] as const) {
       });
       let up = await upForeground(p);
       const running = (
-        await startRun(p, {
-          workflow_id: "slow",
-          input: { id: "a", seconds: 30 },
-          wait_for_completion: false,
-        })
+        await startRun(p, { workflow_id: "lingering", input: { id: "a" }, wait_for_completion: false })
       ).body.task_id;
       await waitFor("run a to start", () => readLines(log).includes("start a"), 30_000);
+      const pids = [`${log}.shell`, `${log}.child`].map((f) => Number(readLines(f)[0]));
+      expect(pids.every((pid) => pid > 0 && alive(pid))).toBe(true);
       const pending = (
         await startRun(p, { workflow_id: "slow", input: { id: "b", seconds: 0 }, wait_for_completion: false })
       ).body.task_id;
       up.proc.kill("SIGKILL");
       await up.proc.exited;
+      // Orphaned, not ended: the killed controller could not.
+      expect(pids.every(alive)).toBe(true);
       up = await upForeground(p);
       const a = await waitForTask(p, running, FINAL, 30_000);
       expect(a.status).toBe("interrupted");
@@ -143,6 +155,7 @@ for (const driver of ["sqlite", "postgres"] as const) {
       expect(b.status).toBe("completed");
       expect(readLines(log)).toContain("end b");
       expect(readLines(log)).not.toContain("end a");
+      await waitFor("the interrupted run's processes to be gone", () => !pids.some(alive), 30_000);
       up.proc.kill("SIGTERM");
       await up.proc.exited;
     }, 120_000);

@@ -7,6 +7,7 @@ import { statSync } from "node:fs";
 import * as path from "node:path";
 import * as v from "valibot";
 import { BindingView } from "../../../runtime/binding/view.ts";
+import { RUN_ID_VAR } from "../../../runtime/controller/left-processes.ts";
 import { definePlugin } from "../../../runtime/plugins.ts";
 import { Duration, describeValue, Flag, Size, strictMap, Text } from "../../../runtime/schema-kit.ts";
 import { execute } from "./execute.ts";
@@ -91,7 +92,8 @@ export default definePlugin({
             result = await execute({
               argv,
               cwd,
-              env: { ...ctx.env, ...own, ...passed.env },
+              // The run id, so a controller recovering from a crash can end what the run left.
+              env: { ...ctx.env, ...own, ...passed.env, [RUN_ID_VAR]: ctx.runId },
               signal: ctx.signal,
               timeoutMs: config.timeout,
               stdin: config.stdin === undefined ? undefined : stdinText(config.stdin),
