@@ -104,6 +104,8 @@ export interface RuntimeCommandOptions {
   verbose: boolean;
   /** `up --force-recreate`: replace the deployment even if nothing changed. */
   forceRecreate?: boolean;
+  /** `down -v` / `--volumes`: also remove the volumes the runtime created (the docker state volume). */
+  volumes?: boolean;
   /** The global command-line options (`-f`, `--env-file`, ...) to hand to a controller started elsewhere. */
   globalArgs: string[];
 }

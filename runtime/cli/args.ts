@@ -68,6 +68,16 @@ export function keyOf(spec: OptionSpec): string {
   return spec.long.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/**
+ * The global options as they apply after a command: a short name the command's own
+ * options use is the command's (`down -v` is --volumes, as in Docker Compose), so the
+ * global option keeps only its long name there.
+ */
+export function globalsAfter(globals: readonly OptionSpec[], own: readonly OptionSpec[] = []): OptionSpec[] {
+  const taken = new Set(own.map((o) => o.short).filter(Boolean));
+  return globals.map((o) => (o.short && taken.has(o.short) ? { ...o, short: undefined } : o));
+}
+
 /** `-f, --file <file>`, as help and error messages show an option. */
 export function flagsOf(spec: OptionSpec): string {
   const long = `--${spec.long}${spec.value ? ` <${spec.value}>` : ""}`;

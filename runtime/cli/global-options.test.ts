@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { HELP, type OptionValues, parseSection } from "./args.ts";
+import { globalsAfter, HELP, type OptionValues, parseSection } from "./args.ts";
 import { GLOBAL_OPTIONS, type GlobalOptions } from "./global-options.ts";
 
 /** True only when A and B are the same type. */
@@ -39,5 +39,25 @@ describe("GlobalOptions", () => {
       verbose: true,
     };
     expect(values).toEqual(expected);
+  });
+});
+
+describe("globalsAfter", () => {
+  const own = [{ long: "volumes", short: "v", description: "remove volumes" }] as const;
+
+  test("a command's short option takes the letter from the global one", () => {
+    const values: OptionValues = {};
+    const section = parseSection(["-v"], [...globalsAfter(GLOBAL_OPTIONS, own), HELP, ...own], values);
+    expect(section.error).toBeUndefined();
+    expect(values).toEqual({ volumes: true });
+    const verbose = globalsAfter(GLOBAL_OPTIONS, own).find((o) => o.long === "verbose");
+    expect(verbose?.short).toBeUndefined();
+  });
+
+  test("--verbose still works after the command, and the globals are untouched without a clash", () => {
+    const values: OptionValues = {};
+    parseSection(["--verbose", "-v"], [...globalsAfter(GLOBAL_OPTIONS, own), HELP, ...own], values);
+    expect(values).toEqual({ verbose: true, volumes: true });
+    expect(globalsAfter(GLOBAL_OPTIONS)).toEqual([...GLOBAL_OPTIONS]);
   });
 });

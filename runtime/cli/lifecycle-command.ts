@@ -21,7 +21,7 @@ function globalArgsOf(opts: GlobalOptions): string[] {
 
 export async function lifecycleCommand(
   name: "up" | "down" | "start" | "stop",
-  opts: GlobalOptions & { detach?: boolean; forceRecreate?: boolean },
+  opts: GlobalOptions & { detach?: boolean; forceRecreate?: boolean; volumes?: boolean },
   composition: Composition,
 ): Promise<number> {
   const verbose = Boolean(opts.verbose);
@@ -34,6 +34,7 @@ export async function lifecycleCommand(
     const commandOptions = {
       detach: Boolean(opts.detach),
       forceRecreate: Boolean(opts.forceRecreate),
+      volumes: Boolean(opts.volumes),
       verbose,
       globalArgs: globalArgsOf(opts),
     };

@@ -5,7 +5,15 @@
 import type { Composition } from "../composition.ts";
 import { closest } from "../errors.ts";
 import { versionLine } from "../version.ts";
-import { type CommandSpec, HELP, keyOf, type OptionValues, parseSection, UsageError } from "./args.ts";
+import {
+  type CommandSpec,
+  globalsAfter,
+  HELP,
+  keyOf,
+  type OptionValues,
+  parseSection,
+  UsageError,
+} from "./args.ts";
 import { GLOBAL_OPTIONS, type GlobalOptions } from "./global-options.ts";
 import { EXIT_CONFIG, reportError } from "./report.ts";
 import { writeStderr, writeStdout } from "./stdio.ts";
@@ -33,7 +41,18 @@ const COMMANDS: CommandSpec[] = [
     ],
     run: lifecycle("up"),
   },
-  { name: "down", description: "stop the running controller and clean up", run: lifecycle("down") },
+  {
+    name: "down",
+    description: "stop the running controller and clean up",
+    options: [
+      {
+        long: "volumes",
+        short: "v",
+        description: "also remove the docker runtime's state volume (the run history)",
+      },
+    ],
+    run: lifecycle("down"),
+  },
   {
     name: "start",
     description: "start an existing controller without re-creating it",
@@ -183,7 +202,9 @@ function interpret(argv: string[]): Invocation {
   // An unknown "command" right after an unknown option is more likely that option's value.
   const command = COMMANDS.find((c) => c.name === argv[head.stop!]);
   if (!command) throw head.error ?? unknownCommand(argv[head.stop]);
-  const options = [...GLOBAL_OPTIONS, HELP, ...(command.options ?? [])];
+  // After the command its own short options win (`-v` before the command is --verbose).
+  const globals = globalsAfter(GLOBAL_OPTIONS, command.options);
+  const options = [...globals, HELP, ...(command.options ?? [])];
   const tail = parseSection(argv.slice(head.stop + 1), options, values);
   if (head.help || tail.help) return { kind: "help", text: commandHelp(PROGRAM, command) };
   if (head.version || tail.version) return { kind: "version" };

@@ -3,7 +3,7 @@
  * arguments, its options, and the global options it also accepts), in two columns
  * wrapped to 80 characters.
  */
-import { type CommandSpec, flagsOf, HELP, type OptionSpec } from "./args.ts";
+import { type CommandSpec, flagsOf, globalsAfter, HELP, type OptionSpec } from "./args.ts";
 
 export interface ProgramSpec {
   name: string;
@@ -28,7 +28,7 @@ export function commandHelp(program: ProgramSpec, command: CommandSpec): string 
   return layout(`Usage: ${program.name} ${commandTitle(command, true)}`, command.description, [
     ["Arguments:", (command.args ?? []).map((a) => [a.name, a.description])],
     ["Options:", [...(command.options ?? []), HELP].map(optionRow)],
-    ["Global options:", program.options.map(optionRow)],
+    ["Global options:", globalsAfter(program.options, command.options).map(optionRow)],
   ]);
 }
 

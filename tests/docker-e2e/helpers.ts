@@ -207,7 +207,7 @@ export class Cleanup {
   private readonly networks: string[] = [];
   private readonly dirs: string[] = [];
 
-  /** A project directory: its containers, images and networks (found by label) go too. */
+  /** A project directory: its containers, images, networks and volumes (found by label) go too. */
   project(dir: string): string {
     this.projectDirs.push(dir);
     this.dirs.push(dir);
@@ -235,13 +235,14 @@ export class Cleanup {
   }
 
   run(): void {
-    const labelled = (kind: "ps" | "images" | "network", dir: string) => {
+    const labelled = (kind: "ps" | "images" | "network" | "volume", dir: string) => {
+      const filter = ["--filter", `label=${PROJECT_DIR_LABEL}=${dir}`];
       const args =
         kind === "ps"
-          ? ["ps", "-aq", "--filter", `label=${PROJECT_DIR_LABEL}=${dir}`]
+          ? ["ps", "-aq", ...filter]
           : kind === "images"
-            ? ["images", "-aq", "--filter", `label=${PROJECT_DIR_LABEL}=${dir}`]
-            : ["network", "ls", "-q", "--filter", `label=${PROJECT_DIR_LABEL}=${dir}`];
+            ? ["images", "-aq", ...filter]
+            : [kind, "ls", "-q", ...filter];
       const out = docker(args).stdout;
       return out ? [...new Set(out.split("\n"))] : [];
     };
@@ -253,6 +254,9 @@ export class Cleanup {
     for (const dir of this.projectDirs)
       for (const id of labelled("network", dir)) docker(["network", "rm", id]);
     for (const name of this.volumes) docker(["volume", "rm", "-f", name]);
+    // The state volumes the runtime created (`down` keeps them, as Docker Compose does).
+    for (const dir of this.projectDirs)
+      for (const id of labelled("volume", dir)) docker(["volume", "rm", "-f", id]);
     // Tagged images first, then every (intermediate or replaced) image the builds left;
     // a parent goes only once its children are gone, hence the passes.
     for (const tag of this.images) docker(["rmi", "-f", tag]);

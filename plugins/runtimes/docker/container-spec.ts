@@ -43,6 +43,28 @@ export interface ContainerSpecContext {
   env?: Record<string, string>;
   /** Labels the runtime adds (user labels lose to these; the project labels win over all). */
   labels?: Record<string, string>;
+  /**
+   * The named volume that keeps the project's state (runs.db) across `down` and `up`:
+   * mounted at STATE_MOUNT, with MODEL_COMPOSE_STATE_DIR pointing there. A user volume
+   * with that target replaces the mount; a user MODEL_COMPOSE_STATE_DIR wins over the variable.
+   */
+  stateVolume?: string;
+}
+
+/** Where the state volume is mounted in the container. */
+export const STATE_MOUNT = "/data";
+/** The variable that moves the state directory (runtime/state-dir.ts). */
+export const STATE_DIR_ENV = "MODEL_COMPOSE_STATE_DIR";
+
+/** The state volume's name for a project: like the image name, from the project's name. */
+export function stateVolumeName(projectName: string): string {
+  const name =
+    projectName
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]+/g, "-")
+      .replace(/^[^a-z0-9]+/, "")
+      .replace(/[^a-z0-9]+$/, "") || "project";
+  return `model-compose-${name}-state`;
 }
 
 /** A container to create, and the networks to connect it to after creation. */
@@ -111,6 +133,16 @@ export function readEnvFiles(
   return out;
 }
 
+/** The container paths that `volumes` mount something at. */
+function targets(volumes: DockerRuntimeOptions["volumes"]): Set<string> {
+  const out = new Set<string>();
+  for (const vol of volumes ?? []) {
+    const target = typeof vol === "string" ? parseShortVolume(vol).target : vol.target;
+    out.add(path.posix.normalize(target).replace(/(.)\/$/, "$1"));
+  }
+  return out;
+}
+
 function portKey(p: Pick<PortMapping, "containerPort" | "protocol">): string {
   return `${p.containerPort}/${p.protocol}`;
 }
@@ -136,7 +168,8 @@ export function containerSpec(options: DockerRuntimeOptions, ctx: ContainerSpecC
   if (options.entrypoint !== undefined) create.Entrypoint = splitCommand(options.entrypoint);
 
   // Environment: runtime variables < env_file < environment.
-  const runtimeEnv = ctx.env ?? {};
+  const runtimeEnv = { ...ctx.env };
+  if (ctx.stateVolume !== undefined) runtimeEnv[STATE_DIR_ENV] = STATE_MOUNT;
   const env: Record<string, string> = {
     ...runtimeEnv,
     ...readEnvFiles(options.env_file, projectDir),
@@ -194,6 +227,9 @@ export function containerSpec(options: DockerRuntimeOptions, ctx: ContainerSpecC
       mount.TmpfsOptions = tmpfs as Dockerode.MountSettings["TmpfsOptions"];
     }
     mounts.push(mount);
+  }
+  if (ctx.stateVolume !== undefined && !targets(options.volumes).has(STATE_MOUNT)) {
+    binds.push(`${ctx.stateVolume}:${STATE_MOUNT}`);
   }
   if (binds.length > 0) host.Binds = binds;
   if (mounts.length > 0) host.Mounts = mounts;

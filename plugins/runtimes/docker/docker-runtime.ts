@@ -4,7 +4,13 @@ import type Dockerode from "dockerode";
 import type { Project, RuntimeCommandOptions, RuntimeInstance } from "../../../runtime/plugin-api.ts";
 import { ConfigError, messageAt } from "../../../runtime/plugin-api.ts";
 import { stageContext } from "./build-context.ts";
-import { buildSpec, containerSpec, projectLabels } from "./container-spec.ts";
+import {
+  buildSpec,
+  containerSpec,
+  PROJECT_DIR_LABEL,
+  projectLabels,
+  stateVolumeName,
+} from "./container-spec.ts";
 import { baseImages } from "./dockerfile-bases.ts";
 import { DockerEngine, type FoundContainer } from "./engine.ts";
 import { missingCurlMessage, usesCurl } from "./healthcheck-curl.ts";
@@ -41,6 +47,11 @@ export class DockerRuntime implements RuntimeInstance {
         .replace(/[^a-z0-9_.-]+/g, "-")
         .replace(/^[^a-z0-9]+/, "") || "project";
     return `model-compose-${name}:local`;
+  }
+
+  /** The named volume mounted at /data that keeps runs.db across `down` and `up`. */
+  private stateVolume(): string {
+    return stateVolumeName(this.project.name);
   }
 
   private find(): Promise<FoundContainer | undefined> {
@@ -125,6 +136,7 @@ export class DockerRuntime implements RuntimeInstance {
       controllerPort: this.project.controller.port,
       image,
       env: this.project.declaredEnv,
+      stateVolume: this.stateVolume(),
     });
     // Like `docker compose up`: a container made from the same image and settings is
     // kept (started if stopped); anything else is replaced.
@@ -135,6 +147,18 @@ export class DockerRuntime implements RuntimeInstance {
       .slice(0, 16);
     spec.create.Labels = { ...spec.create.Labels, [CONFIG_HASH_LABEL]: configHash };
     if (this.options.networks?.length) await this.engine.ensureNetworks(this.options.networks, this.labels);
+    const volume = await this.engine.ensureVolume(this.stateVolume(), this.labels);
+    if (volume.created) say(`volume ${this.stateVolume()} created (the run history; \`down -v\` removes it)`);
+    else {
+      // Named after the project, like Docker Compose's volumes: a same-named project
+      // elsewhere shares it. Said, because its history then shows up here.
+      const owner = volume.labels[PROJECT_DIR_LABEL];
+      if (owner && owner !== this.labels[PROJECT_DIR_LABEL]) {
+        say(
+          `warning: volume ${this.stateVolume()} was created for the project in ${owner}; its run history is shared with it`,
+        );
+      }
+    }
     const old = await this.find();
     let container: Dockerode.Container;
     const reusable = old && ["running", "created", "exited"].includes(old.state);
@@ -200,18 +224,25 @@ export class DockerRuntime implements RuntimeInstance {
     }
   }
 
-  async down(): Promise<void> {
+  async down(options: RuntimeCommandOptions): Promise<void> {
     await this.engine.connect();
     const found = await this.find();
-    if (!found) {
-      process.stdout.write("no container for this project\n");
-      await this.removeNetworks();
-      return;
+    if (!found) process.stdout.write("no container for this project\n");
+    else {
+      if (found.state === "running") await this.engine.stop(found.container);
+      await this.engine.remove(found.container);
+      process.stdout.write(`container ${found.name} stopped and removed\n`);
     }
-    if (found.state === "running") await this.engine.stop(found.container);
-    await this.engine.remove(found.container);
-    process.stdout.write(`container ${found.name} stopped and removed\n`);
     await this.removeNetworks();
+    // Like `docker compose down`: the state volume (the run history) stays unless -v.
+    if (options.volumes) {
+      const outcome = await this.engine.removeVolume(this.stateVolume());
+      process.stdout.write(
+        outcome === "removed"
+          ? `volume ${this.stateVolume()} removed\n`
+          : `no volume ${this.stateVolume()}\n`,
+      );
+    }
   }
 
   /** Removes the networks `up` created for this project (networks it found are not its own). */

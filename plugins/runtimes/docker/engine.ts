@@ -241,6 +241,37 @@ export class DockerEngine {
   }
 
   /**
+   * Creates the named volume `name` with `labels` unless it exists. A volume that exists
+   * is used as it is, whoever made it (its labels are returned): it holds data to keep.
+   */
+  async ensureVolume(
+    name: string,
+    labels: Record<string, string>,
+  ): Promise<{ created: true } | { created: false; labels: Record<string, string> }> {
+    const found = await attempt(`inspect volume ${name}`, () => this.docker.getVolume(name).inspect(), {
+      404: undefined,
+    });
+    if (found) return { created: false, labels: found.Labels ?? {} };
+    // 409: created meanwhile by someone else, which is as good.
+    await attempt(`create volume ${name}`, () => this.docker.createVolume({ Name: name, Labels: labels }), {
+      409: undefined,
+    });
+    return { created: true };
+  }
+
+  /** Removes the named volume `name`; says whether it was there. A volume in use is an error. */
+  async removeVolume(name: string): Promise<"removed" | "gone"> {
+    return attempt(
+      `remove volume ${name}`,
+      async () => {
+        await this.docker.getVolume(name).remove();
+        return "removed" as const;
+      },
+      { 404: "gone" } as const,
+    );
+  }
+
+  /**
    * Removes the networks that carry all of `labels` (those `ensureNetworks` created for a
    * project). A network another container still uses is left in place. Returns the
    * names removed and the names kept.

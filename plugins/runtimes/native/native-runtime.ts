@@ -19,7 +19,13 @@ export class NativeRuntime implements RuntimeInstance {
     process.stdout.write(`controller started (pid ${pid}) at ${api}; logs: ${log}\n`);
   }
 
-  async down(): Promise<void> {
+  async down(options?: RuntimeCommandOptions): Promise<void> {
+    // As `docker compose down -v` in a project with no volumes: nothing to remove, not an error.
+    if (options?.volumes) {
+      process.stdout.write(
+        "the native runtime has no volumes; the state directory is kept (-v removes nothing)\n",
+      );
+    }
     const stopped = await this.local.stop();
     if (!("pid" in stopped)) {
       const stale = stopped.stale ? ` (its state file was stale: ${stopped.stale})` : "";
