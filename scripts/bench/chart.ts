@@ -79,6 +79,7 @@ export function throughputChart(concurrencies: number[], series: Series[]): stri
     .join("\n");
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 30}" font-family="sans-serif" font-size="11">`,
+    "<title>Requests/second and p99 latency against concurrency</title>",
     `<rect width="100%" height="100%" fill="#fff"/>`,
     panel(0, "requests/second", concurrencies, series, (s) => s.rps),
     panel(W, "p99 latency (ms)", concurrencies, series, (s) => s.p99),
