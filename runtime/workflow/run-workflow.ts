@@ -3,6 +3,9 @@
  * `depends_on`, as a graph otherwise), passes outputs along, stops everything on the
  * first failure, and produces the workflow's output. The same function serves
  * `model-compose run`, the controller and worker threads.
+ *
+ * A little over 400 lines: the scheduler and the per-run state it drives (job states,
+ * events, cancellation) change together; the job itself is run-job.ts.
  */
 
 import { BindingError, BindingView, renderTemplate } from "../binding/mod.ts";

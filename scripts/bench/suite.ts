@@ -4,7 +4,8 @@
  * same run, alternated with it where the tool allows, and the ratio is what is reported.
  * Prints a table and rewrites docs/benchmarks.md (its own sections) and
  * docs/benchmarks.svg. A measure whose service is missing is reported as unavailable
- * with the reason instead of stopping the suite.
+ * with the reason instead of stopping the suite. Over 400 lines: it is the table of
+ * measures in order, each a few lines over tools.ts, in-process.ts and rows.ts.
  *
  *   bun run bench                      full run (under 10 minutes on 2 cores)
  *   bun run bench --smoke --out F.md   a few seconds, tiny counts, report to F.md (+ F.svg)

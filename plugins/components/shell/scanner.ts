@@ -9,6 +9,10 @@
  * (`$((...))`, `((...))`, `$[...]`), parameter expansions (`${a[...]}` subscripts,
  * `${s:offset}`), array assignments and `[[ ... ]]`; and the words of each simple
  * command, for commands.ts.
+ *
+ * Over 400 lines on purpose: it is one recursive-descent pass whose states (quote,
+ * substitution, arithmetic, here-document) call each other; split, each part would need
+ * the others' cursor and would be read together anyway.
  */
 import { analyzeCommand, stdinIsCode, type Word } from "./commands.ts";
 import { type Facts, MARK, namesIn, withoutMarks } from "./uses.ts";
