@@ -45,8 +45,9 @@ export interface ContainerSpecContext {
   labels?: Record<string, string>;
   /**
    * The named volume that keeps the project's state (runs.db) across `down` and `up`:
-   * mounted at STATE_MOUNT, with MODEL_COMPOSE_STATE_DIR pointing there. A user volume
-   * with that target replaces the mount; a user MODEL_COMPOSE_STATE_DIR wins over the variable.
+   * mounted at STATE_MOUNT, with MODEL_COMPOSE_STATE_DIR pointing there, unless the
+   * user mounts something of their own there (see stateVolumeFor); a user
+   * MODEL_COMPOSE_STATE_DIR wins over the variable.
    */
   stateVolume?: string;
 }
@@ -55,6 +56,19 @@ export interface ContainerSpecContext {
 export const STATE_MOUNT = "/data";
 /** The variable that moves the state directory (runtime/state-dir.ts). */
 export const STATE_DIR_ENV = "MODEL_COMPOSE_STATE_DIR";
+
+/**
+ * The state volume the container gets: none when the user's own `volumes` mount
+ * something at STATE_MOUNT — that is their data (the seed's examples mount `data:/data`),
+ * not a place to put ours, and it need not be writable by the image's user — so the
+ * state then stays in the container's project directory, as without a volume.
+ */
+export function stateVolumeFor(
+  options: DockerRuntimeOptions,
+  volume: string | undefined,
+): string | undefined {
+  return volume !== undefined && !targets(options.volumes).has(STATE_MOUNT) ? volume : undefined;
+}
 
 /** The state volume's name for a project: like the image name, from the project's name. */
 export function stateVolumeName(projectName: string): string {
@@ -169,7 +183,9 @@ export function containerSpec(options: DockerRuntimeOptions, ctx: ContainerSpecC
 
   // Environment: runtime variables < env_file < environment.
   const runtimeEnv = { ...ctx.env };
-  if (ctx.stateVolume !== undefined) runtimeEnv[STATE_DIR_ENV] = STATE_MOUNT;
+  const stateVolume = stateVolumeFor(options, ctx.stateVolume);
+  if (stateVolume !== undefined) runtimeEnv[STATE_DIR_ENV] = STATE_MOUNT;
+  else delete runtimeEnv[STATE_DIR_ENV];
   const env: Record<string, string> = {
     ...runtimeEnv,
     ...readEnvFiles(options.env_file, projectDir),
@@ -228,9 +244,7 @@ export function containerSpec(options: DockerRuntimeOptions, ctx: ContainerSpecC
     }
     mounts.push(mount);
   }
-  if (ctx.stateVolume !== undefined && !targets(options.volumes).has(STATE_MOUNT)) {
-    binds.push(`${ctx.stateVolume}:${STATE_MOUNT}`);
-  }
+  if (stateVolume !== undefined) binds.push(`${stateVolume}:${STATE_MOUNT}`);
   if (binds.length > 0) host.Binds = binds;
   if (mounts.length > 0) host.Mounts = mounts;
   if (Object.keys(anonymous).length > 0) create.Volumes = anonymous;

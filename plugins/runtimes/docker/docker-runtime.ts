@@ -9,6 +9,7 @@ import {
   containerSpec,
   PROJECT_DIR_LABEL,
   projectLabels,
+  stateVolumeFor,
   stateVolumeName,
 } from "./container-spec.ts";
 import { baseImages } from "./dockerfile-bases.ts";
@@ -130,13 +131,17 @@ export class DockerRuntime implements RuntimeInstance {
     await this.engine.connect();
     const image = await this.prepareImage();
     await this.checkCurl(image);
+    // Only an image from the default Dockerfile is known to have /data writable by its
+    // user; a pulled image or the user's own Dockerfile keeps its state as before (in
+    // the container), as the docs say.
+    const stateVolume = stateVolumeFor(this.options, this.defaultDockerfile ? this.stateVolume() : undefined);
     const spec = containerSpec(this.options, {
       projectDir: this.project.projectDir,
       projectName: this.project.name,
       controllerPort: this.project.controller.port,
       image,
       env: this.project.declaredEnv,
-      stateVolume: this.stateVolume(),
+      stateVolume,
     });
     // Like `docker compose up`: a container made from the same image and settings is
     // kept (started if stopped); anything else is replaced.
@@ -147,9 +152,9 @@ export class DockerRuntime implements RuntimeInstance {
       .slice(0, 16);
     spec.create.Labels = { ...spec.create.Labels, [CONFIG_HASH_LABEL]: configHash };
     if (this.options.networks?.length) await this.engine.ensureNetworks(this.options.networks, this.labels);
-    const volume = await this.engine.ensureVolume(this.stateVolume(), this.labels);
-    if (volume.created) say(`volume ${this.stateVolume()} created (the run history; \`down -v\` removes it)`);
-    else {
+    const volume = stateVolume ? await this.engine.ensureVolume(stateVolume, this.labels) : undefined;
+    if (volume?.created) say(`volume ${stateVolume} created (the run history; \`down -v\` removes it)`);
+    else if (volume) {
       // Named after the project, like Docker Compose's volumes: a same-named project
       // elsewhere shares it. Said, because its history then shows up here.
       const owner = volume.labels[PROJECT_DIR_LABEL];

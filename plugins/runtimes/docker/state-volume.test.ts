@@ -50,13 +50,17 @@ describe("the state volume", () => {
       undefined,
       [{ Type: "volume", Source: "mine", Target: "/data" }],
     ],
-  ])("a user volume at /data replaces it (%s)", (_name, volumes, binds, mounts) => {
-    const create = spec({ volumes });
-    expect(create.HostConfig?.Binds).toEqual(binds);
-    expect(create.HostConfig?.Mounts as unknown).toEqual(mounts);
-    // The state directory is still /data: the user's volume there keeps it.
-    expect(create.Env).toEqual([`${STATE_DIR_ENV}=/data`]);
-  });
+  ])(
+    "a user volume at /data is theirs: no state volume, no variable (%s)",
+    (_name, volumes, binds, mounts) => {
+      const create = spec({ volumes });
+      expect(create.HostConfig?.Binds).toEqual(binds);
+      expect(create.HostConfig?.Mounts as unknown).toEqual(mounts);
+      // Their /data holds their data and may not be writable for the image's user: the
+      // state stays in the container's project directory.
+      expect(create.Env).toBeUndefined();
+    },
+  );
 
   test("the user's MODEL_COMPOSE_STATE_DIR wins, from environment or env_file", () => {
     expect(spec({ environment: { [STATE_DIR_ENV]: "/state" } }).Env).toEqual([`${STATE_DIR_ENV}=/state`]);
