@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import IORedis from "ioredis";
+import { deleteRedisKeys } from "./tools.ts";
 import YAML from "yaml";
 import { replaceSection } from "./report.ts";
 
@@ -119,13 +119,6 @@ Two workers give ${(two / one).toFixed(2)}× one worker's rate.`,
       console.error((error as Error).message);
     }
   }
-  const redis = new IORedis(opts.redis, { maxRetriesPerRequest: 1 });
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${queue.prefix}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== "0");
-  redis.disconnect();
+  await deleteRedisKeys(opts.redis, queue.prefix);
   rmSync(work, { recursive: true, force: true });
 }

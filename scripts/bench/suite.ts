@@ -30,6 +30,7 @@ import {
   output,
   postMany,
   ROOT,
+  deleteRedisKeys,
   rssMb,
   startChild,
   type WrkResult,
@@ -413,17 +414,7 @@ async function http(): Promise<void> {
           name: `bench-${id}`,
           prefix: `mcbench-${id}`,
         };
-        cleanups.push(async () => {
-          const { default: IORedis } = await import("ioredis");
-          const redis = new IORedis(queue.url, { maxRetriesPerRequest: 1 });
-          let cursor = "0";
-          do {
-            const [next, keys] = await redis.scan(cursor, "MATCH", `${queue.prefix}:*`, "COUNT", 1000);
-            cursor = next;
-            if (keys.length) await redis.del(...keys);
-          } while (cursor !== "0");
-          redis.disconnect();
-        });
+        cleanups.push(() => deleteRedisKeys(queue.url, queue.prefix));
         const api = await startQueueApi(queue);
         return api;
       },
