@@ -12,9 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { deleteRedisKeys } from "./tools.ts";
 import YAML from "yaml";
 import { replaceSection } from "./report.ts";
+import { deleteRedisKeys } from "./tools.ts";
 
 const ROOT = path.resolve(import.meta.dir, "../..");
 const CLI = path.join(ROOT, "cli.ts");
