@@ -6,7 +6,7 @@
  * replaced by markers (value-cap.ts), so memory stays bounded whatever runs return.
  */
 
-import { plainCopy } from "./plain-copy.ts";
+import { frozenCopy, plainCopy } from "./plain-copy.ts";
 import {
   isFinished,
   type JobRecord,
@@ -28,7 +28,14 @@ export interface MemoryStoreOptions {
   maxValueSize?: number;
 }
 
-/** A deep copy, so a caller holding a record cannot change the stored one (as with a database). */
+/**
+ * A caller holding a record must not be able to change the stored one (as with a
+ * database). Records are kept as frozen copies (with `truncated` derived once, when
+ * written) and handed out as they are: a read copies nothing, and a write copies only
+ * what it brings (plain-copy.ts). Copying on every read was a fifth of a waited run's
+ * CPU time (docs/benchmarks.md).
+ */
+const seal = (task: TaskRecord): TaskRecord => frozenCopy(withTruncated(task));
 const copy = plainCopy;
 
 export function matches(task: TaskRecord, filter: TaskFilter): boolean {
@@ -67,7 +74,7 @@ export class MemoryTaskStore implements TaskStore {
       this.keys.set(idempotency.key, { task_id: task.task_id, hash: idempotency.hash });
     }
     const { truncated: _, ...rest } = task;
-    this.tasks.set(task.task_id, copy({ ...rest, ...capPatch(rest, this.maxValueSize) }));
+    this.tasks.set(task.task_id, seal({ ...rest, ...capPatch(rest, this.maxValueSize) }));
     if (isFinished(task.status)) this.noteFinished(task.task_id);
     return undefined;
   }
@@ -78,8 +85,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
-    const task = this.tasks.get(taskId);
-    return task && withTruncated(copy(task));
+    return this.tasks.get(taskId);
   }
 
   async transition(
@@ -90,10 +96,10 @@ export class MemoryTaskStore implements TaskStore {
   ): Promise<TaskRecord | undefined> {
     const current = this.tasks.get(taskId);
     if (!current || !from.includes(current.status)) return undefined;
-    const next = { ...current, ...copy(capPatch(patch, this.maxValueSize)), status: to };
+    const next = seal({ ...current, ...capPatch(patch, this.maxValueSize), status: to });
     this.tasks.set(taskId, next);
     if (!isFinished(current.status) && isFinished(to)) this.noteFinished(taskId);
-    return withTruncated(copy(next));
+    return this.tasks.get(taskId);
   }
 
   async updateJob(taskId: string, given: JobRecord): Promise<void> {
@@ -101,16 +107,16 @@ export class MemoryTaskStore implements TaskStore {
     const current = this.tasks.get(taskId);
     if (!current) return;
     const jobs = current.jobs.some((j) => j.id === job.id)
-      ? current.jobs.map((j) => (j.id === job.id ? copy(job) : j))
-      : [...current.jobs, copy(job)];
-    this.tasks.set(taskId, { ...current, jobs });
+      ? current.jobs.map((j) => (j.id === job.id ? job : j))
+      : [...current.jobs, job];
+    this.tasks.set(taskId, seal({ ...current, jobs }));
   }
 
   async list(filter: TaskFilter, cursor: string | undefined, limit: number): Promise<TaskPage> {
     const selected = [...this.tasks.values()]
       .filter((t) => (cursor === undefined || t.task_id < cursor) && matches(t, filter))
       .sort((a, b) => (a.task_id < b.task_id ? 1 : -1));
-    const tasks = selected.slice(0, limit).map((t) => withTruncated(copy(t)));
+    const tasks = selected.slice(0, limit);
     return {
       tasks,
       next_cursor: selected.length > limit ? tasks[tasks.length - 1].task_id : undefined,
@@ -179,11 +185,14 @@ export class MemoryTaskStore implements TaskStore {
     if (!bytes || !task) return;
     const mark = (value: unknown) =>
       value === undefined || isTruncated(value) ? value : markerOf(value, this.outputBudget);
-    this.tasks.set(taskId, {
-      ...task,
-      output: mark(task.output),
-      jobs: task.jobs.map((j) => ("output" in j ? { ...j, output: mark(j.output) } : j)),
-    });
+    this.tasks.set(
+      taskId,
+      seal({
+        ...task,
+        output: mark(task.output),
+        jobs: task.jobs.map((j) => ("output" in j ? { ...j, output: mark(j.output) } : j)),
+      }),
+    );
     this.keptBytes -= bytes;
     this.outputBytes.set(taskId, 0);
   }

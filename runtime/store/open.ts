@@ -87,6 +87,9 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions):
     attempt++;
     try {
       const store = await openDriver(config, options);
+      // Memory cannot go away; the guard's wrapper of every call cost a waited run 3%.
+      if (store.driver === "memory")
+        return { store, health: () => ({ driver: store.driver, available: true }) };
       return guardStore(store, where, options.logger);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

@@ -32,6 +32,45 @@ function copyValue(value: unknown, depth: number): unknown {
   return out;
 }
 
+/** Values made by `frozenCopy`: frozen all the way down, so they can be shared as they are. */
+const frozen = new WeakSet<object>();
+
+function freezeValue(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== "object" || frozen.has(value)) return value;
+  // Deeper than a record goes (maybe a cycle): structuredClone follows it.
+  if (depth > MAX_DEPTH) return structuredClone(value);
+  let out: unknown[] | Record<string, unknown>;
+  if (Array.isArray(value)) {
+    out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = freezeValue(value[i], depth + 1);
+  } else {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+    const obj: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const v = freezeValue((value as Record<string, unknown>)[key], depth + 1);
+      if (key === "__proto__")
+        Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else obj[key] = v;
+    }
+    out = obj;
+  }
+  Object.freeze(out);
+  frozen.add(out);
+  return out;
+}
+
+/**
+ * A deep copy that is frozen all the way down, so readers can share it instead of
+ * copying it again: changing it throws (modules are strict). Parts of `value` that are
+ * already such copies are shared, not copied, so a record made from another one copies
+ * only what is new. A part that is not plain JSON (bytes, a Date) is copied with
+ * structuredClone and left unfrozen (a typed array cannot be frozen).
+ */
+export function frozenCopy<T>(value: T): T {
+  return freezeValue(value, 0) as T;
+}
+
 export function plainCopy<T>(value: T): T {
   try {
     return copyValue(value, 0) as T;

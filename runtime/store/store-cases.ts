@@ -42,13 +42,27 @@ export function storeCases(name: string, open: () => Promise<TaskStore>): void {
       expect(await store.get("nope")).toBeUndefined();
     });
 
-    test("a record handed out is a copy", async () => {
+    test("a record handed out, or given, cannot change the stored one", async () => {
       const store = await fresh();
-      const t = task();
+      const t = task({ input: { x: { y: 1 } } });
       await store.create(t);
+      (t.input as { x: { y: number } }).x.y = 2;
+      t.jobs[0].status = "failed";
       const got = (await store.get(t.task_id))!;
-      got.jobs[0].status = "failed";
-      expect((await store.get(t.task_id))!.jobs[0].status).toBe("pending");
+      // A store may hand out a copy, or a frozen record that refuses the change.
+      try {
+        got.jobs[0].status = "failed";
+      } catch (error) {
+        expect(error).toBeInstanceOf(TypeError);
+      }
+      try {
+        (got.input as { x: { y: number } }).x.y = 3;
+      } catch (error) {
+        expect(error).toBeInstanceOf(TypeError);
+      }
+      const again = (await store.get(t.task_id))!;
+      expect(again.jobs[0].status).toBe("pending");
+      expect(again.input).toEqual({ x: { y: 1 } });
     });
 
     test("transition is a compare-and-set: only one of two racing transitions wins", async () => {
