@@ -5,6 +5,7 @@
  * whoever asks need not be the process that executes the run. After the final state is
  * written, `task.settled` is published for the waiters.
  */
+import { isoNow } from "../clock.ts";
 import type { Project } from "../compose/model.ts";
 import { CancelledError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -13,6 +14,7 @@ import type { JobRecord, TaskPatch, TaskStatus } from "../store/task-record.ts";
 import type { TaskStore } from "../store/task-store.ts";
 import type { RunEvent } from "../workflow/events.ts";
 import type { RunExecutor } from "./executor.ts";
+import { JobWrites } from "./job-writes.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import type { CancelRequested, RunBus } from "./run-bus.ts";
 import type { QueuedRun, RunQueue } from "./run-queue.ts";
@@ -102,7 +104,7 @@ export class Execution {
       // component that computes before its first await holds the response back.
       await new Promise((resolve) => setImmediate(resolve));
       const started = await this.persist(taskId, "start", () =>
-        this.store.transition(taskId, ["pending"], "running", { started_at: new Date().toISOString() }),
+        this.store.transition(taskId, ["pending"], "running", { started_at: isoNow() }),
       );
       // Cancelled (or taken by someone else) before it started.
       if (!started) return;
@@ -123,18 +125,14 @@ export class Execution {
       // Each job's state so far: an event changes only some fields.
       const jobs = new Map<string, JobRecord>();
       let patch: TaskPatch = {};
-      // One write at a time, in event order: a job's start must not land after its end.
-      let jobWrites = Promise.resolve();
-      const writeJob = (state: JobRecord) => {
-        jobWrites = jobWrites.then(() =>
-          this.store.updateJob(taskId, state).catch((error) => {
-            this.logger.warn(
-              { task_id: taskId, job: state.id, err: (error as Error).message },
-              "cannot record a job's state",
-            );
-          }),
-        );
-      };
+      const jobWrites = new JobWrites((state) =>
+        this.store.updateJob(taskId, state).catch((error) => {
+          this.logger.warn(
+            { task_id: taskId, job: state.id, err: (error as Error).message },
+            "cannot record a job's state",
+          );
+        }),
+      );
       try {
         const outcome = await this.executor.execute(
           { runId: taskId, workflowId, input: run.input },
@@ -142,7 +140,7 @@ export class Execution {
           (event) => {
             this.bus.publish(event);
             const job = jobStateOf(event, jobs);
-            if (job) writeJob(job);
+            if (job) jobWrites.add(job);
             this.countEvent(workflowId, event);
           },
         );
@@ -154,7 +152,7 @@ export class Execution {
         patch = { output: outcome.output, jobs: withOutputs };
       } catch (error) {
         if (abort.signal.reason instanceof HandBackError) {
-          await jobWrites;
+          await jobWrites.stop();
           const workflow = this.project.workflows.get(workflowId);
           await this.store.transition(taskId, ["running"], "pending", {
             started_at: undefined,
@@ -171,8 +169,9 @@ export class Execution {
         m.runsInFlight.dec();
       }
       m.runDuration.observe({ workflow: workflowId, status }, (performance.now() - t0) / 1000);
-      // Job writes land before the final one, so they cannot overwrite it.
-      await jobWrites;
+      // The final write carries every job; one in progress lands first, so it cannot
+      // overwrite the final states.
+      await jobWrites.stop();
       await this.settle(taskId, workflowId, status, patch, jobs);
     } finally {
       unsubscribe();
@@ -183,18 +182,30 @@ export class Execution {
   private countEvent(workflowId: string, event: RunEvent): void {
     const m = this.metrics;
     if (event.type !== "job.started" && event.type !== "job.finished") return;
-    const job = this.project.workflows.get(workflowId)?.jobs.find((j) => j.id === event.job_id);
+    const job = this.componentsOf(workflowId).get(event.job_id);
     if (event.type === "job.started") {
-      if (job) m.componentCalls.inc({ component: job.component.id, type: job.component.type });
+      if (job) m.componentCalls.inc(job);
       return;
     }
-    if (job && event.status === "failed")
-      m.componentErrors.inc({ component: job.component.id, type: job.component.type });
+    if (job && event.status === "failed") m.componentErrors.inc(job);
     if (event.duration_ms !== undefined)
       m.jobDuration.observe(
         { workflow: workflowId, job: event.job_id, status: event.status },
         event.duration_ms / 1000,
       );
+  }
+
+  /** Each workflow's jobs' component labels, by job id (looked up for every job event). */
+  private readonly components = new Map<string, Map<string, { component: string; type: string }>>();
+
+  private componentsOf(workflowId: string): Map<string, { component: string; type: string }> {
+    let byJob = this.components.get(workflowId);
+    if (!byJob) {
+      const jobs = this.project.workflows.get(workflowId)?.jobs ?? [];
+      byJob = new Map(jobs.map((j) => [j.id, { component: j.component.id, type: j.component.type }]));
+      this.components.set(workflowId, byJob);
+    }
+    return byJob;
   }
 
   /**
@@ -234,10 +245,10 @@ export class Execution {
     seen: Map<string, JobRecord>,
   ): Promise<void> {
     const record = await this.persist(taskId, "finish", async () => {
-      const current = await this.store.get(taskId);
       // The engine's job states when it gave them, else what the store and the events say.
-      const known = (current?.jobs ?? []).map((j) => seen.get(j.id) ?? j);
-      const jobs = (patch.jobs ?? known).map((j) =>
+      const known =
+        patch.jobs ?? ((await this.store.get(taskId))?.jobs ?? []).map((j) => seen.get(j.id) ?? j);
+      const jobs = known.map((j) =>
         status !== "completed" && (j.status === "pending" || j.status === "running")
           ? { ...j, status: "cancelled" as const }
           : j,
@@ -245,12 +256,12 @@ export class Execution {
       return this.store.transition(taskId, ["running"], status, {
         ...patch,
         jobs,
-        finished_at: new Date().toISOString(),
+        finished_at: isoNow(),
       });
     });
     if (!record) return;
     this.metrics.runsFinished.inc({ workflow: workflowId, status });
     this.logger.info({ task_id: taskId, workflow: workflowId, status }, "task finished");
-    this.bus.publish({ type: "task.settled", run_id: taskId, status });
+    this.bus.publish({ type: "task.settled", run_id: taskId, status, record });
   }
 }

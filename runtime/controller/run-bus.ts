@@ -7,10 +7,11 @@
  *
  * Control messages:
  * - `cancel.requested`: someone asked to cancel a run; whoever executes it aborts it.
- * - `task.settled`: the run's final state is in the store (read it from there).
+ * - `task.settled`: the run's final state is in the store (read it from there, or take
+ *   the record the message carries).
  * Engine events (runtime/workflow/events.ts) travel on the same bus, by run id.
  */
-import type { TaskStatus } from "../store/task-record.ts";
+import type { TaskRecord, TaskStatus } from "../store/task-record.ts";
 
 export interface CancelRequested {
   type: "cancel.requested";
@@ -22,6 +23,11 @@ export interface TaskSettled {
   type: "task.settled";
   run_id: string;
   status: TaskStatus;
+  /**
+   * The final record as written, when the publisher has it: a waiter in this process
+   * need not read it back. `task.settled` never leaves its process (redis-run-bus.ts).
+   */
+  record?: TaskRecord;
 }
 
 export type ControlMessage = CancelRequested | TaskSettled;

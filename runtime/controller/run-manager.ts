@@ -7,6 +7,7 @@
  * cancelled.
  */
 
+import { isoNow } from "../clock.ts";
 import type { Project } from "../compose/model.ts";
 import type { Logger } from "../log.ts";
 import { isFinished, type TaskRecord } from "../store/task-record.ts";
@@ -16,7 +17,7 @@ import { Execution } from "./execution.ts";
 import type { RunExecutor } from "./executor.ts";
 import { endLeftProcesses } from "./left-processes.ts";
 import type { ControllerMetrics } from "./metrics.ts";
-import { LocalRunBus, type RunBus } from "./run-bus.ts";
+import { LocalRunBus, type RunBus, type TaskSettled } from "./run-bus.ts";
 import { LocalRunQueue, QueueFullError, type RunQueue } from "./run-queue.ts";
 
 /** How long a shutdown waits for the final states of cancelled runs to be written. */
@@ -62,7 +63,7 @@ export class RunManager {
   async recover(): Promise<{ interrupted: string[]; requeued: string[] }> {
     const interrupted: string[] = [];
     const requeued: string[] = [];
-    const now = () => new Date().toISOString();
+    const now = () => isoNow();
     for (const task of await this.all("running")) {
       const jobs = task.jobs.map((j) =>
         j.status === "running" || j.status === "pending" ? { ...j, status: "cancelled" as const } : j,
@@ -140,7 +141,7 @@ export class RunManager {
         workflow_id: workflowId,
         status: "pending",
         input,
-        created_at: new Date().toISOString(),
+        created_at: isoNow(),
         jobs: workflow.jobs.map((j) => ({ id: j.id, status: "pending" })),
         ...(options.retryOf ? { retry_of: options.retryOf } : {}),
       },
@@ -156,7 +157,7 @@ export class RunManager {
       // Not admitted: the record must not stay pending forever.
       await this.store.transition(taskId, ["pending"], "failed", {
         error: `not admitted: ${(error as Error).message}`,
-        finished_at: new Date().toISOString(),
+        finished_at: isoNow(),
       });
       throw error;
     }
@@ -185,7 +186,7 @@ export class RunManager {
     if (wasQueued) this.metrics.runsWaiting.dec();
     const cancelled = await this.store.transition(taskId, ["pending"], "cancelled", {
       error: "cancelled before it started",
-      finished_at: new Date().toISOString(),
+      finished_at: isoNow(),
     });
     if (!cancelled) return false;
     this.metrics.runsFinished.inc({ workflow: workflowId, status: "cancelled" });
@@ -198,19 +199,18 @@ export class RunManager {
    * undefined for an unknown run.
    */
   async wait(taskId: string): Promise<TaskRecord | undefined> {
-    let settle!: () => void;
-    const settled = new Promise<void>((resolve) => {
+    let settle!: (record: TaskRecord | undefined) => void;
+    const settled = new Promise<TaskRecord | undefined>((resolve) => {
       settle = resolve;
     });
     // Subscribed before reading, so a run that settles in between is not missed.
     const unsubscribe = this.bus.subscribe(taskId, (m) => {
-      if (m.type === "task.settled") settle();
+      if (m.type === "task.settled") settle((m as TaskSettled).record);
     });
     try {
       const task = await this.store.get(taskId);
       if (!task || isFinished(task.status)) return task;
-      await settled;
-      return await this.store.get(taskId);
+      return (await settled) ?? (await this.store.get(taskId));
     } finally {
       unsubscribe();
     }
