@@ -11,7 +11,7 @@ import type { RequestEnv } from "../host/types.ts";
 import { describeValue, formatIssues, strictMap, Text } from "../schema-kit.ts";
 import { StoreUnavailableError } from "../store/guard.ts";
 import type { TaskRecord } from "../store/task-record.ts";
-import type { TaskStore } from "../store/task-store.ts";
+import type { CallbackRecord, TaskStore } from "../store/task-store.ts";
 import { prepareInput } from "../workflow/run-workflow.ts";
 import { routeTable } from "./allowed-methods.ts";
 import { apiKeyAuth } from "./api-key-auth.ts";
@@ -57,6 +57,8 @@ export interface AppDeps {
   streamLimits?: StreamLimits;
   /** Reported on /health, so `down` can tell this controller from another process. */
   instanceId?: string;
+  /** The completion callbacks' outbox (callbacks.ts); without it callbacks go to the store alone. */
+  callbacks?: { add(callback: CallbackRecord): Promise<void> };
   /** Services the controller depends on (the run queue); one that is not ok makes /health 503. */
   dependencies?: () => Record<string, { ok: boolean; [detail: string]: unknown }>;
 }
@@ -113,6 +115,7 @@ export function createApp({
   streamLimits,
   instanceId,
   dependencies,
+  callbacks,
 }: AppDeps): Hono<{ Bindings: RequestEnv }> {
   const { controller } = project;
   const streams: EventStreamDeps = {
@@ -121,6 +124,7 @@ export function createApp({
     task: (id) => store.get(id),
     bus: manager.bus,
   };
+  const outbox = callbacks ?? { add: (cb: CallbackRecord) => store.putCallback(cb) };
   const base = controller.base_path.replace(/\/+$/, "");
   const app = new Hono<{ Bindings: RequestEnv }>();
   const routes = routeTable();
@@ -275,7 +279,7 @@ export function createApp({
     });
     const taskId = submitted.taskId;
     if (request.callback_url && !submitted.existing)
-      await store.putCallback({
+      await outbox.add({
         task_id: taskId,
         url: request.callback_url,
         headers: request.callback_headers ?? {},

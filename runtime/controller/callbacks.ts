@@ -44,13 +44,24 @@ export class CallbackDelivery {
     private readonly logger: Logger,
     private readonly options: CallbackOptions,
   ) {
-    // A run settling here is delivered at once; the poll finds the rest (restarts, retries).
+    // A run with a callback settling here is delivered at once; the poll finds the
+    // rest (restarts, retries, runs another controller of the same store finished).
+    // Reading the outbox after every run, callback or not, was a query per run.
     this.off = bus.subscribe("*", (m) => {
-      if (m.type === "task.settled") this.kick();
+      if (m.type === "task.settled" && this.watched.delete(m.run_id)) this.kick();
     });
     this.timer = setInterval(() => this.kick(), POLL_MS);
     this.timer.unref?.();
     this.kick();
+  }
+
+  /** Runs of this process with a callback in the outbox, not settled yet. */
+  private readonly watched = new Set<string>();
+
+  /** Puts a run's callback in the outbox; it is sent as soon as the run settles here. */
+  async add(callback: CallbackRecord): Promise<void> {
+    await this.store.putCallback(callback);
+    this.watched.add(callback.task_id);
   }
 
   private kick(): void {

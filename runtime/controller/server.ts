@@ -104,6 +104,7 @@ export async function startController(project: Project, options: ServeOptions): 
     store: runStore,
     metrics,
     events,
+    callbacks,
     dependencies: () => {
       // The store is named only while it is away: a healthy answer stays short.
       const { available, ...store } = storeHealth();

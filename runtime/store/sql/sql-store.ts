@@ -301,9 +301,11 @@ export class SqlTaskStore implements TaskStore {
   async dueCallbacks(now: string, limit: number): Promise<CallbackRecord[]> {
     const finished = TASK_STATUSES.filter(isFinished);
     const rows = await this.db.all(
-      `SELECT c.* FROM callbacks c JOIN tasks t ON t.task_id = c.task_id
+      // From the outbox (callbacks_due), each probing its run: a join let the planner
+      // walk every finished run instead, a scan of the history per call.
+      `SELECT c.* FROM callbacks c
        WHERE c.state = 'pending' AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= ?)
-         AND t.status IN (${placeholders(finished.length)})
+         AND EXISTS (SELECT 1 FROM tasks t WHERE t.task_id = c.task_id AND t.status IN (${placeholders(finished.length)}))
        ORDER BY c.task_id LIMIT ?`,
       [now, ...finished, limit],
     );
