@@ -44,8 +44,13 @@ export interface ComponentCallContext {
    * What the component returns is unaffected: capture it as well if it is the result.
    */
   output(stream: "stdout" | "stderr", chunk: string | Uint8Array): void;
-  /** A line written for the user (the `logger` component's): a `log` event with this level. */
-  logLine(level: string, text: string): void;
+  /**
+   * A line written for the user (the `logger` component's): a `log` event with this
+   * level. Give a function to make the text only when the run can be followed: a run
+   * without an event listener (`runWorkflow` in a program, `run --progress none`) never
+   * calls it, so a large input is not stringified for nobody.
+   */
+  logLine(level: string, text: string | (() => string)): void;
 }
 
 /** What a component call produces. */

@@ -108,7 +108,11 @@ export function prepareCall(
               projectDir: ctx.projectDir,
               renderDeferred,
               output: (stream, chunk) => splitters[stream]?.write(chunk),
-              logLine: (level, text) => ctx.emit({ type: "log", job_id: job.id, stream: "log", text, level }),
+              logLine: (level, text) => {
+                // Unfollowed, the event is only counted (its number stays taken): no text.
+                const line = typeof text === "function" ? (ctx.followed ? text() : "") : text;
+                ctx.emit({ type: "log", job_id: job.id, stream: "log", text: line, level });
+              },
             }),
           signal,
         );

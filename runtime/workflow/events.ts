@@ -5,6 +5,7 @@
  * Events; so they hold only data (no Error objects, no functions) and each carries the
  * run's own sequence number.
  */
+import { isoNow } from "../clock.ts";
 import type { JobState, RunStatus } from "./run-state.ts";
 
 /** Bumped when a field changes meaning or goes away (adding one does not). */
@@ -136,7 +137,7 @@ export function eventSink(
   if (!listener) return () => void seq++;
   return (body) => {
     seq++;
-    const event = { v: RUN_EVENT_VERSION, seq, run_id: runId, time: new Date().toISOString(), ...body };
+    const event = { v: RUN_EVENT_VERSION, seq, run_id: runId, time: isoNow(), ...body };
     try {
       listener(event as RunEvent);
     } catch {}

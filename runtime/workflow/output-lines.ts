@@ -10,13 +10,15 @@
 export const MAX_LINE_CHARS = 16 * 1024;
 
 export class LineSplitter {
-  private readonly decoder = new TextDecoder("utf-8");
+  /** Made at the first bytes: most calls print nothing, or text. */
+  private decoder: TextDecoder | undefined;
   private pending = "";
 
   constructor(private readonly onLine: (text: string) => void) {}
 
   write(chunk: string | Uint8Array): void {
-    const text = typeof chunk === "string" ? chunk : this.decoder.decode(chunk, { stream: true });
+    if (typeof chunk !== "string") this.decoder ??= new TextDecoder("utf-8");
+    const text = typeof chunk === "string" ? chunk : this.decoder!.decode(chunk, { stream: true });
     let start = 0;
     let data = this.pending + text;
     for (let nl = data.indexOf("\n", start); nl !== -1; nl = data.indexOf("\n", start)) {
@@ -33,7 +35,7 @@ export class LineSplitter {
 
   /** Sends what is left (a last line without a line break). */
   end(): void {
-    const rest = this.pending + this.decoder.decode();
+    const rest = this.pending + (this.decoder?.decode() ?? "");
     this.pending = "";
     if (rest !== "") this.line(rest);
   }

@@ -22,6 +22,8 @@ export interface JobRunContext {
   signal: AbortSignal;
   /** Stamps and sends one of the run's events. */
   emit: (body: RunEventBody) => void;
+  /** Whether anyone listens to the run's events (else `emit` only counts them). */
+  followed: boolean;
 }
 
 /** What a job tells its scheduler while it runs. */

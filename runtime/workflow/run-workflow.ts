@@ -9,6 +9,7 @@
  */
 
 import { BindingError, BindingView, renderTemplate } from "../binding/mod.ts";
+import { isoNow } from "../clock.ts";
 import { locatePath } from "../compose/locations.ts";
 import type { JobModel, Project, WorkflowModel } from "../compose/model.ts";
 import { CancelledError, ConfigError, RunError } from "../errors.ts";
@@ -16,7 +17,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { mergeOwn } from "../own-property.ts";
 import { ulid } from "../ulid.ts";
 import { ComponentHost } from "./component-host.ts";
-import { eventSink, type RunEventListener } from "./events.ts";
+import { eventSink, type RunEventListener, type RunStartedEvent } from "./events.ts";
 import { type JobOutcome, type JobRunContext, runJob } from "./run-job.ts";
 import type { JobState } from "./run-state.ts";
 
@@ -103,6 +104,27 @@ export function prepareInput(
   }
 }
 
+const jobGraphs = new WeakMap<WorkflowModel, RunStartedEvent["jobs"]>();
+
+/** The workflow's jobs and what each waits for, as run.started tells it: made once, frozen. */
+function jobGraphOf(workflow: WorkflowModel): RunStartedEvent["jobs"] {
+  let graph = jobGraphs.get(workflow);
+  if (!graph) {
+    graph = Object.freeze(
+      workflow.jobs.map((j, i) =>
+        Object.freeze({
+          id: j.id,
+          depends_on: Object.freeze(
+            workflow.sequential ? (i > 0 ? [workflow.jobs[i - 1].id] : []) : [...j.dependsOn],
+          ),
+        }),
+      ),
+    ) as RunStartedEvent["jobs"];
+    jobGraphs.set(workflow, graph);
+  }
+  return graph;
+}
+
 /**
  * Runs a workflow once and returns its output.
  *
@@ -123,17 +145,10 @@ export async function runWorkflow(
   const logger = (options.logger ?? silentLogger()).child({ run_id: runId, workflow: workflow.id });
   const ownHost = !options.host;
   const host = options.host ?? new ComponentHost(project.projectDir, logger);
-  const startedAt = new Date().toISOString();
+  const startedAt = isoNow();
   const context = { run_id: runId, workflow_id: workflow.id, started_at: startedAt };
   const emit = eventSink(runId, options.onEvent, options.eventSeqAfter);
-  emit({
-    type: "run.started",
-    workflow_id: workflow.id,
-    jobs: workflow.jobs.map((j, i) => ({
-      id: j.id,
-      depends_on: workflow.sequential ? (i > 0 ? [workflow.jobs[i - 1].id] : []) : [...j.dependsOn],
-    })),
-  });
+  emit({ type: "run.started", workflow_id: workflow.id, jobs: jobGraphOf(workflow) });
   logger.info(
     { input_keys: input && typeof input === "object" ? Object.keys(input) : undefined },
     "run started",
@@ -160,6 +175,7 @@ export async function runWorkflow(
       signal: options.signal ?? new AbortController().signal,
       context,
       emit,
+      followed: options.onEvent !== undefined,
     });
     const output = await scheduler.run();
     const duration_ms = Math.round(performance.now() - t0);
@@ -303,7 +319,7 @@ class Scheduler {
   }
 
   private async execute(job: JobModel): Promise<void> {
-    const started = new Date().toISOString();
+    const started = isoNow();
     this.setState(job.id, { status: "running", started_at: started });
     const logger = this.ctx.logger.child({ job: job.id });
     logger.debug("job started");
@@ -332,7 +348,7 @@ class Scheduler {
       const cancelled = error instanceof CancelledError;
       this.setState(job.id, {
         status: cancelled ? "cancelled" : "failed",
-        finished_at: new Date().toISOString(),
+        finished_at: isoNow(),
         error: (error as Error).message,
       });
       logger.debug({ err: (error as Error).message }, cancelled ? "job cancelled" : "job failed");
@@ -348,7 +364,7 @@ class Scheduler {
     this.jobsScope[job.id] = { output, status: outcome.skipped ? "skipped" : "completed" };
     this.setState(
       job.id,
-      { status: outcome.skipped ? "skipped" : "completed", finished_at: new Date().toISOString() },
+      { status: outcome.skipped ? "skipped" : "completed", finished_at: isoNow() },
       output,
     );
     logger.debug(outcome.skipped ? "job skipped" : "job completed");

@@ -59,7 +59,7 @@ export default definePlugin({
               : JSON.stringify(message ?? null)
             : undefined;
           // The run's followers see the line whatever the console's level.
-          ctx.logLine(config.level, text ?? JSON.stringify(input ?? null));
+          ctx.logLine(config.level, text ?? (() => JSON.stringify(input ?? null)));
           if (!ctx.logger.isLevelEnabled(level)) return passed;
           if (text !== undefined) ctx.logger[level](withoutClashes(fields, ctx.logger.bindings()), text);
           else ctx.logger[level]({ data: input }, "log");
