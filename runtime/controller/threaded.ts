@@ -13,6 +13,7 @@ import {
   typedPort,
   type WorkerMessage,
   type WorkerReply,
+  type WorkerSetup,
   type WorkerTask,
 } from "./worker-protocol.ts";
 
@@ -69,19 +70,22 @@ export class ThreadedExecutor implements RunExecutor {
   }
 
   private addLane(): Lane {
+    const { files, projectDir, env } = this.project;
+    // Given to each thread once (it may restart), not sent with every run.
+    const setup: WorkerSetup = {
+      load: { files, projectDirectory: projectDir, env },
+      consoleLevel: this.consoleLevel,
+    };
     const pool = new Tinypool({
       filename: this.filename,
+      workerData: setup,
       minThreads: 1,
       maxThreads: 1,
       concurrentTasksPerWorker: RUNS_PER_THREAD,
       // Under Deno, a worker blocked in Atomics.wait never sees its tasks: use messages only.
       useAtomics: runtimeName() !== "deno",
     });
-    const { files, projectDir, env } = this.project;
-    const warmUp: WorkerTask = {
-      load: { files, projectDirectory: projectDir, env },
-      consoleLevel: this.consoleLevel,
-    };
+    const warmUp: WorkerTask = {};
     // A load error shows in each run's own reply; the warm-up only has to settle.
     const lane = { pool, active: 0, warm: pool.run(warmUp).catch(() => undefined) };
     this.lanes.push(lane);
@@ -120,10 +124,12 @@ export class ThreadedExecutor implements RunExecutor {
     const port = typedPort<ControllerMessage, WorkerMessage>(port1);
     port.on((m) => {
       switch (m.type) {
-        case "event":
+        case "events":
           started = true;
-          onEvent(m.event);
-          if (isFinalEvent(m.event)) sawFinal();
+          for (const event of m.events) {
+            onEvent(event);
+            if (isFinalEvent(event)) sawFinal();
+          }
           break;
         case "gate-acquire": {
           const g = this.gate(m.component);
@@ -144,13 +150,7 @@ export class ThreadedExecutor implements RunExecutor {
     });
     const onAbort = () => port.post({ type: "cancel" });
     signal.addEventListener("abort", onAbort, { once: true });
-    const { files, projectDir, env } = this.project;
-    const task: WorkerTask = {
-      load: { files, projectDirectory: projectDir, env },
-      consoleLevel: this.consoleLevel,
-      request,
-      port: port2,
-    };
+    const task: WorkerTask = { request, port: port2 };
     const lane = this.pickLane();
     lane.active++;
     try {

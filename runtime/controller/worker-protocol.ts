@@ -18,10 +18,14 @@ export interface RunRequest {
 /** What a worker needs to load the project: the files, and the environment already merged. */
 export type WorkerLoad = Omit<LoadOptions, "registry" | "workerEntry"> & { env: Record<string, string> };
 
-/** A task of the tinypool pool. */
-export interface WorkerTask {
+/** What a worker thread loads, once: the pool's `workerData`. */
+export interface WorkerSetup {
   load: WorkerLoad;
   consoleLevel?: string;
+}
+
+/** A task of the tinypool pool. */
+export interface WorkerTask {
   /** Absent for a warm-up task, which only loads the project. */
   request?: RunRequest;
   /** The run's port (transferred); absent for a warm-up task. */
@@ -34,8 +38,12 @@ export type WorkerReply =
 
 /** Worker -> controller, on a run's port. */
 export type WorkerMessage =
-  /** Each of the run's events, in order (the last one is run.finished). */
-  | { type: "event"; event: RunEvent }
+  /**
+   * The run's events, in order (the last one is run.finished), those of one turn of the
+   * worker's event loop in one message: a message per event was most of what a
+   * threaded run cost the main thread.
+   */
+  | { type: "events"; events: RunEvent[] }
   /** Asks for a slot of a component's `max_concurrent_count` (held across all threads). */
   | { type: "gate-acquire"; id: number; component: string }
   | { type: "gate-release"; id: number; component: string };

@@ -7,6 +7,7 @@
  * worker-protocol.ts. The thread's entry (worker.ts beside cli.ts) passes the plugins in.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import Tinypool from "tinypool";
 import { secretValues } from "../compose/env.ts";
 import { loadProject } from "../compose/load.ts";
 import type { ComponentModel, Project } from "../compose/model.ts";
@@ -14,6 +15,7 @@ import type { Composition } from "../composition.ts";
 import { CancelledError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { ComponentHost, type Gate } from "../workflow/component-host.ts";
+import type { RunEvent } from "../workflow/events.ts";
 import { runWorkflow } from "../workflow/run-workflow.ts";
 import {
   type ControllerMessage,
@@ -21,6 +23,7 @@ import {
   typedPort,
   type WorkerMessage,
   type WorkerReply,
+  type WorkerSetup,
   type WorkerTask,
 } from "./worker-protocol.ts";
 
@@ -69,14 +72,15 @@ export function workerRunner(composition: Composition): (task: WorkerTask) => Pr
   let host: ComponentHost | undefined;
   return async (task) => {
     loaded ??= (async () => {
+      const setup = Tinypool.workerData as WorkerSetup;
       const project = await loadProject({
-        ...task.load,
+        ...setup.load,
         registry: composition.registry(),
         workerEntry: composition.workerEntry,
       });
       const logger = createLogger({
         loggers: project.loggers,
-        defaultConsoleLevel: task.consoleLevel ?? "info",
+        defaultConsoleLevel: setup.consoleLevel ?? "info",
         secrets: secretValues(project.env),
       });
       return { project, logger };
@@ -90,6 +94,7 @@ export function workerRunner(composition: Composition): (task: WorkerTask) => Pr
     port.on((m) => {
       if (m.type === "cancel") abort.abort(new CancelledError());
     });
+    const events = new EventBatch((batch) => port.post({ type: "events", events: batch }));
     try {
       const result = await runPort.run(port, () =>
         runWorkflow(project, request.workflowId, request.input, {
@@ -97,7 +102,7 @@ export function workerRunner(composition: Composition): (task: WorkerTask) => Pr
           signal: abort.signal,
           logger,
           host,
-          onEvent: (event) => port.post({ type: "event", event }),
+          onEvent: (event) => events.add(event),
         }),
       );
       return { ok: true, output: result.output, jobs: result.jobs };
@@ -108,7 +113,32 @@ export function workerRunner(composition: Composition): (task: WorkerTask) => Pr
         error: error instanceof Error ? error.message : String(error),
       };
     } finally {
+      // Before the reply: the main thread waits for run.finished to come in.
+      events.flush();
       port.close();
     }
   };
+}
+
+/** A run's events of one turn of the event loop, sent together at its end (or at `flush`). */
+class EventBatch {
+  private pending: RunEvent[] = [];
+  private scheduled = false;
+
+  constructor(private readonly send: (events: RunEvent[]) => void) {}
+
+  add(event: RunEvent): void {
+    this.pending.push(event);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.send(batch);
+  }
 }
