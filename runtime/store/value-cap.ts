@@ -82,6 +82,8 @@ export function withTruncated(task: TaskRecord): TaskRecord {
   if (isTruncated(task.input)) fields.push("input");
   if (isTruncated(task.output)) fields.push("output");
   for (const j of task.jobs) if (isTruncated(j.output)) fields.push(`jobs.${j.id}.output`);
+  // Most records: nothing to add or take away, and no copy.
+  if (fields.length === 0 && task.truncated === undefined) return task;
   const { truncated: _, ...rest } = task;
   return fields.length ? { ...rest, truncated: fields } : rest;
 }
