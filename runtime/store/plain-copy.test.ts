@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { plainCopy } from "./plain-copy.ts";
+import { frozenCopy, plainCopy } from "./plain-copy.ts";
 
 test("copies JSON values deeply", () => {
   const value = { a: 1, b: [1, { c: "x" }], d: null, e: undefined, f: { g: true } };
@@ -28,4 +28,31 @@ test("dates, maps and cycles go to structuredClone", () => {
   const copy = plainCopy(cyclic);
   expect(copy.self).toBe(copy);
   expect(plainCopy(new Map([[1, 2]]))).toEqual(new Map([[1, 2]]));
+});
+
+test("frozenCopy: a deep copy frozen all the way down; its frozen parts are shared by the next copy", () => {
+  const value = { a: { b: [1, { c: "x" }] }, d: null };
+  const copy = frozenCopy(value);
+  expect(copy).toEqual(value);
+  expect(copy.a).not.toBe(value.a);
+  expect(Object.isFrozen(copy) && Object.isFrozen(copy.a) && Object.isFrozen(copy.a.b[1])).toBe(true);
+  expect(() => {
+    (copy.a.b[1] as { c: string }).c = "y";
+  }).toThrow(TypeError);
+  // The caller's object is not frozen, and changing it changes nothing in the copy.
+  (value.a.b[1] as { c: string }).c = "z";
+  expect(copy.a.b[1]).toEqual({ c: "x" });
+  const next = frozenCopy({ ...copy, e: { f: 1 } });
+  expect(next.a).toBe(copy.a);
+  expect(Object.isFrozen(next.e)).toBe(true);
+});
+
+test("frozenCopy: an own __proto__ key stays a key; bytes are copied, not frozen", () => {
+  const copy = frozenCopy(JSON.parse('{"__proto__": {"polluted": 1}}'));
+  expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+  expect(Object.keys(copy)).toEqual(["__proto__"]);
+  const bytes = new Uint8Array([1, 2]);
+  const held = frozenCopy({ bytes });
+  expect(held.bytes).toEqual(bytes);
+  expect(held.bytes).not.toBe(bytes);
 });
