@@ -2,6 +2,7 @@
  * The Bun side of the host module. Bun's global is reached through a small typed view
  * so this file also type-checks where Bun's types are absent (`deno check`).
  */
+import { bunSpawn } from "./bun-spawn.ts";
 import {
   addrInUse,
   type Host,
@@ -126,6 +127,8 @@ export const bunHost: Host = {
   resolveModule: (specifier, fromDir) => bun().resolveSync(specifier, fromDir),
 
   processControl: bunProcessControl,
+
+  spawn: bunSpawn,
 
   registerModules(pluginName, modules) {
     const host = bun();

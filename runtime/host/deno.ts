@@ -12,6 +12,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolveFromNodeModules } from "./node-resolve.ts";
+import { nodeSpawn } from "./node-spawn.ts";
 import {
   addrInUse,
   type Host,
@@ -149,4 +150,5 @@ export const denoHost: Host = {
   registerModules: () => false,
 
   processControl: denoProcessControl,
+  spawn: nodeSpawn,
 };

@@ -6,10 +6,19 @@
  */
 import { bunHost } from "./bun.ts";
 import { denoHost } from "./deno.ts";
+import { nodeSpawn } from "./node-spawn.ts";
 import type { Host } from "./types.ts";
 
 export { EMBEDDED_ROOT } from "./bun.ts";
-export type { FetchHandler, Host, HostServer, ProcessControl, ServeOptions } from "./types.ts";
+export type {
+  FetchHandler,
+  Host,
+  HostServer,
+  ProcessControl,
+  ServeOptions,
+  SpawnedProcess,
+  SpawnOptions,
+} from "./types.ts";
 
 function unsupported(what: string): never {
   throw new Error(`${what} needs the Bun or Deno runtime`);
@@ -26,6 +35,7 @@ const otherHost: Host = {
   resolveModule: () => unsupported("loading a plugin package"),
   registerModules: () => false,
   processControl: async () => undefined,
+  spawn: nodeSpawn,
 };
 
 const g = globalThis as { Bun?: unknown; Deno?: unknown };
@@ -53,3 +63,4 @@ export const registerModules: Host["registerModules"] = (name, modules) =>
   host.registerModules(name, modules);
 export const processControl: Host["processControl"] = () => host.processControl();
 export const nativeYamlParse: Host["nativeYamlParse"] = host.nativeYamlParse;
+export const spawn: Host["spawn"] = (options) => host.spawn(options);

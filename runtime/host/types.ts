@@ -57,6 +57,31 @@ export interface Host {
    * Deno's FFI); undefined elsewhere. Loaded on the first call, once.
    */
   processControl(): Promise<ProcessControl | undefined>;
+  /**
+   * Starts a process in a session and process group of its own (setsid), so that a
+   * signal to the group reaches every child it starts. Rejects when the process cannot
+   * start, with the system's `code` on the error (ENOENT, E2BIG, ...).
+   */
+  spawn(options: SpawnOptions): Promise<SpawnedProcess>;
+}
+
+export interface SpawnOptions {
+  argv: readonly string[];
+  cwd: string;
+  /** The whole environment of the process. */
+  env: Record<string, string>;
+  /** Written to standard input, which is then closed; without it, /dev/null. */
+  stdin?: string;
+  /** Each chunk of standard output or standard error, as it comes. */
+  onOutput(stream: "stdout" | "stderr", chunk: Uint8Array): void;
+}
+
+export interface SpawnedProcess {
+  readonly pid: number;
+  /** Resolves when the process exits: its exit code, or the signal that ended it. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Resolves when both output streams are closed; a background child can hold them open after the exit. */
+  readonly closed: Promise<void>;
 }
 
 /** Linux process calls that node:child_process does not offer. */

@@ -4,7 +4,7 @@
  * without end holds bounded memory, and a flood on one stream hides nothing of the other.
  */
 export class Capture {
-  private readonly chunks: Buffer[] = [];
+  private readonly chunks: Uint8Array[] = [];
   private kept = 0;
   /** Bytes the command wrote to the stream, kept or not. */
   total = 0;
@@ -16,7 +16,7 @@ export class Capture {
     readonly option: string,
   ) {}
 
-  add(chunk: Buffer): void {
+  add(chunk: Uint8Array): void {
     this.total += chunk.length;
     const room = this.limit - this.kept;
     if (room <= 0) return;

@@ -4,8 +4,8 @@
  * the end of every process it started (job-processes.ts) when it exits, times out or is
  * cancelled.
  */
-import { spawn } from "node:child_process";
 import { constants } from "node:os";
+import { type SpawnedProcess, spawn } from "../../../runtime/host/mod.ts";
 import { Capture } from "./capture.ts";
 import { JOB_TOKEN_VAR, JobProcesses, newJobToken, preparePlatform } from "./job-processes.ts";
 
@@ -22,7 +22,7 @@ export interface ExecOptions {
   /** How long processes get after SIGTERM before SIGKILL. */
   graceMs: number;
   /** Each chunk as it comes, for the job's live log lines. */
-  onOutput?: (stream: "stdout" | "stderr", chunk: Buffer) => void;
+  onOutput?: (stream: "stdout" | "stderr", chunk: Uint8Array) => void;
 }
 
 export interface ExecResult {
@@ -36,47 +36,30 @@ export async function execute(o: ExecOptions): Promise<ExecResult> {
   if (o.signal.aborted) throw o.signal.reason;
   const platform = await preparePlatform();
   const token = newJobToken();
-  return new Promise((resolve, reject) => {
-    // A process group and session of its own, so a kill reaches every child it started.
-    const child = spawn(o.argv[0], o.argv.slice(1), {
+  const stdout = new Capture("stdout", o.maxStdout, "max_stdout_size");
+  const stderr = new Capture("stderr", o.maxStderr, "max_stderr_size");
+  const captures = { stdout, stderr };
+  let child: SpawnedProcess;
+  try {
+    // A session and process group of its own, so a kill reaches every child it started.
+    child = await spawn({
+      argv: o.argv,
       cwd: o.cwd,
       env: { ...o.env, [JOB_TOKEN_VAR]: token },
-      detached: true,
-      stdio: [o.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      stdin: o.stdin,
+      // The one place chunks arrive.
+      onOutput: (stream, chunk) => {
+        captures[stream].add(chunk);
+        o.onOutput?.(stream, chunk);
+      },
     });
-    const stdout = new Capture("stdout", o.maxStdout, "max_stdout_size");
-    const stderr = new Capture("stderr", o.maxStderr, "max_stderr_size");
-    // The one place chunks arrive.
-    const onChunk = (capture: Capture) => (chunk: Buffer) => {
-      capture.add(chunk);
-      o.onOutput?.(capture.stream, chunk);
-    };
-    child.stdout?.on("data", onChunk(stdout));
-    child.stderr?.on("data", onChunk(stderr));
-    if (child.stdin) {
-      // A command that does not read its input closes the pipe early: not an error.
-      child.stdin.on("error", () => {});
-      child.stdin.end(o.stdin);
-    }
-    const processes = child.pid === undefined ? undefined : new JobProcesses(child.pid, token, platform);
-    let timedOut = false;
-    let status: { code: number | null; sig: NodeJS.Signals | null } | undefined;
-    let closed = false;
-    let ended = false;
-    const finish = () => {
-      if (!status || !closed || !ended) return;
-      clearTimeout(timer);
-      o.signal.removeEventListener("abort", onAbort);
-      if (o.signal.aborted) return reject(o.signal.reason);
-      const { code, sig } = status;
-      resolve({ stdout, stderr, exitCode: code ?? (sig ? 128 + (signalNumber(sig) ?? 0) : 1), timedOut });
-    };
-    const endAll = () => {
-      processes?.end(o.graceMs).then(() => {
-        ended = true;
-        finish();
-      });
-    };
+  } catch (error) {
+    throw new Error(`cannot start ${o.argv[0]}: ${startError(error as Error)}`);
+  }
+  const processes = new JobProcesses(child.pid, token, platform);
+  let timedOut = false;
+  const ended = new Promise<void>((resolve) => {
+    const endAll = () => processes.end(o.graceMs).then(resolve);
     const timer =
       o.timeoutMs !== undefined
         ? setTimeout(() => {
@@ -86,23 +69,16 @@ export async function execute(o: ExecOptions): Promise<ExecResult> {
         : undefined;
     const onAbort = () => endAll();
     o.signal.addEventListener("abort", onAbort, { once: true });
-    child.on("error", (e) => {
+    // The command is over when it exits: what it left running ends with it.
+    child.exited.then(() => {
       clearTimeout(timer);
       o.signal.removeEventListener("abort", onAbort);
-      reject(new Error(`cannot start ${o.argv[0]}: ${startError(e)}`));
-    });
-    // The command is over when it exits: what it left running ends with it.
-    child.on("exit", (code, sig) => {
-      status = { code, sig };
       endAll();
-      if (!processes) ended = true;
-      finish();
-    });
-    child.on("close", () => {
-      closed = true;
-      finish();
     });
   });
+  const [{ code, signal }] = await Promise.all([child.exited, child.closed, ended]);
+  if (o.signal.aborted) throw o.signal.reason;
+  return { stdout, stderr, exitCode: code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1), timedOut };
 }
 
 function startError(e: Error): string {
@@ -112,6 +88,6 @@ function startError(e: Error): string {
   return e.message;
 }
 
-function signalNumber(sig: NodeJS.Signals): number | undefined {
+function signalNumber(sig: string): number | undefined {
   return (constants.signals as Record<string, number | undefined>)[sig];
 }

@@ -170,7 +170,7 @@ export class JobProcesses {
     if (!control || !this.platform.subreaper) return 0;
     let waiting = 0;
     for (const [pid, start] of this.known) {
-      // The shell is node:child_process's own child: it reaps it.
+      // The shell is the runtime's own child (host spawn): it reaps it.
       if (pid === this.shellPid) continue;
       const p = readProc(pid);
       if (!p || p.start !== start || p.ppid !== process.pid) continue;
