@@ -122,7 +122,8 @@ export async function runCommand(
   try {
     const input = parseInputArg(opts.input);
     checkOutputArg(opts.output);
-    const project = await loadFromOptions(opts, composition);
+    // Only the workflow to run is built: a large file's other workflows cost nothing more.
+    const project = await loadFromOptions(opts, composition, { id: workflowId });
     const { createLogger } = await import("../log.ts");
     const { secretValues } = await import("../compose/env.ts");
     logger = withPosition(project, () =>

@@ -31,13 +31,21 @@ export class ModelBuilder extends ComponentBuilder {
     for (const p of problems) this.fail(p.reason, p.keyPath);
   }
 
-  buildWorkflows(doc: ComposeDocument): Map<string, WorkflowModel> {
+  /**
+   * Every workflow, or only the one named `only`: the others are then validated (the
+   * document schema, duplicate ids) but their jobs are not built. Building is most of
+   * loading, so `run` of one workflow of a large file pays for that one alone.
+   */
+  buildWorkflows(doc: ComposeDocument, only?: string): Map<string, WorkflowModel> {
     const workflows = new Map<string, WorkflowModel>();
+    const seen = new Set<string>();
     doc.workflows.forEach((wf, i) => {
-      if (workflows.has(wf.id)) {
+      if (seen.has(wf.id)) {
         this.fail(`duplicate workflow id "${wf.id}"`, ["workflows", i, "id"]);
         return;
       }
+      seen.add(wf.id);
+      if (only !== undefined && wf.id !== only) return;
       const model = this.buildWorkflow(wf, ["workflows", i]);
       if (model) workflows.set(wf.id, model);
     });

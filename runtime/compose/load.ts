@@ -39,6 +39,15 @@ export interface LoadOptions {
   registry: PluginRegistry;
   /** The worker-thread module for `threaded: true` (see runtime/composition.ts). */
   workerEntry?: string;
+  /**
+   * Builds only the workflow to run (`run`): the named one, or the file's default when
+   * `id` is undefined. The whole file is still read and validated; the other
+   * workflows' jobs are not built, so mistakes in them that only building finds (a
+   * `${jobs...}` naming no job, an unknown component) are not reported. When the
+   * workflow is not in the file, or there is no default, everything is built, so the
+   * error lists every workflow.
+   */
+  only?: { id?: string };
 }
 
 /** Reads, merges and validates the compose files into the raw (normalized) document. */
@@ -153,7 +162,7 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
 
   const builder = new ModelBuilder(raw, registry, env);
   builder.buildComponents(doc);
-  const workflows = builder.buildWorkflows(doc);
+  const workflows = builder.buildWorkflows(doc, options.only && workflowToBuild(doc, options.only.id));
   const runtimeType = doc.controller.runtime.type;
   const runtimePlugin = registry.runtime(runtimeType);
   if (!runtimePlugin) {
@@ -181,8 +190,14 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
       else throw error;
     }
   }
-  builder.errors.push(...checkController(doc.controller, raw, [...workflows.keys()]));
-  const defaults = [...workflows.values()].filter((w) => w.isDefault);
+  builder.errors.push(
+    ...checkController(
+      doc.controller,
+      raw,
+      doc.workflows.map((w) => w.id),
+    ),
+  );
+  const defaults = doc.workflows.filter((w) => w.default);
   if (defaults.length > 1) {
     builder.errors.push(
       new ConfigError(`more than one default workflow: ${defaults.map((w) => w.id).join(", ")}`),
@@ -198,7 +213,7 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
   for (const m of dedupeMissing(missing)) {
     warnings.push(`environment variable ${m.name} is not set (used at ${m.where})`);
   }
-  const defaultWorkflowId = defaults[0]?.id ?? (workflows.size === 1 ? [...workflows.keys()][0] : undefined);
+  const defaultWorkflowId = defaultWorkflow(doc);
   return {
     files,
     projectDir,
@@ -218,6 +233,19 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
     warnings,
     controllerMissingEnv: controllerMissing,
   };
+}
+
+/** The file's default workflow: the one marked `default: true`, else the only one. */
+function defaultWorkflow(doc: ComposeDocument): string | undefined {
+  const marked = doc.workflows.filter((w) => w.default);
+  if (marked.length > 0) return marked[0].id;
+  return doc.workflows.length === 1 ? doc.workflows[0].id : undefined;
+}
+
+/** `only`'s workflow when the file has it; undefined (build them all) otherwise. */
+function workflowToBuild(doc: ComposeDocument, id: string | undefined): string | undefined {
+  const wanted = id ?? defaultWorkflow(doc);
+  return doc.workflows.some((w) => w.id === wanted) ? wanted : undefined;
 }
 
 function isPlainMap(value: unknown): value is Record<string, unknown> {
