@@ -1,0 +1,195 @@
+/**
+ * The controller's own counters, gauges and histograms, recorded on every run and job
+ * and exposed through prom-client's registry, which writes the text format (names,
+ * escaping, the order of a histogram's lines) as for its own metrics.
+ *
+ * Why not prom-client's Counter, Gauge and Histogram: each of their calls checks the
+ * label names, sorts them into a hash key, and allocates a closure and a label-value
+ * pair; on a waited one-job run that was about a tenth of the controller's CPU
+ * (docs/benchmarks.md). Here the label values in declared order are the key, and the
+ * names are checked once, when a label set is first seen. The output is compared with
+ * prom-client's own, line for line, in metric-cells.test.ts.
+ */
+import type { Registry } from "prom-client";
+
+export type Labels = Readonly<Record<string, string | number>>;
+
+interface MetricOptions {
+  name: string;
+  help: string;
+  labelNames?: readonly string[];
+  registers: readonly Registry[];
+}
+
+/** One line (or, for a histogram, one group of lines) of a metric's output. */
+interface Sample {
+  labels: Labels;
+  value: number;
+  metricName?: string;
+  sharedLabels?: Labels;
+}
+
+/** What prom-client's registry asks of a metric (`get()`, as for a custom collector). */
+interface Collected {
+  name: string;
+  help: string;
+  type: "counter" | "gauge" | "histogram";
+  values: Sample[];
+  aggregator: "sum";
+}
+
+abstract class LabeledCells<C> {
+  readonly name: string;
+  readonly help: string;
+  private readonly labelNames: readonly string[];
+  protected readonly cells = new Map<string, C>();
+
+  constructor(options: MetricOptions) {
+    this.name = options.name;
+    this.help = options.help;
+    this.labelNames = options.labelNames ?? [];
+    for (const registry of options.registers) registry.registerMetric(this as never);
+  }
+
+  protected abstract create(labels: Labels): C;
+
+  /** The cell of `labels`: found by their values, made (and the names checked) once. */
+  protected cell(labels: Labels | undefined): C {
+    const names = this.labelNames;
+    let key = "";
+    for (let i = 0; i < names.length; i++) key += `${labels?.[names[i]] ?? ""}\u0000`;
+    let cell = this.cells.get(key);
+    if (cell === undefined) {
+      const own: Record<string, string | number> = {};
+      for (const [name, value] of Object.entries(labels ?? {})) {
+        if (!names.includes(name))
+          throw new Error(
+            `metric ${this.name} has no label "${name}" (labels: ${names.join(", ") || "none"})`,
+          );
+        own[name] = value;
+      }
+      cell = this.create(own);
+      this.cells.set(key, cell);
+    }
+    return cell;
+  }
+}
+
+interface ValueCell {
+  labels: Labels;
+  value: number;
+}
+
+function finite(metric: string, value: number): number {
+  if (!Number.isFinite(value))
+    throw new TypeError(`metric ${metric}: value is not a finite number: ${value}`);
+  return value;
+}
+
+export class CounterMetric extends LabeledCells<ValueCell> {
+  constructor(options: MetricOptions) {
+    super(options);
+    // Without labels, a counter is shown at 0 before its first increment.
+    if ((options.labelNames ?? []).length === 0) this.cell(undefined);
+  }
+
+  protected create(labels: Labels): ValueCell {
+    return { labels, value: 0 };
+  }
+
+  inc(labels?: Labels, value = 1): void {
+    if (finite(this.name, value) < 0) throw new Error(`metric ${this.name}: a counter cannot decrease`);
+    this.cell(labels).value += value;
+  }
+
+  get(): Collected {
+    const values = [...this.cells.values()].map((c) => ({ labels: c.labels, value: c.value }));
+    return { name: this.name, help: this.help, type: "counter", values, aggregator: "sum" };
+  }
+}
+
+export class GaugeMetric extends LabeledCells<ValueCell> {
+  constructor(options: MetricOptions) {
+    super(options);
+    if ((options.labelNames ?? []).length === 0) this.cell(undefined);
+  }
+
+  protected create(labels: Labels): ValueCell {
+    return { labels, value: 0 };
+  }
+
+  inc(labels?: Labels, value = 1): void {
+    this.cell(labels).value += finite(this.name, value);
+  }
+
+  dec(labels?: Labels, value = 1): void {
+    this.cell(labels).value -= finite(this.name, value);
+  }
+
+  set(labels: Labels | undefined, value: number): void {
+    this.cell(labels).value = finite(this.name, value);
+  }
+
+  get(): Collected {
+    const values = [...this.cells.values()].map((c) => ({ labels: c.labels, value: c.value }));
+    return { name: this.name, help: this.help, type: "gauge", values, aggregator: "sum" };
+  }
+}
+
+interface HistogramCell {
+  labels: Labels;
+  /** Observations per bucket (not cumulative), by the bucket's index. */
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+export class HistogramMetric extends LabeledCells<HistogramCell> {
+  private readonly buckets: readonly number[];
+
+  constructor(options: MetricOptions & { buckets: readonly number[] }) {
+    super(options);
+    this.buckets = [...options.buckets].sort((a, b) => a - b);
+  }
+
+  protected create(labels: Labels): HistogramCell {
+    return { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+  }
+
+  observe(labels: Labels | undefined, value: number): void {
+    finite(this.name, value);
+    const cell = this.cell(labels);
+    const buckets = this.buckets;
+    let i = 0;
+    while (i < buckets.length && value > buckets[i]) i++;
+    if (i < buckets.length) cell.counts[i]++;
+    cell.sum += value;
+    cell.count++;
+  }
+
+  get(): Collected {
+    const values: Sample[] = [];
+    const bucket = `${this.name}_bucket`;
+    for (const cell of this.cells.values()) {
+      let acc = 0;
+      this.buckets.forEach((le, i) => {
+        acc += cell.counts[i];
+        values.push({ labels: { le }, value: acc, metricName: bucket, sharedLabels: cell.labels });
+      });
+      values.push({
+        labels: { le: "+Inf" },
+        value: cell.count,
+        metricName: bucket,
+        sharedLabels: cell.labels,
+      });
+      values.push({ labels: {}, value: cell.sum, metricName: `${this.name}_sum`, sharedLabels: cell.labels });
+      values.push({
+        labels: {},
+        value: cell.count,
+        metricName: `${this.name}_count`,
+        sharedLabels: cell.labels,
+      });
+    }
+    return { name: this.name, help: this.help, type: "histogram", values, aggregator: "sum" };
+  }
+}
