@@ -13,8 +13,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
+import { deleteKeys } from "../../tests/support/redis.ts";
 import { replaceSection } from "./report.ts";
-import { deleteRedisKeys } from "./tools.ts";
 
 const ROOT = path.resolve(import.meta.dir, "../..");
 const CLI = path.join(ROOT, "cli.ts");
@@ -119,6 +119,6 @@ Two workers give ${(two / one).toFixed(2)}× one worker's rate.`,
       console.error((error as Error).message);
     }
   }
-  await deleteRedisKeys(opts.redis, queue.prefix);
+  await deleteKeys(opts.redis, queue.prefix);
   rmSync(work, { recursive: true, force: true });
 }

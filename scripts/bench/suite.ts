@@ -17,6 +17,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
 import { createTestDatabase, type TestDatabase } from "../../tests/support/postgres.ts";
+import { deleteKeys } from "../../tests/support/redis.ts";
 import { throughputChart } from "./chart.ts";
 import { measureBindings, measureEngine, measureLoading } from "./in-process.ts";
 import { replaceSection } from "./report.ts";
@@ -24,7 +25,6 @@ import { type Row, renderTable } from "./rows.ts";
 import {
   type ChildServer,
   CLI,
-  deleteRedisKeys,
   freePort,
   hyperfine,
   machine,
@@ -414,7 +414,7 @@ async function http(): Promise<void> {
           name: `bench-${id}`,
           prefix: `mcbench-${id}`,
         };
-        cleanups.push(() => deleteRedisKeys(queue.url, queue.prefix));
+        cleanups.push(() => deleteKeys(queue.url, queue.prefix));
         const api = await startQueueApi(queue);
         return api;
       },

@@ -209,19 +209,3 @@ export async function machine(): Promise<Machine> {
     load1: os.loadavg()[0],
   };
 }
-
-/** Deletes a benchmark queue's Redis keys (`PREFIX:*`), never anything else in the shared server. */
-export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
-  const { default: IORedis } = await import("ioredis");
-  const redis = new IORedis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
-}

@@ -168,8 +168,8 @@ describe("compiled binary", () => {
     afterAll(async () => {
       exec(["down"], api);
       exec(["down"], worker);
-      const { dropKeys } = await import("../queue/helpers.ts");
-      await dropKeys("redis://127.0.0.1:6379", `mcbin-${id}`);
+      const { deleteKeys } = await import("../support/redis.ts");
+      await deleteKeys("redis://127.0.0.1:6379", `mcbin-${id}`);
     });
 
     test("an http-server enqueues, a queue-subscriber executes, both from the binary", async () => {

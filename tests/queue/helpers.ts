@@ -12,6 +12,7 @@ import * as path from "node:path";
 import IORedis from "ioredis";
 import { type Foreground, makeProject, type TestProject, upForeground } from "../controller/helpers.ts";
 import { freePort } from "../support/net.ts";
+import { deleteKeys } from "../support/redis.ts";
 
 export const SHARED_REDIS = "redis://127.0.0.1:6379";
 
@@ -24,25 +25,6 @@ export function uniqueQueue(url = SHARED_REDIS): {
 } {
   const id = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   return { driver: "redis", url, name: `test-${id}`, prefix: `mctest-${id}` };
-}
-
-/** Removes every key under `prefix` (never FLUSHALL: the Redis is shared). */
-export async function dropKeys(url: string, prefix: string): Promise<void> {
-  const redis = new IORedis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
-  redis.on("error", () => {});
-  try {
-    await redis.connect();
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== "0");
-  } catch {
-    // A private Redis already gone has nothing left to remove.
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /**
@@ -196,7 +178,7 @@ const clusters: { queue: ReturnType<typeof uniqueQueue>; dir: string }[] = [];
 /** Removes the clusters' Redis keys and side-effect files (their processes: cleanup()). */
 export async function dropClusters(): Promise<void> {
   for (const { queue, dir } of clusters.splice(0)) {
-    await dropKeys(queue.url, queue.prefix);
+    await deleteKeys(queue.url, queue.prefix);
     rmSync(dir, { recursive: true, force: true });
   }
 }
