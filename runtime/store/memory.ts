@@ -6,7 +6,7 @@
  * replaced by markers (value-cap.ts), so memory stays bounded whatever runs return.
  */
 
-import { frozenCopy, plainCopy } from "./plain-copy.ts";
+import { frozenCopy } from "./plain-copy.ts";
 import {
   isFinished,
   type JobRecord,
@@ -36,7 +36,6 @@ export interface MemoryStoreOptions {
  * CPU time (docs/benchmarks.md).
  */
 const seal = (task: TaskRecord): TaskRecord => frozenCopy(withTruncated(task));
-const copy = plainCopy;
 
 export function matches(task: TaskRecord, filter: TaskFilter): boolean {
   if (filter.workflow_id !== undefined && task.workflow_id !== filter.workflow_id) return false;
@@ -144,7 +143,7 @@ export class MemoryTaskStore implements TaskStore {
   private readonly callbacks = new Map<string, CallbackRecord>();
 
   async putCallback(callback: CallbackRecord): Promise<void> {
-    this.callbacks.set(callback.task_id, copy(callback));
+    this.callbacks.set(callback.task_id, frozenCopy(callback));
   }
 
   async dueCallbacks(now: string, limit: number): Promise<CallbackRecord[]> {
@@ -153,7 +152,7 @@ export class MemoryTaskStore implements TaskStore {
       const task = this.tasks.get(cb.task_id);
       if (cb.state !== "pending" || !task || !isFinished(task.status)) continue;
       if (cb.next_attempt_at !== undefined && cb.next_attempt_at > now) continue;
-      due.push(copy(cb));
+      due.push(cb);
       if (due.length >= limit) break;
     }
     return due;

@@ -1,36 +1,13 @@
 /**
- * A deep copy of a store record's data. Records hold JSON values (what the sqlite and
- * postgres stores serialise), and copying them field by field is several times faster
- * than structuredClone's serialise-and-read for the small records of a run, which the
- * memory store copies on every write and read. Anything that is not a plain object,
- * array or primitive (a Date, a Map, a class instance), and a structure nested deeper
- * than the copy follows (which may be a cycle), is left to structuredClone.
+ * The memory store's copies of its records, frozen so that they can be handed out as
+ * they are. Records hold JSON values (what the sqlite and postgres stores serialise),
+ * and copying them field by field is several times faster than structuredClone's
+ * serialise-and-read for the small records of a run. Anything that is not a plain
+ * object, array or primitive (a Date, a Map, a class instance), and a structure nested
+ * deeper than the copy follows (which may be a cycle), is left to structuredClone.
  */
 
 const MAX_DEPTH = 64;
-
-class NotPlain extends Error {}
-
-function copyValue(value: unknown, depth: number): unknown {
-  if (value === null || typeof value !== "object") return value;
-  if (depth > MAX_DEPTH) throw new NotPlain();
-  if (Array.isArray(value)) {
-    const out = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copyValue(value[i], depth + 1);
-    return out;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) throw new NotPlain();
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const v = copyValue((value as Record<string, unknown>)[key], depth + 1);
-    // An own `__proto__` key (JSON.parse makes them) must stay a key, not become the prototype.
-    if (key === "__proto__")
-      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[key] = v;
-  }
-  return out;
-}
 
 /** Values made by `frozenCopy`: frozen all the way down, so they can be shared as they are. */
 const frozen = new WeakSet<object>();
@@ -69,13 +46,4 @@ function freezeValue(value: unknown, depth: number): unknown {
  */
 export function frozenCopy<T>(value: T): T {
   return freezeValue(value, 0) as T;
-}
-
-export function plainCopy<T>(value: T): T {
-  try {
-    return copyValue(value, 0) as T;
-  } catch (error) {
-    if (error instanceof NotPlain) return structuredClone(value);
-    throw error;
-  }
 }
