@@ -13,8 +13,8 @@ export interface Word {
   readonly raw: string;
   /** Placeholders of this word itself, not of a `$(...)` inside it. */
   readonly marks: ReadonlySet<number>;
-  /** Set on the word after a redirection operator: `<<<` gives a here-string. */
-  readonly redirect?: "herestring" | "other";
+  /** Set on the word after a redirection operator: `<<<` gives a here-string, `>&` and `<&` a descriptor. */
+  readonly redirect?: "herestring" | "descriptor" | "other";
 }
 
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]*)\])?\+?=/;
@@ -220,6 +220,9 @@ export function analyzeCommand(
     c.refuse(herestrings, reason);
     for (const mark of piped) facts.refusals.push({ mark, reason });
   }
+  for (const word of words)
+    if (word.redirect === "descriptor")
+      c.use("descriptor", word, word.raw, "a redirection to a file descriptor (>& or <&)");
   let i = 0;
   while (i < args.length && ASSIGNMENT.test(args[i].raw)) c.assignment(args[i++]);
   i = skipWrappers(args, i);

@@ -103,6 +103,39 @@ describe("places that evaluate a value accept only an integer or a name", () => 
     expect(() => bind(command, "some_name").check()).not.toThrow();
   });
 
+  test.each([
+    ["echo x >&@"],
+    ["echo x >& @"],
+    ["echo x 1>&@"],
+    ["echo x >&1@"],
+    ["\\ >&@echo echo"],
+    ["echo x 2>&@"],
+    ["cat <&@"],
+    ["n=@; echo x >&$n"],
+    ['echo x >&"$(printf 1)@"'],
+  ])("%j: after >& or <&, a descriptor number only (bash expands any other word twice)", (command) => {
+    const bound = bind(command, HOSTILE);
+    expect(bound.check).toThrow("is used in a redirection to a file descriptor (>& or <&)");
+    expect(bound.check).toThrow(
+      `it must be a file descriptor number (digits) or -, found ${JSON.stringify(HOSTILE)}`,
+    );
+    for (const bad of ["file.log", "1 2", " 1", "-1"])
+      expect(bind(command, bad).check).toThrow("file descriptor");
+  });
+
+  test("a descriptor number or - passes after >& and <&; other redirections take any value", () => {
+    for (const fd of ["1", "2", "10", "-"]) expect(() => bind("echo x >&@", fd).check()).not.toThrow();
+    for (const command of [
+      "echo x > @",
+      "echo x &> @",
+      "echo x >> @",
+      "cat < @",
+      "echo x >| @",
+      "echo x 2> @",
+    ])
+      expect(() => bind(command, HOSTILE).check()).not.toThrow();
+  });
+
   test("integers with blanks around them (a job's stdout) are accepted; others are not", () => {
     for (const ok of ["0", "-3", "+7", "0x1F", "5\n", " 12 "])
       expect(() => bind("echo $((@))", ok).check()).not.toThrow();

@@ -76,6 +76,8 @@ export function bindPlaceholders(command: string, values: readonly Substitution[
 /** Decimal without leading zeros (the shell would read 010 as octal 8), or hexadecimal. */
 const INTEGER = /^\s*[-+]?(0|[1-9][0-9]*|0[xX][0-9A-Fa-f]+)\s*$/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What `>&` and `<&` take: a file descriptor number, or `-` (close). */
+const DESCRIPTOR = /^([0-9]+|-)$/;
 const SHOWN = 60;
 
 /**
@@ -117,6 +119,11 @@ export function checkValues(
 function check(use: Use, value: string, what: string, mark: number, direct: readonly number[]): void {
   if (accepts(use.need, value)) return;
   const via = direct.includes(mark) || mark < 0 ? "" : " (through a shell variable assigned from it)";
+  if (use.need === "descriptor") {
+    throw new Error(
+      `${what} is used in ${use.where}${via}, where bash expands a word that is not a file descriptor number a second time, as a file name (running any $(...) in it): it must be a file descriptor number (digits) or -, found ${show(value)}; to write to a file named by a value, use > FILE 2>&1`,
+    );
+  }
   const [as, expected] =
     use.need === "integer"
       ? ["arithmetic", "an integer (decimal without leading zeros, or 0x hex)"]
@@ -127,6 +134,7 @@ function check(use: Use, value: string, what: string, mark: number, direct: read
 }
 
 function accepts(need: Need, value: string): boolean {
+  if (need === "descriptor") return DESCRIPTOR.test(value);
   return need === "integer" ? INTEGER.test(value) : NAME.test(value);
 }
 

@@ -476,8 +476,9 @@ export class Scanner {
     } else if (s.startsWith("<<", this.i)) {
       this.heredocOperator();
     } else {
-      cmd.redirect = "other";
       const m = /^[<>][>&|]?/.exec(s.slice(this.i, this.i + 2));
+      // `>&WORD`, `2>&WORD`, `<&WORD`: a file descriptor (commands.ts checks the word).
+      cmd.redirect = m?.[0].endsWith("&") ? "descriptor" : "other";
       this.copy(m ? m[0].length : 1);
     }
   }

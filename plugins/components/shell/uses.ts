@@ -19,8 +19,12 @@ export function withoutMarks(text: string): string {
   return text.replace(MARKS, " ");
 }
 
-/** What a value in a place accepts. */
-export type Need = "integer" | "name";
+/**
+ * What a value in a place accepts. `descriptor`: the word after `>&` or `<&`, which
+ * bash expands a second time, as a file name, when it is not a number (`>&WORD` means
+ * `&>WORD`): a value `a[$(touch /tmp/x)]` there runs `touch`.
+ */
+export type Need = "integer" | "name" | "descriptor";
 
 /**
  * One place that evaluates what is put there: the placeholders written directly in it
