@@ -100,6 +100,7 @@ describe("metric cells", () => {
       m.inc({ workflow: "w", status: "ok" });
       m.inc({ status: "ok", workflow: "w" });
       m.inc({ workflow: "w" });
+      m.inc({ workflow: "w", status: "" });
     }
     expect(await ours.metrics()).toBe(await theirs.metrics());
     expect(await ours.metrics()).toContain('c_total{workflow="w",status="ok"} 2');

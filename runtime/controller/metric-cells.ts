@@ -57,7 +57,12 @@ abstract class LabeledCells<C> {
   protected cell(labels: Labels | undefined): C {
     const names = this.labelNames;
     let key = "";
-    for (let i = 0; i < names.length; i++) key += `${labels?.[names[i]] ?? ""}\u0000`;
+    for (let i = 0; i < names.length; i++) {
+      // An absent label is not an empty one (prom-client keeps them apart too).
+      const value = labels?.[names[i]];
+      const part = value === undefined ? "\u0001" : String(value);
+      key = i === 0 ? part : `${key}\u0000${part}`;
+    }
     let cell = this.cells.get(key);
     if (cell === undefined) {
       const own: Record<string, string | number> = {};

@@ -11,6 +11,7 @@ test("memory: keeps the newest finished runs up to its limit, and every unfinish
   const done = [task({ status: "completed" }), task({ status: "completed" }), task({ status: "failed" })];
   for (const t of done) await store.create(t);
   expect(await store.get(done[0].task_id)).toBeUndefined();
+  expect(await store.get(done[1].task_id)).toBeDefined();
   expect(await store.get(done[2].task_id)).toBeDefined();
   expect(await store.get(running.task_id)).toBeDefined();
 });

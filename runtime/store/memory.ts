@@ -48,8 +48,8 @@ export function matches(task: TaskRecord, filter: TaskFilter): boolean {
 export class MemoryTaskStore implements TaskStore {
   readonly driver = "memory";
   private readonly tasks = new Map<string, TaskRecord>();
-  /** Finished task ids, oldest first. */
-  private readonly finished: string[] = [];
+  /** Finished task ids, oldest first (a Set keeps insertion order; evicting the oldest is O(1)). */
+  private readonly finished = new Set<string>();
   /** Bytes of output each finished run holds unshortened, and their sum. */
   private readonly outputBytes = new Map<string, number>();
   private keptBytes = 0;
@@ -134,7 +134,7 @@ export class MemoryTaskStore implements TaskStore {
       for (const id of newestFirst.slice(rule.keepNewest)) doomed.add(id);
     }
     for (const id of doomed) {
-      this.finished.splice(this.finished.indexOf(id), 1);
+      this.finished.delete(id);
       this.forget(id);
     }
     return doomed.size;
@@ -163,8 +163,12 @@ export class MemoryTaskStore implements TaskStore {
   async close(): Promise<void> {}
 
   private noteFinished(taskId: string): void {
-    this.finished.push(taskId);
-    while (this.finished.length > this.historyLimit) this.forget(this.finished.shift()!);
+    this.finished.add(taskId);
+    for (const oldest of this.finished) {
+      if (this.finished.size <= this.historyLimit) break;
+      this.finished.delete(oldest);
+      this.forget(oldest);
+    }
     if (this.outputBudget <= 0) return;
     const task = this.tasks.get(taskId)!;
     const bytes = jsonBytes(task.output) + task.jobs.reduce((n, j) => n + jsonBytes(j.output), 0);
