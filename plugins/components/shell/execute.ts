@@ -69,6 +69,8 @@ export async function execute(o: ExecOptions): Promise<ExecResult> {
         : undefined;
     const onAbort = () => endAll();
     o.signal.addEventListener("abort", onAbort, { once: true });
+    // Cancelled while the process was starting: the listener came too late to hear it.
+    if (o.signal.aborted) endAll();
     // The command is over when it exits: what it left running ends with it.
     child.exited.then(() => {
       clearTimeout(timer);
