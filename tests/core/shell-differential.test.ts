@@ -115,7 +115,8 @@ const TEMPLATES: Template[] = [
   { command: `printf -v @ %s 1; ${P} @`, expect: same, bashOnly: true, needs: "name" },
   {
     command: `read -r n <<< @; ${P} "$((n))"`,
-    expect: (v) => `${Number(v)}\n`,
+    // read takes the first line only: "\n9" reads an empty line, which is 0.
+    expect: (v) => `${Number(v.split("\n")[0])}\n`,
     bashOnly: true,
     needs: "integer",
   },
