@@ -83,6 +83,8 @@ const S = smoke
     };
 
 const t0 = performance.now();
+// The commit, and whether the tree is clean, before the suite writes its own chart.
+const before = await machine();
 const work = mkdtempSync(path.join(tmpdir(), "mc-bench-"));
 const rows: Row[] = [];
 const children: ChildServer[] = [];
@@ -561,7 +563,7 @@ const header = [
   `Written by \`bun run bench${smoke ? " --smoke" : ""}\` (scripts/bench/suite.ts) on ${new Date().toISOString().replace("T", " ").slice(0, 16)} UTC in ${total.toFixed(0)} s.`,
   "",
   `- machine: ${m.cores} cores (${m.cpu}), ${m.memoryGb.toFixed(1)} GB memory, ${m.kernel}`,
-  `- versions: Bun ${m.bun}, model-compose commit ${m.commit}`,
+  `- versions: Bun ${m.bun}, model-compose commit ${before.commit}`,
   `- \`uptime\` when the suite ended: \`${m.uptime}\`${loaded ? " — the machine was shared and loaded while measuring: read the ratios (each baseline was measured beside its figure), not the absolute numbers" : ""}`,
   "",
   "Every figure stands beside a baseline measured in the same run: wrk targets and hyperfine series alternate round by round (the mean of the rounds is reported), the in-process measures alternate baseline and engine call by call. Everything listens on 127.0.0.1, with the load generator on the same cores.",
