@@ -91,37 +91,37 @@ function finite(metric: string, value: number): number {
   return value;
 }
 
-export class CounterMetric extends LabeledCells<ValueCell> {
+/** A counter or a gauge: one number per label set. */
+abstract class ValueCells extends LabeledCells<ValueCell> {
+  protected abstract readonly type: "counter" | "gauge";
+
   constructor(options: MetricOptions) {
     super(options);
-    // Without labels, a counter is shown at 0 before its first increment.
+    // Without labels, the metric is shown at 0 before anything is recorded.
     if ((options.labelNames ?? []).length === 0) this.cell(undefined);
   }
 
   protected create(labels: Labels): ValueCell {
     return { labels, value: 0 };
   }
+
+  get(): Collected {
+    const values = [...this.cells.values()].map((c) => ({ labels: c.labels, value: c.value }));
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: "sum" };
+  }
+}
+
+export class CounterMetric extends ValueCells {
+  protected readonly type = "counter";
 
   inc(labels?: Labels, value = 1): void {
     if (finite(this.name, value) < 0) throw new Error(`metric ${this.name}: a counter cannot decrease`);
     this.cell(labels).value += value;
   }
-
-  get(): Collected {
-    const values = [...this.cells.values()].map((c) => ({ labels: c.labels, value: c.value }));
-    return { name: this.name, help: this.help, type: "counter", values, aggregator: "sum" };
-  }
 }
 
-export class GaugeMetric extends LabeledCells<ValueCell> {
-  constructor(options: MetricOptions) {
-    super(options);
-    if ((options.labelNames ?? []).length === 0) this.cell(undefined);
-  }
-
-  protected create(labels: Labels): ValueCell {
-    return { labels, value: 0 };
-  }
+export class GaugeMetric extends ValueCells {
+  protected readonly type = "gauge";
 
   inc(labels?: Labels, value = 1): void {
     this.cell(labels).value += finite(this.name, value);
@@ -133,11 +133,6 @@ export class GaugeMetric extends LabeledCells<ValueCell> {
 
   set(labels: Labels | undefined, value: number): void {
     this.cell(labels).value = finite(this.name, value);
-  }
-
-  get(): Collected {
-    const values = [...this.cells.values()].map((c) => ({ labels: c.labels, value: c.value }));
-    return { name: this.name, help: this.help, type: "gauge", values, aggregator: "sum" };
   }
 }
 
