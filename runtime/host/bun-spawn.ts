@@ -1,7 +1,7 @@
 /**
- * `Host.spawn` through Bun.spawn. A job's first process starts in about a third of the
- * time node:child_process takes in Bun (2 against 7-9 ms, the module load included;
- * docs/benchmarks.md), which is most of what a shell job costs beyond its command.
+ * `Host.spawn` through Bun.spawn, which starts a process without Node's compatibility
+ * layer: in the compiled binary a shell job's cost over a logger job went from 9.6 to
+ * 5.7 ms with it (alternated medians; docs/benchmarks.md, Start-up).
  */
 import type { SpawnedProcess, SpawnOptions } from "./types.ts";
 
