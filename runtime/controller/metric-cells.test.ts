@@ -11,42 +11,28 @@ import { CounterMetric, GaugeMetric, HistogramMetric } from "./metric-cells.ts";
 const BUCKETS = [0.001, 0.01, 0.1, 1, 10];
 const labelValue = fc.constantFrom("a", "b", 'say "hi"\\\n', "wf-1", "");
 
+/** The same four metrics, one set as cells on `ours`, one as prom-client's own on `theirs`. */
+const SPECS = {
+  counter: { name: "c_total", help: "c", labelNames: ["workflow", "status"] },
+  plain: { name: "p_total", help: "p" },
+  gauge: { name: "g", help: "g" },
+  histogram: { name: "h_seconds", help: "h", labelNames: ["workflow", "status"], buckets: BUCKETS },
+};
+
 function pair() {
   const ours = new Registry();
   const theirs = new Registry();
   const o = {
-    counter: new CounterMetric({
-      name: "c_total",
-      help: "c",
-      labelNames: ["workflow", "status"],
-      registers: [ours],
-    }),
-    plain: new CounterMetric({ name: "p_total", help: "p", registers: [ours] }),
-    gauge: new GaugeMetric({ name: "g", help: "g", registers: [ours] }),
-    histogram: new HistogramMetric({
-      name: "h_seconds",
-      help: "h",
-      labelNames: ["workflow", "status"],
-      buckets: BUCKETS,
-      registers: [ours],
-    }),
+    counter: new CounterMetric({ ...SPECS.counter, registers: [ours] }),
+    plain: new CounterMetric({ ...SPECS.plain, registers: [ours] }),
+    gauge: new GaugeMetric({ ...SPECS.gauge, registers: [ours] }),
+    histogram: new HistogramMetric({ ...SPECS.histogram, registers: [ours] }),
   };
   const t = {
-    counter: new Counter({
-      name: "c_total",
-      help: "c",
-      labelNames: ["workflow", "status"],
-      registers: [theirs],
-    }),
-    plain: new Counter({ name: "p_total", help: "p", registers: [theirs] }),
-    gauge: new Gauge({ name: "g", help: "g", registers: [theirs] }),
-    histogram: new Histogram({
-      name: "h_seconds",
-      help: "h",
-      labelNames: ["workflow", "status"],
-      buckets: BUCKETS,
-      registers: [theirs],
-    }),
+    counter: new Counter({ ...SPECS.counter, registers: [theirs] }),
+    plain: new Counter({ ...SPECS.plain, registers: [theirs] }),
+    gauge: new Gauge({ ...SPECS.gauge, registers: [theirs] }),
+    histogram: new Histogram({ ...SPECS.histogram, registers: [theirs] }),
   };
   return { ours, theirs, o, t };
 }
