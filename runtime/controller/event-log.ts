@@ -105,7 +105,8 @@ class RunLog {
 
 export class RunEventLog {
   private readonly runs = new Map<string, RunLog>();
-  private readonly finishedOrder: string[] = [];
+  /** Finished runs, oldest first (a Set keeps insertion order; dropping the oldest is O(1)). */
+  private readonly finishedOrder = new Set<string>();
 
   constructor(private readonly limits: EventLogLimits = DEFAULT_EVENT_LOG_LIMITS) {}
 
@@ -114,15 +115,20 @@ export class RunEventLog {
     const log = this.logOf(event.run_id);
     if (log.finished) return;
     log.add(event);
-    for (const listener of [...log.listeners]) {
-      try {
-        listener(event);
-      } catch {}
-    }
+    // Copied: a listener may unsubscribe while it is called.
+    if (log.listeners.size > 0)
+      for (const listener of [...log.listeners]) {
+        try {
+          listener(event);
+        } catch {}
+      }
     if (log.finished) {
-      this.finishedOrder.push(event.run_id);
-      while (this.finishedOrder.length > this.limits.keepFinishedRuns)
-        this.forget(this.finishedOrder.shift()!);
+      this.finishedOrder.add(event.run_id);
+      for (const oldest of this.finishedOrder) {
+        if (this.finishedOrder.size <= this.limits.keepFinishedRuns) break;
+        this.finishedOrder.delete(oldest);
+        this.forget(oldest);
+      }
     }
   }
 
