@@ -53,15 +53,8 @@ export class LocalRunBus implements RunBus {
   private readonly listeners = new Map<string, Set<BusListener>>();
 
   publish<M extends BusMessage>(message: M): void {
-    for (const key of [message.run_id, "*"]) {
-      const set = this.listeners.get(key);
-      if (!set) continue;
-      for (const listener of [...set]) {
-        try {
-          listener(message);
-        } catch {}
-      }
-    }
+    deliver(this.listeners.get(message.run_id), message);
+    deliver(this.listeners.get("*"), message);
   }
 
   subscribe(runId: string, listener: BusListener): () => void {
@@ -86,6 +79,17 @@ export class LocalRunBus implements RunBus {
 
   async close(): Promise<void> {
     this.listeners.clear();
+  }
+}
+
+/** Calls each listener; a copy of the set when there are several, as one may unsubscribe another. */
+function deliver(set: Set<BusListener> | undefined, message: BusMessage): void {
+  if (set === undefined) return;
+  // One listener (the common case) is taken out first: a listener added meanwhile waits for the next message.
+  for (const listener of set.size === 1 ? [set.values().next().value!] : [...set]) {
+    try {
+      listener(message);
+    } catch {}
   }
 }
 
