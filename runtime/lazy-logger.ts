@@ -25,44 +25,73 @@ const LOG_METHODS = new Set(["trace", "debug", "info", "warn", "error", "fatal"]
 const noop = () => {};
 
 /**
+ * One lazy logger's state. It is the proxy's target, so one handler serves every lazy
+ * logger: the runs of the controller make three children each (the run, the job, the
+ * component), and a handler with its own closures per child was a dozen objects each.
+ * The fields are symbol-keyed and the target is never handed out.
+ */
+const REAL = Symbol("real");
+const MAKE = Symbol("make");
+const LEVEL = Symbol("level");
+const THRESHOLD = Symbol("threshold");
+
+interface LazyState {
+  [REAL]: Logger | undefined;
+  [MAKE]: () => Logger;
+  [LEVEL]: Level | "silent";
+  [THRESHOLD]: number;
+}
+
+function materialize(state: LazyState): Logger {
+  state[REAL] ??= state[MAKE]();
+  return state[REAL];
+}
+
+const enabled = (state: LazyState, name: string) =>
+  (LEVEL_VALUES[name] ?? Number.POSITIVE_INFINITY) >= state[THRESHOLD];
+
+const handler: ProxyHandler<LazyState> = {
+  get(state, prop) {
+    const real = state[REAL];
+    if (real) return bound(real, prop);
+    if (typeof prop === "string") {
+      if (LOG_METHODS.has(prop) && !enabled(state, prop)) return noop;
+      if (prop === "level") return state[LEVEL];
+      if (prop === "isLevelEnabled") return (name: string) => enabled(state, name);
+      if (prop === "flush") return (cb?: (err?: Error) => void) => cb?.();
+      if (prop === "child") {
+        return (bindings: Record<string, unknown>, options?: object) =>
+          options === undefined
+            ? lazyLogger(state[LEVEL], () => materialize(state).child(bindings))
+            : materialize(state).child(bindings, options);
+      }
+    }
+    return bound(materialize(state), prop);
+  },
+  set(state, prop, value) {
+    Reflect.set(materialize(state), prop, value);
+    return true;
+  },
+  has(state, prop) {
+    return prop in materialize(state);
+  },
+  // The state is not the logger's: seen from outside, the target is empty, as it was.
+  ownKeys: () => [],
+  getOwnPropertyDescriptor: () => undefined,
+};
+
+/**
  * A Logger at `level` whose real instance comes from `make()` on first need.
  * `make` must return a logger at the same level.
  */
 export function lazyLogger(level: Level | "silent", make: () => Logger): Logger {
-  let real: Logger | undefined;
-  const materialize = (): Logger => {
-    real ??= make();
-    return real;
+  const state: LazyState = {
+    [REAL]: undefined,
+    [MAKE]: make,
+    [LEVEL]: level,
+    [THRESHOLD]: LEVEL_VALUES[level] ?? LEVEL_VALUES.info,
   };
-  const threshold = LEVEL_VALUES[level] ?? LEVEL_VALUES.info;
-  const enabled = (name: string) => (LEVEL_VALUES[name] ?? Number.POSITIVE_INFINITY) >= threshold;
-
-  const handler: ProxyHandler<object> = {
-    get(_target, prop) {
-      if (real) return bound(real, prop);
-      if (typeof prop === "string") {
-        if (LOG_METHODS.has(prop) && !enabled(prop)) return noop;
-        if (prop === "level") return level;
-        if (prop === "isLevelEnabled") return (name: string) => enabled(name);
-        if (prop === "flush") return (cb?: (err?: Error) => void) => cb?.();
-        if (prop === "child") {
-          return (bindings: Record<string, unknown>, options?: object) =>
-            options === undefined
-              ? lazyLogger(level, () => materialize().child(bindings))
-              : materialize().child(bindings, options);
-        }
-      }
-      return bound(materialize(), prop);
-    },
-    set(_target, prop, value) {
-      Reflect.set(materialize(), prop, value);
-      return true;
-    },
-    has(_target, prop) {
-      return prop in materialize();
-    },
-  };
-  return new Proxy({}, handler) as Logger;
+  return new Proxy(state, handler) as unknown as Logger;
 }
 
 function bound(logger: Logger, prop: string | symbol): unknown {
