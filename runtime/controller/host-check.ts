@@ -43,12 +43,25 @@ export function hostCheck({ boundHost, allowedHosts }: HostCheckOptions): Middle
   );
   const names = new Set(["localhost", ...allowedHosts.map((h) => h.toLowerCase())]);
   if (bound) names.add(bound);
+  // The verdict by Host header: clients send the same few, and parsing one as a URL on
+  // every request was a measurable part of a small request. Bounded: a client sending a
+  // new name each time empties it, it does not grow it.
+  const verdicts = new Map<string, boolean>();
+  const allowed = (header: string): boolean => {
+    let ok = verdicts.get(header);
+    if (ok === undefined) {
+      const name = hostName(header);
+      ok = name !== undefined && (names.has(name) || isIpLiteral(name));
+      if (verdicts.size >= 256) verdicts.clear();
+      verdicts.set(header, ok);
+    }
+    return ok;
+  };
   return async (c, next) => {
     // Bun and Deno build the request URL from the Host header; the header itself is
     // what the client sent (absent only from HTTP/1.0 clients, which then use the URL's).
     const header = c.req.header("host") ?? new URL(c.req.url).host;
-    const name = hostName(header);
-    if (name && (names.has(name) || isIpLiteral(name))) return next();
+    if (allowed(header)) return next();
     return c.json(
       {
         error: `requests for host ${JSON.stringify(header)} are refused: this controller listens on ${boundHost} and answers only for ${[...names].join(", ")} or an IP address; add the name to controller.allowed_hosts to serve it (a page that reaches the controller under another name, e.g. through DNS rebinding, must not drive it)`,
