@@ -94,6 +94,19 @@ describe("default: no cross-origin access, loopback answers only for its own nam
       expect({ host, status: reply.status }).toEqual({ host, status: 403 });
     }
   });
+
+  test("verdicts stay the same when asked again and after hundreds of other names", async () => {
+    const app = await testApp();
+    const status = async (host: string) =>
+      (await app.request("/api/workflows", { headers: { Host: host } })).status;
+    for (let round = 0; round < 2; round++) {
+      expect(await status("evil.example")).toBe(403);
+      expect(await status("localhost:8080")).toBe(200);
+    }
+    for (let i = 0; i < 300; i++) expect(await status(`n${i}.evil.example`)).toBe(403);
+    expect(await status("evil.example")).toBe(403);
+    expect(await status("127.0.0.1:8080")).toBe(200);
+  });
 });
 
 describe("deliberate cross-origin use", () => {
