@@ -42,7 +42,14 @@ abstract class LabeledCells<C> {
   readonly name: string;
   readonly help: string;
   private readonly labelNames: readonly string[];
-  protected readonly cells = new Map<string, C>();
+  /** Every cell, in the order its label set was first seen (the order of the output). */
+  protected readonly cells: C[] = [];
+  /**
+   * Cells by label value, one level of maps per label name in declared order: looking
+   * a cell up builds no key string (joining the values into one key on every
+   * observation was the largest part of recording a metric).
+   */
+  private readonly tree = new Map<string, unknown>();
 
   constructor(options: MetricOptions) {
     this.name = options.name;
@@ -56,14 +63,19 @@ abstract class LabeledCells<C> {
   /** The cell of `labels`: found by their values, made (and the names checked) once. */
   protected cell(labels: Labels | undefined): C {
     const names = this.labelNames;
-    let key = "";
-    for (let i = 0; i < names.length; i++) {
-      // An absent label is not an empty one (prom-client keeps them apart too).
-      const value = labels?.[names[i]];
-      const part = value === undefined ? "\u0001" : String(value);
-      key = i === 0 ? part : `${key}\u0000${part}`;
+    let node = this.tree;
+    const last = names.length - 1;
+    for (let i = 0; i < last; i++) {
+      const part = labelPart(labels?.[names[i]]);
+      let next = node.get(part) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(part, next);
+      }
+      node = next;
     }
-    let cell = this.cells.get(key);
+    const leaf = last < 0 ? "" : labelPart(labels?.[names[last]]);
+    let cell = node.get(leaf) as C | undefined;
     if (cell === undefined) {
       const own: Record<string, string | number> = {};
       for (const [name, value] of Object.entries(labels ?? {})) {
@@ -74,10 +86,16 @@ abstract class LabeledCells<C> {
         own[name] = value;
       }
       cell = this.create(own);
-      this.cells.set(key, cell);
+      node.set(leaf, cell);
+      this.cells.push(cell);
     }
     return cell;
   }
+}
+
+/** A label's value as a key. An absent label is not an empty one (prom-client keeps them apart too). */
+function labelPart(value: string | number | undefined): string {
+  return value === undefined ? "\u0001" : String(value);
 }
 
 interface ValueCell {
@@ -106,7 +124,7 @@ abstract class ValueCells extends LabeledCells<ValueCell> {
   }
 
   get(): Collected {
-    const values = [...this.cells.values()].map((c) => ({ labels: c.labels, value: c.value }));
+    const values = this.cells.map((c) => ({ labels: c.labels, value: c.value }));
     return { name: this.name, help: this.help, type: this.type, values, aggregator: "sum" };
   }
 }
@@ -170,7 +188,7 @@ export class HistogramMetric extends LabeledCells<HistogramCell> {
   get(): Collected {
     const values: Sample[] = [];
     const bucket = `${this.name}_bucket`;
-    for (const cell of this.cells.values()) {
+    for (const cell of this.cells) {
       let acc = 0;
       this.buckets.forEach((le, i) => {
         acc += cell.counts[i];
