@@ -49,3 +49,15 @@ test("frozenCopy: an own __proto__ key stays a key; bytes are copied, not frozen
   expect(held.bytes).toEqual(bytes);
   expect(held.bytes).not.toBe(bytes);
 });
+
+test("a value met twice is copied once, and the copy is shared as the value was", () => {
+  const output = { text: "hello", list: [1, 2] };
+  const record = { output, jobs: [{ id: "a", output }] };
+  const copy = frozenCopy(record);
+  expect(copy).toEqual(record);
+  expect(copy.output).not.toBe(output);
+  expect(copy.jobs[0].output).toBe(copy.output);
+  expect(Object.isFrozen(copy.output.list)).toBe(true);
+  output.list.push(3);
+  expect(copy.output.list).toEqual([1, 2]);
+});

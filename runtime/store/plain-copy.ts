@@ -12,20 +12,24 @@ const MAX_DEPTH = 64;
 /** Values made by `frozenCopy`: frozen all the way down, so they can be shared as they are. */
 const frozen = new WeakSet<object>();
 
-function freezeValue(value: unknown, depth: number): unknown {
+function freezeValue(value: unknown, depth: number, copies: Map<object, unknown>): unknown {
   if (value === null || typeof value !== "object" || frozen.has(value)) return value;
+  // A value met twice (a run's output is often also its last job's) is copied once,
+  // and the copy is shared as the value was.
+  const done = copies.get(value);
+  if (done !== undefined) return done;
   // Deeper than a record goes (maybe a cycle): structuredClone follows it.
   if (depth > MAX_DEPTH) return structuredClone(value);
   let out: unknown[] | Record<string, unknown>;
   if (Array.isArray(value)) {
     out = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = freezeValue(value[i], depth + 1);
+    for (let i = 0; i < value.length; i++) out[i] = freezeValue(value[i], depth + 1, copies);
   } else {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return structuredClone(value);
     const obj: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
-      const v = freezeValue((value as Record<string, unknown>)[key], depth + 1);
+      const v = freezeValue((value as Record<string, unknown>)[key], depth + 1, copies);
       if (key === "__proto__")
         Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
       else obj[key] = v;
@@ -34,6 +38,7 @@ function freezeValue(value: unknown, depth: number): unknown {
   }
   Object.freeze(out);
   frozen.add(out);
+  copies.set(value, out);
   return out;
 }
 
@@ -45,5 +50,5 @@ function freezeValue(value: unknown, depth: number): unknown {
  * structuredClone and left unfrozen (a typed array cannot be frozen).
  */
 export function frozenCopy<T>(value: T): T {
-  return freezeValue(value, 0) as T;
+  return freezeValue(value, 0, new Map()) as T;
 }
