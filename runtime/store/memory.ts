@@ -164,14 +164,19 @@ export class MemoryTaskStore implements TaskStore {
 
   private noteFinished(taskId: string): void {
     this.finished.add(taskId);
-    for (const oldest of this.finished) {
-      if (this.finished.size <= this.historyLimit) break;
-      this.finished.delete(oldest);
-      this.forget(oldest);
-    }
+    if (this.finished.size > this.historyLimit)
+      for (const oldest of this.finished) {
+        if (this.finished.size <= this.historyLimit) break;
+        this.finished.delete(oldest);
+        this.forget(oldest);
+      }
     if (this.outputBudget <= 0) return;
     const task = this.tasks.get(taskId)!;
-    const bytes = jsonBytes(task.output) + task.jobs.reduce((n, j) => n + jsonBytes(j.output), 0);
+    // The run's output is often its last job's, one shared copy: serialised once, counted for each.
+    const outputBytes = jsonBytes(task.output);
+    const bytes =
+      outputBytes +
+      task.jobs.reduce((n, j) => n + (j.output === task.output ? outputBytes : jsonBytes(j.output)), 0);
     this.outputBytes.set(taskId, bytes);
     this.keptBytes += bytes;
     // Oldest first; the run just finished last, so its caller's record stays whole if it fits.

@@ -30,6 +30,10 @@ const encoder = new TextEncoder();
 /** `value`, or its marker when its JSON is longer than `limit` bytes. */
 export function capValue(value: unknown, limit: number): unknown {
   if (value === undefined || limit <= 0) return value;
+  // Not measured when it cannot be over: a number or boolean (at most 24 characters of
+  // JSON), or a string whose JSON, every character escaped as \uXXXX at worst, fits.
+  if (typeof value === "string" ? value.length * 6 + 2 <= limit : typeof value !== "object" && limit >= 24)
+    return value;
   const text = JSON.stringify(value);
   if (text === undefined || text.length <= limit / 3) return value;
   const bytes = encoder.encode(text).length;
@@ -49,7 +53,13 @@ export function markerOf(value: unknown, limit: number): TruncatedMarker {
 /** Bytes of `value` as JSON. */
 export function jsonBytes(value: unknown): number {
   const text = JSON.stringify(value);
-  return text === undefined ? 0 : encoder.encode(text).length;
+  return text === undefined ? 0 : utf8Bytes(text);
+}
+
+/** UTF-8 length of `text`; an ASCII text (most JSON) is not encoded to count it. */
+function utf8Bytes(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range
+  return /^[\x00-\x7f]*$/.test(text) ? text.length : encoder.encode(text).length;
 }
 
 /** An error message cut to `limit` bytes (at most), saying how long it was. */
@@ -60,9 +70,14 @@ export function capText(text: string | undefined, limit: number): string | undef
   return `${text.slice(0, Math.floor(limit / 4))}… [truncated: ${bytes} bytes, over the store's max_value_size of ${limit}]`;
 }
 
-export function capJob(job: JobRecord, limit: number): JobRecord {
+/**
+ * The job with its values capped. `run` is the run's output as given and as stored: a
+ * run's output is often its last job's, the same value, then measured once.
+ */
+export function capJob(job: JobRecord, limit: number, run?: { given: unknown; stored: unknown }): JobRecord {
   const out = { ...job };
-  if ("output" in job) out.output = capValue(job.output, limit);
+  if ("output" in job)
+    out.output = run !== undefined && job.output === run.given ? run.stored : capValue(job.output, limit);
   if (job.error !== undefined) out.error = capText(job.error, limit);
   return out;
 }
@@ -72,7 +87,10 @@ export function capPatch<P extends TaskPatch>(patch: P, limit: number): P {
   if ("input" in patch) out.input = capValue(patch.input, limit);
   if ("output" in patch) out.output = capValue(patch.output, limit);
   if (patch.error !== undefined) out.error = capText(patch.error, limit);
-  if (patch.jobs) out.jobs = patch.jobs.map((j) => capJob(j, limit));
+  if (patch.jobs) {
+    const run = "output" in patch ? { given: patch.output, stored: out.output } : undefined;
+    out.jobs = patch.jobs.map((j) => capJob(j, limit, run));
+  }
   return out;
 }
 
