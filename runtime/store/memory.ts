@@ -6,7 +6,7 @@
  * replaced by markers (value-cap.ts), so memory stays bounded whatever runs return.
  */
 
-import { frozenCopy } from "./plain-copy.ts";
+import { freezeOwn, frozenCopy } from "./plain-copy.ts";
 import {
   isFinished,
   type JobRecord,
@@ -32,10 +32,11 @@ export interface MemoryStoreOptions {
  * A caller holding a record must not be able to change the stored one (as with a
  * database). Records are kept as frozen copies (with `truncated` derived once, when
  * written) and handed out as they are: a read copies nothing, and a write copies only
- * what it brings (plain-copy.ts). Copying on every read was a fifth of a waited run's
- * CPU time (docs/benchmarks.md).
+ * what it brings (plain-copy.ts). `seal` is given a record the store has just made (a
+ * spread of the old record and the change) and freezes it in place. Copying on every
+ * read was a fifth of a waited run's CPU time (docs/benchmarks.md).
  */
-const seal = (task: TaskRecord): TaskRecord => frozenCopy(withTruncated(task));
+const seal = (made: TaskRecord): TaskRecord => freezeOwn(withTruncated(made));
 
 export function matches(task: TaskRecord, filter: TaskFilter): boolean {
   if (filter.workflow_id !== undefined && task.workflow_id !== filter.workflow_id) return false;

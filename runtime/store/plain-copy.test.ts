@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { frozenCopy } from "./plain-copy.ts";
+import { freezeOwn, frozenCopy } from "./plain-copy.ts";
 
 test("copies JSON values deeply, undefined fields included", () => {
   const value = { a: 1, b: [1, { c: "x" }], d: null, e: undefined, f: { g: true } };
@@ -60,4 +60,16 @@ test("a value met twice is copied once, and the copy is shared as the value was"
   expect(Object.isFrozen(copy.output.list)).toBe(true);
   output.list.push(3);
   expect(copy.output.list).toEqual([1, 2]);
+});
+
+test("freezeOwn freezes the object itself and copies what it holds", () => {
+  const input = { list: [1] };
+  const own = { id: "a", input };
+  const sealed = freezeOwn(own);
+  expect(sealed).toBe(own);
+  expect(Object.isFrozen(own)).toBe(true);
+  expect(own.input).not.toBe(input);
+  input.list.push(2);
+  expect(own.input.list).toEqual([1]);
+  expect(frozenCopy(own)).toBe(own);
 });

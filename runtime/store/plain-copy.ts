@@ -52,3 +52,18 @@ function freezeValue(value: unknown, depth: number, copies: Map<object, unknown>
 export function frozenCopy<T>(value: T): T {
   return freezeValue(value, 0, new Map()) as T;
 }
+
+/**
+ * Freezes `own`, an object the caller has just made and shares with no one, in place:
+ * only what it holds is copied (as by `frozenCopy`). A store's new record is made by
+ * spreading the old one and the change into a new object; copying that object again
+ * was a third of the memory store's work on every write.
+ */
+export function freezeOwn<T extends object>(own: T): T {
+  const copies = new Map<object, unknown>();
+  const fields = own as Record<string, unknown>;
+  for (const key of Object.keys(fields)) fields[key] = freezeValue(fields[key], 1, copies);
+  Object.freeze(own);
+  frozen.add(own);
+  return own;
+}
