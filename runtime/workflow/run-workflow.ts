@@ -443,7 +443,9 @@ class Scheduler {
 
   private workflowOutput(): unknown {
     const wf = this.workflow;
-    const lastRan = [...wf.jobs].reverse().find((j) => this.jobsScope[j.id]?.status === "completed");
+    let lastRan: JobModel | undefined;
+    for (let i = wf.jobs.length - 1; i >= 0 && !lastRan; i--)
+      if (this.jobsScope[wf.jobs[i].id]?.status === "completed") lastRan = wf.jobs[i];
     if (wf.output) {
       try {
         return renderTemplate(wf.output, {
