@@ -20,8 +20,17 @@ import {
 /** How long a finished run's last event may trail its reply (a worker that died sends none). */
 const FINAL_EVENT_WAIT_MS = 2000;
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+/**
+ * Settles when `promise` does or after `ms`, whichever is first; the timer goes with
+ * it. (Left to run out, every run's timer stayed in the timer list for its full 2 s.)
+ */
+function within(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref?.();
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 /** tinypool needs a number of runs per thread; the controller's gate is the real limit. */
@@ -117,9 +126,13 @@ export class ThreadedExecutor implements RunExecutor {
     // The reply comes on tinypool's channel, the events on this port: the last event may
     // still be on its way when the reply is in, and closing the port would lose it.
     let started = false;
+    let final = false;
     let sawFinal = () => {};
     const finalSeen = new Promise<void>((resolve) => {
-      sawFinal = resolve;
+      sawFinal = () => {
+        final = true;
+        resolve();
+      };
     });
     const port = typedPort<ControllerMessage, WorkerMessage>(port1);
     port.on((m) => {
@@ -158,7 +171,7 @@ export class ThreadedExecutor implements RunExecutor {
       // one task per freed slot: runs would wait for each other to finish.
       await lane.warm;
       const reply = (await lane.pool.run(task, { transferList: [port2] as never })) as WorkerReply;
-      if (started || reply.ok) await Promise.race([finalSeen, delay(FINAL_EVENT_WAIT_MS)]);
+      if ((started || reply.ok) && !final) await within(finalSeen, FINAL_EVENT_WAIT_MS);
       if (reply.ok) return { output: reply.output, jobs: reply.jobs };
       if (reply.cancelled) throw new CancelledError(reply.error);
       throw new RunError(reply.error, { workflowId: request.workflowId });
