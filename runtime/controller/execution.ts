@@ -50,6 +50,7 @@ export class Execution {
   private closed = false;
   /** Runs executing here now, by task id. */
   private readonly live = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly stopListening: () => void;
 
   constructor(
     private readonly project: Project,
@@ -58,7 +59,14 @@ export class Execution {
     private readonly metrics: ControllerMetrics,
     private readonly executor: RunExecutor,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // One listener for every run's cancellation, found among the runs executing here: a
+    // subscription per run was a set and two closures made and dropped for each.
+    this.stopListening = bus.subscribe("*", (message) => {
+      if (message.type !== "cancel.requested") return;
+      this.live.get(message.run_id)?.abort.abort(new CancelledError((message as CancelRequested).reason));
+    });
+  }
 
   /** Starts taking runs from `queue`. */
   start(queue: RunQueue): void {
@@ -95,87 +103,73 @@ export class Execution {
     const { task_id: taskId, workflow_id: workflowId } = run;
     const m = this.metrics;
     m.runsWaiting.dec();
-    const unsubscribe = this.bus.subscribe(taskId, (message) => {
-      if (message.type === "cancel.requested")
-        abort.abort(new CancelledError((message as CancelRequested).reason));
-    });
-    try {
-      // Let the HTTP response (202 for a run nobody waits for) go out first: otherwise a
-      // component that computes before its first await holds the response back.
-      await new Promise((resolve) => setImmediate(resolve));
-      const started = await this.persist(taskId, "start", () =>
-        this.store.transition(taskId, ["pending"], "running", { started_at: isoNow() }),
-      );
-      // Cancelled (or taken by someone else) before it started.
-      if (!started) return;
-      if (abort.signal.aborted) {
-        await this.settle(
-          taskId,
-          workflowId,
-          "cancelled",
-          { error: "cancelled before it started" },
-          new Map(),
-        );
-        return;
-      }
-      m.runsInFlight.inc();
-      m.runsStarted.inc({ workflow: workflowId });
-      const t0 = performance.now();
-      let status: TaskStatus = "completed";
-      // Each job's state so far: an event changes only some fields.
-      const jobs = new Map<string, JobRecord>();
-      let patch: TaskPatch = {};
-      const jobWrites = new JobWrites((state) =>
-        this.store.updateJob(taskId, state).catch((error) => {
-          this.logger.warn(
-            { task_id: taskId, job: state.id, err: (error as Error).message },
-            "cannot record a job's state",
-          );
-        }),
-      );
-      try {
-        const outcome = await this.executor.execute(
-          { runId: taskId, workflowId, input: run.input },
-          abort.signal,
-          (event) => {
-            this.bus.publish(event);
-            const job = jobStateOf(event, jobs);
-            if (job) jobWrites.add(job);
-            this.countEvent(workflowId, event);
-          },
-        );
-        // The engine's final job states, with the outputs its events carried.
-        const withOutputs = outcome.jobs.map((j) => {
-          const output = jobs.get(j.id)?.output;
-          return output === undefined ? j : { ...j, output };
-        });
-        patch = { output: outcome.output, jobs: withOutputs };
-      } catch (error) {
-        if (abort.signal.reason instanceof HandBackError) {
-          await jobWrites.stop();
-          const workflow = this.project.workflows.get(workflowId);
-          await this.store.transition(taskId, ["running"], "pending", {
-            started_at: undefined,
-            jobs: (workflow?.jobs ?? []).map((j) => ({ id: j.id, status: "pending" as const })),
-          });
-          throw abort.signal.reason;
-        }
-        status = abort.signal.aborted || error instanceof CancelledError ? "cancelled" : "failed";
-        // Say who cancelled (a request, the shutdown), not just that the run was cancelled.
-        const cause =
-          abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : error;
-        patch = { error: cause instanceof Error ? cause.message : String(cause) };
-      } finally {
-        m.runsInFlight.dec();
-      }
-      m.runDuration.observe({ workflow: workflowId, status }, (performance.now() - t0) / 1000);
-      // The final write carries every job; one in progress lands first, so it cannot
-      // overwrite the final states.
-      await jobWrites.stop();
-      await this.settle(taskId, workflowId, status, patch, jobs);
-    } finally {
-      unsubscribe();
+    // Let the HTTP response (202 for a run nobody waits for) go out first: otherwise a
+    // component that computes before its first await holds the response back.
+    await new Promise((resolve) => setImmediate(resolve));
+    const started = await this.persist(taskId, "start", () =>
+      this.store.transition(taskId, ["pending"], "running", { started_at: isoNow() }),
+    );
+    // Cancelled (or taken by someone else) before it started.
+    if (!started) return;
+    if (abort.signal.aborted) {
+      await this.settle(taskId, workflowId, "cancelled", { error: "cancelled before it started" }, new Map());
+      return;
     }
+    m.runsInFlight.inc();
+    m.runsStarted.inc({ workflow: workflowId });
+    const t0 = performance.now();
+    let status: TaskStatus = "completed";
+    // Each job's state so far: an event changes only some fields.
+    const jobs = new Map<string, JobRecord>();
+    let patch: TaskPatch = {};
+    const jobWrites = new JobWrites((state) =>
+      this.store.updateJob(taskId, state).catch((error) => {
+        this.logger.warn(
+          { task_id: taskId, job: state.id, err: (error as Error).message },
+          "cannot record a job's state",
+        );
+      }),
+    );
+    try {
+      const outcome = await this.executor.execute(
+        { runId: taskId, workflowId, input: run.input },
+        abort.signal,
+        (event) => {
+          this.bus.publish(event);
+          const job = jobStateOf(event, jobs);
+          if (job) jobWrites.add(job);
+          this.countEvent(workflowId, event);
+        },
+      );
+      // The engine's final job states, with the outputs its events carried.
+      const withOutputs = outcome.jobs.map((j) => {
+        const output = jobs.get(j.id)?.output;
+        return output === undefined ? j : { ...j, output };
+      });
+      patch = { output: outcome.output, jobs: withOutputs };
+    } catch (error) {
+      if (abort.signal.reason instanceof HandBackError) {
+        await jobWrites.stop();
+        const workflow = this.project.workflows.get(workflowId);
+        await this.store.transition(taskId, ["running"], "pending", {
+          started_at: undefined,
+          jobs: (workflow?.jobs ?? []).map((j) => ({ id: j.id, status: "pending" as const })),
+        });
+        throw abort.signal.reason;
+      }
+      status = abort.signal.aborted || error instanceof CancelledError ? "cancelled" : "failed";
+      // Say who cancelled (a request, the shutdown), not just that the run was cancelled.
+      const cause =
+        abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason : error;
+      patch = { error: cause instanceof Error ? cause.message : String(cause) };
+    } finally {
+      m.runsInFlight.dec();
+    }
+    m.runDuration.observe({ workflow: workflowId, status }, (performance.now() - t0) / 1000);
+    // The final write carries every job; one in progress lands first, so it cannot
+    // overwrite the final states.
+    await jobWrites.stop();
+    await this.settle(taskId, workflowId, status, patch, jobs);
   }
 
   /** The metrics that follow from a run's events. */
@@ -234,6 +228,7 @@ export class Execution {
   /** Stops retrying writes (the controller is going away). */
   close(): void {
     this.closed = true;
+    this.stopListening();
   }
 
   /** Writes the final state (from running) and tells the waiters. */
