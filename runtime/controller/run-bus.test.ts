@@ -25,3 +25,19 @@ test("a listener that throws does not keep the message from the others", () => {
   bus.publish({ type: "task.settled", run_id: "a", status: "failed" });
   expect(got).toBe(1);
 });
+
+test("a listener added while a message is delivered gets the next one, with one listener or several", () => {
+  for (const others of [0, 1]) {
+    const bus = new LocalRunBus();
+    const seen: string[] = [];
+    for (let i = 0; i < others; i++) bus.subscribe("a", () => {});
+    const off = bus.subscribe("a", () => {
+      off();
+      bus.subscribe("a", (n) => seen.push(`late:${n.type}`));
+    });
+    bus.publish({ type: "first", run_id: "a" });
+    expect(seen).toEqual([]);
+    bus.publish({ type: "second", run_id: "a" });
+    expect(seen).toEqual(["late:second"]);
+  }
+});

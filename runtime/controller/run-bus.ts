@@ -82,10 +82,13 @@ export class LocalRunBus implements RunBus {
   }
 }
 
-/** Calls each listener; a copy of the set when there are several, as one may unsubscribe another. */
+/**
+ * Calls each listener of `set` as it was when the message came: one may unsubscribe or
+ * add another meanwhile, and a listener added now waits for the next message. A single
+ * listener (the common case) is taken out instead of copying the set.
+ */
 function deliver(set: Set<BusListener> | undefined, message: BusMessage): void {
   if (set === undefined) return;
-  // One listener (the common case) is taken out first: a listener added meanwhile waits for the next message.
   for (const listener of set.size === 1 ? [set.values().next().value!] : [...set]) {
     try {
       listener(message);
