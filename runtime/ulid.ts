@@ -81,14 +81,11 @@ function encodeTime(time: number): string {
   return out;
 }
 
-/** Adds one to the random part's base32 digits, in place. */
+/** Adds one to the random part's base32 digits, in place; on overflow they are left as they were. */
 function increment(digits: Uint8Array): void {
-  for (let i = digits.length - 1; i >= 0; i--) {
-    if (digits[i] < 31) {
-      digits[i]++;
-      return;
-    }
-    digits[i] = 0;
-  }
-  throw new RangeError("ULID random part overflowed within one millisecond");
+  let i = digits.length - 1;
+  while (i >= 0 && digits[i] === 31) i--;
+  if (i < 0) throw new RangeError("ULID random part overflowed within one millisecond");
+  digits[i]++;
+  digits.fill(0, i + 1);
 }
