@@ -6,6 +6,7 @@
  */
 import type { Composition } from "../composition.ts";
 import { ConfigError, RunError } from "../errors.ts";
+import { isTerminal } from "../host/mod.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
 import { reportError } from "./report.ts";
 import { writeStdout } from "./stdio.ts";
@@ -92,7 +93,7 @@ export async function runsCommand(
 ): Promise<number> {
   try {
     const base = await apiBase(opts, composition);
-    const asJson = opts.json === true || !process.stdout.isTTY;
+    const asJson = opts.json === true || !isTerminal(1);
     if (action === "show") {
       if (!id) throw new ConfigError("runs show needs a task id: model-compose runs show ID");
       const task = (await get(`${base}/tasks/${encodeURIComponent(id)}`)) as TaskRow;

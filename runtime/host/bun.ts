@@ -8,6 +8,7 @@ import {
   type Host,
   type HostServer,
   LIBC_NAMES,
+  nodeIsatty,
   once,
   PR_SET_CHILD_SUBREAPER,
   type ProcessControl,
@@ -119,6 +120,17 @@ export const bunHost: Host = {
   },
 
   sleep: (ms) => bun().sleep(ms),
+
+  // Bun's own isatty binding (what its node:tty calls), without loading node:tty.
+  isTerminal(fd) {
+    const binding = (process as unknown as { binding?(name: string): { isTTY?(fd: number): boolean } })
+      .binding;
+    try {
+      const isTTY = binding?.("tty_wrap").isTTY;
+      if (typeof isTTY === "function") return isTTY(fd);
+    } catch {}
+    return nodeIsatty(fd);
+  },
 
   nativeYamlParse: (globalThis as unknown as { Bun?: BunGlobal }).Bun?.YAML
     ? (text) => (bun().YAML as { parse(text: string): unknown }).parse(text)

@@ -40,6 +40,9 @@ interface DenoHttpServer {
 interface DenoGlobal {
   mainModule: string;
   execPath(): string;
+  stdin: { isTerminal(): boolean };
+  stdout: { isTerminal(): boolean };
+  stderr: { isTerminal(): boolean };
   build: { standalone?: boolean; os: string };
   dlopen?(
     name: string,
@@ -137,6 +140,8 @@ export const denoHost: Host = {
   },
 
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+
+  isTerminal: (fd) => [deno().stdin, deno().stdout, deno().stderr][fd].isTerminal(),
 
   resolveModule(specifier, fromDir) {
     // Deno's own specifiers are imported as they are.

@@ -7,7 +7,7 @@
 import { bunHost } from "./bun.ts";
 import { denoHost } from "./deno.ts";
 import { nodeSpawn } from "./node-spawn.ts";
-import type { Host } from "./types.ts";
+import { type Host, nodeIsatty } from "./types.ts";
 
 export { EMBEDDED_ROOT } from "./bun.ts";
 export type {
@@ -32,6 +32,7 @@ const otherHost: Host = {
   isCompiledBinary: () => false,
   selfCommand: () => [process.execPath, ...(process.argv[1] ? [process.argv[1]] : [])],
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  isTerminal: nodeIsatty,
   resolveModule: () => unsupported("loading a plugin package"),
   registerModules: () => false,
   processControl: async () => undefined,
@@ -49,6 +50,7 @@ export const serve: Host["serve"] = (options) => host.serve(options);
 export const mainModule: Host["mainModule"] = () => host.mainModule();
 export const isCompiledBinary: Host["isCompiledBinary"] = () => host.isCompiledBinary();
 export const selfCommand: Host["selfCommand"] = () => host.selfCommand();
+export const isTerminal: Host["isTerminal"] = (fd) => host.isTerminal(fd);
 export type { SqliteDatabase, SqliteStatement, SqliteValue } from "./sqlite.ts";
 
 /** Opens a SQLite database file with the runtime's built-in driver (bun:sqlite, node:sqlite). */

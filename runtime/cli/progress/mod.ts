@@ -4,7 +4,7 @@
  * `tty` when stderr is a terminal (and TERM is not "dumb"), else nothing, so a piped or
  * redirected stderr gets no progress at all. Never on stdout, which carries the result.
  */
-import { isatty } from "node:tty";
+import { isTerminal } from "../../host/mod.ts";
 import type { RunEvent } from "../../workflow/events.ts";
 
 export const PROGRESS_MODES = ["plain", "tty", "none"] as const;
@@ -21,7 +21,7 @@ export function chooseProgress(
   env: Record<string, string | undefined> = process.env,
 ): ProgressMode {
   if (option !== undefined) return option as ProgressMode;
-  return isatty(2) && env.TERM !== "dumb" ? "tty" : "none";
+  return isTerminal(2) && env.TERM !== "dumb" ? "tty" : "none";
 }
 
 /** The display for `mode`; the terminal one loads its libraries now. */
