@@ -1,16 +1,18 @@
 /**
- * Command-line words to option values, on `parseArgs` from node:util (Node's own parser,
- * the same in Bun and Deno). Values stay the exact strings typed (`007` is not 7), a
- * value may start with a dash (`-i -5`), and repeatable options keep their order.
+ * Command-line words to option values, on the tokens of node:util's `parseArgs`
+ * (arg-tokens.ts gives the same ones without loading node:util). Values stay the exact
+ * strings typed (`007` is not 7), a value may start with a dash (`-i -5`), and
+ * repeatable options keep their order.
  *
- * `parseArgs` runs non-strict because its strict mode refuses values that start with a
- * dash; the checks strict mode would make (unknown options, missing values, values given
- * to flags) are made here from its tokens instead, each naming the option as typed.
+ * The tokens are those of `parseArgs`'s non-strict mode, because its strict mode refuses
+ * values that start with a dash; the checks strict mode would make (unknown options,
+ * missing values, values given to flags) are made here instead, each naming the option
+ * as typed.
  */
 
-import { parseArgs } from "node:util";
 import type { Composition } from "../composition.ts";
 import { closest } from "../errors.ts";
+import { argTokens, type TokenOptions } from "./arg-tokens.ts";
 
 export interface OptionSpec {
   /** The long name without dashes, e.g. `env-file`; its value is under the camelCase key. */
@@ -95,11 +97,11 @@ export function parseSection(
   stopAtPositional = false,
 ): Section {
   const byName = new Map(specs.map((s) => [s.long, s]));
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  const options: TokenOptions = {};
   for (const s of specs) {
     options[s.long] = { type: s.value ? "string" : "boolean", ...(s.short ? { short: s.short } : {}) };
   }
-  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+  const tokens = argTokens(args, options);
   const section: Section = { positionals: [], help: false, version: false };
   const fail = (message: string) => {
     section.error ??= new UsageError(message);
