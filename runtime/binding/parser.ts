@@ -84,6 +84,11 @@ export function parseBinding(source: string): Expr {
  * @throws SyntaxFailure with an absolute offset.
  */
 export function parseEmbedded(text: string, start: number): { expr: Expr; end: number } {
+  return parseSimplePath(text, start) ?? parseEmbeddedFully(text, start);
+}
+
+/** parseEmbedded without the shortcut below (its test compares the two). */
+export function parseEmbeddedFully(text: string, start: number): { expr: Expr; end: number } {
   const parser = new Parser(text, start, "}");
   const expr = parser.parseTop();
   const annotations = parser.parseAnnotations();
@@ -92,6 +97,55 @@ export function parseEmbedded(text: string, start: number): { expr: Expr; end: n
   if (close.kind !== "punct" || close.value !== "}") throw unexpected(close, '"}"');
   roots.set(expr, { expression: text.slice(start, close.start), base: start, annotations });
   return { expr, end: close.end };
+}
+
+const isNameStartCode = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const isNameCode = (c: number) => isNameStartCode(c) || (c >= 48 && c <= 57);
+const DASH = 45;
+
+/**
+ * The tree of the commonest binding, a source and member names (`${jobs.a.output}`,
+ * `${input.file-name}`) closed right after the last name, read without the parser; any
+ * other text is left to it (undefined). The tree is the parser's own, node for node
+ * (parser-shortcut.test.ts). The parser descends through every precedence level for
+ * each name, and compiling the bindings of a 1000-job file spent most of its time there.
+ */
+export function parseSimplePath(text: string, start: number): { expr: Expr; end: number } | undefined {
+  // The source: a name starting with a letter or `_`, with inner hyphens.
+  let i = start;
+  if (!isNameStartCode(text.charCodeAt(i))) return undefined;
+  i++;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (isNameCode(c) || (c === DASH && isNameCode(text.charCodeAt(i + 1)))) i++;
+    else break;
+  }
+  const name = text.slice(start, i);
+  if (LITERAL_WORDS.has(name)) return undefined;
+  const sourceEnd = i;
+  const segments: Segment[] = [];
+  // `.name`: name characters, a digit first allowed, inner hyphens.
+  while (text.charCodeAt(i) === 46) {
+    const dot = i;
+    const from = ++i;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (isNameCode(c) || (c === DASH && i > from && isNameCode(text.charCodeAt(i + 1)))) i++;
+      else break;
+    }
+    if (i === from) return undefined;
+    segments.push({ kind: "member", key: text.slice(from, i), start: dot });
+  }
+  if (text.charCodeAt(i) !== 125) return undefined;
+  // An access is two levels deep: below that limit, the parser says so.
+  if (segments.length > 0 && maxExpressionDepth() < 2) return undefined;
+  const source: Expr = { kind: "source", name, start, end: sourceEnd, text: name };
+  const expr: Expr =
+    segments.length === 0
+      ? source
+      : { kind: "access", target: source, segments, start, end: i, text: text.slice(start, i) };
+  roots.set(expr, { expression: text.slice(start, i), base: start, annotations: [] });
+  return { expr, end: i + 1 };
 }
 
 function unexpected(token: Token, expected: string): SyntaxFailure {
