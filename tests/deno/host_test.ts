@@ -1,9 +1,10 @@
 /**
  * The host module under Deno: Deno.serve behind `serve` (a free port, a taken port as
- * EADDRINUSE, stop), how the program re-runs itself, and resolving installed packages
- * from a directory as an ES module import would.
+ * EADDRINUSE, stop), how the program re-runs itself, resolving installed packages
+ * from a directory as an ES module import would, and telling a terminal from a pipe.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -16,7 +17,7 @@ import {
   serve,
   sleep,
 } from "../../runtime/host/mod.ts";
-import { repoRoot, tempDir, test, writeFiles } from "./helpers.ts";
+import { denoCli, repoRoot, stripAnsi, tempDir, test, writeFiles } from "./helpers.ts";
 
 test("the Deno implementation is chosen", () => {
   assert.equal(runtimeName(), "deno");
@@ -91,4 +92,19 @@ test("resolveModule: node_modules up the tree, exports conditions, subpaths, mai
   // Deno's own specifiers pass through; unknown packages fail.
   assert.equal(resolveModule("npm:valibot", from), "npm:valibot");
   assert.throws(() => resolveModule("no-such-package-anywhere", from));
+});
+
+test("isTerminal: false for the test's pipes, true for each descriptor on a pseudo-terminal", () => {
+  const dir = tempDir();
+  const program = path.join(dir, "terminal.ts");
+  writeFiles(dir, {
+    "terminal.ts": `import { isTerminal } from ${JSON.stringify(path.join(repoRoot, "runtime/host/mod.ts"))};\nconsole.log(JSON.stringify([isTerminal(0), isTerminal(1), isTerminal(2)]));\n`,
+  });
+  const deno = [...denoCli().slice(0, 3), "--config", path.join(repoRoot, "deno.json"), program];
+  const piped = spawnSync(deno[0], deno.slice(1), { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+  assert.equal(piped.stdout.trim(), "[false,false,false]", piped.stderr);
+  // `script` gives the program a pseudo-terminal for all three.
+  const quoted = deno.map((a) => `'${a}'`).join(" ");
+  const onPty = spawnSync("script", ["-qec", quoted, "/dev/null"], { encoding: "utf8" });
+  assert.match(stripAnsi(onPty.stdout), /\[true,true,true\]/, onPty.stderr);
 });
