@@ -22,6 +22,7 @@ import { addHistoryRoutes, outputOnly } from "./history-routes.ts";
 import { hostCheck } from "./host-check.ts";
 import { HttpError } from "./http-error.ts";
 import type { ControllerMetrics } from "./metrics.ts";
+import { nextTurn } from "./next-turn.ts";
 import { corsFor, originCheck, originList } from "./origin-check.ts";
 import { type BodyLimits, bodyGuard, readJsonBody } from "./read-body.ts";
 import type { RunManager } from "./run-manager.ts";
@@ -159,7 +160,9 @@ export function createApp({
     );
   });
 
-  // Outermost: it also closes the connection after the refusals below.
+  // First of all: the request is handled in a later turn, with the others (next-turn.ts).
+  app.use("*", nextTurn());
+  // Outermost of the checks: it also closes the connection after the refusals below.
   app.use("*", bodyGuard(limits));
   // Before anything else, health included: a page reached through DNS rebinding, or
   // one on another site, gets nothing from this controller (host-check.ts, origin-check.ts).
