@@ -169,8 +169,10 @@ export async function measureLoading(work: string, sizes: number[], smoke: boole
       baseline: `Bun.YAML.parse of the same file, per job`,
       baseValue: (r.base * 1000) / jobs,
       ratio: r.engine / r.base,
-      target: jobs >= 1000 ? "≤ 20 µs a job, ≤ 30 ms over the one-job file" : "≤ 20 µs a job",
-      met: us <= 20 && (jobs < 1000 || r.engine - min.engine <= 30),
+      // The whole-file bound is the target's for a 1000-job file; a larger one is held
+      // to the per-job bound (10 000 jobs at 20 µs is 200 ms).
+      target: jobs === 1000 ? "≤ 20 µs a job, ≤ 30 ms over the one-job file" : "≤ 20 µs a job",
+      met: us <= 20 && (jobs !== 1000 || r.engine - min.engine <= 30),
     });
   }
   return rows;
