@@ -39,9 +39,21 @@ export function argTokens(args: readonly string[], options: TokenOptions): ArgTo
   let index = -1;
   // Words still to come from the last short group.
   let groupCount = 0;
+  /** An option written alone; one that takes a value takes the next word, if any. */
+  const withNextValue = (name: string, rawName: string) => {
+    const value = takesValue(name) && remaining.length > 0 ? remaining.shift() : undefined;
+    tokens.push({
+      kind: "option",
+      name,
+      rawName,
+      index,
+      value,
+      inlineValue: value === undefined ? undefined : false,
+    });
+    if (value !== undefined) index++;
+  };
   while (remaining.length > 0) {
     const arg = remaining.shift()!;
-    const next = remaining[0];
     // A word a short group expanded into (`-v-` gives `-v` and `--`) is one short option
     // whatever its letter, and shares the group's index.
     const fromGroup = groupCount > 0;
@@ -56,17 +68,7 @@ export function argTokens(args: readonly string[], options: TokenOptions): ArgTo
     const short = arg.length >= 2 && arg[0] === "-" && (arg[1] !== "-" || fromGroup);
     if (short && arg.length === 2) {
       // -f, or -f VALUE for an option that takes one (the value may start with a dash).
-      const name = longOf(arg[1]);
-      const value = takesValue(name) && next !== undefined ? remaining.shift() : undefined;
-      tokens.push({
-        kind: "option",
-        name,
-        rawName: arg,
-        index,
-        value,
-        inlineValue: value === undefined ? undefined : false,
-      });
-      if (value !== undefined) index++;
+      withNextValue(longOf(arg[1]), arg);
       continue;
     }
     if (short) {
@@ -101,17 +103,7 @@ export function argTokens(args: readonly string[], options: TokenOptions): ArgTo
       const equals = arg.indexOf("=");
       if (equals < 3) {
         // --file, or --file VALUE
-        const name = arg.slice(2);
-        const value = takesValue(name) && next !== undefined ? remaining.shift() : undefined;
-        tokens.push({
-          kind: "option",
-          name,
-          rawName: arg,
-          index,
-          value,
-          inlineValue: value === undefined ? undefined : false,
-        });
-        if (value !== undefined) index++;
+        withNextValue(arg.slice(2), arg);
       } else {
         // --file=VALUE
         const name = arg.slice(2, equals);
