@@ -14,7 +14,7 @@ import type {
 } from "./ast.ts";
 import { maxExpressionDepth, tooDeep } from "./depth.ts";
 import { BindingError } from "./errors.ts";
-import { Lexer, SyntaxFailure, type Token } from "./lexer.ts";
+import { isNameChar, isNameStart, Lexer, SyntaxFailure, type Token } from "./lexer.ts";
 import { parseTypeText, TYPE_NAMES } from "./type-spec.ts";
 
 export { TYPE_NAMES };
@@ -99,10 +99,6 @@ export function parseEmbeddedFully(text: string, start: number): { expr: Expr; e
   return { expr, end: close.end };
 }
 
-const isNameStartCode = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-const isNameCode = (c: number) => isNameStartCode(c) || (c >= 48 && c <= 57);
-const DASH = 45;
-
 /**
  * The tree of the commonest binding, a source and member names (`${jobs.a.output}`,
  * `${input.file-name}`) closed right after the last name, read without the parser; any
@@ -112,39 +108,33 @@ const DASH = 45;
  */
 export function parseSimplePath(text: string, start: number): { expr: Expr; end: number } | undefined {
   // The source: a name starting with a letter or `_`, with inner hyphens.
+  // The name rules are the lexer's (`isNameStart`, `isNameChar`), so the two cannot drift.
   let i = start;
-  if (!isNameStartCode(text.charCodeAt(i))) return undefined;
+  if (!isNameStart(text[i])) return undefined;
   i++;
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (isNameCode(c) || (c === DASH && isNameCode(text.charCodeAt(i + 1)))) i++;
-    else break;
-  }
+  while (isNameChar(text[i]) || (text[i] === "-" && isNameChar(text[i + 1]))) i++;
   const name = text.slice(start, i);
   if (LITERAL_WORDS.has(name)) return undefined;
   const sourceEnd = i;
   const segments: Segment[] = [];
   // `.name`: name characters, a digit first allowed, inner hyphens.
-  while (text.charCodeAt(i) === 46) {
+  while (text[i] === ".") {
     const dot = i;
     const from = ++i;
-    for (;;) {
-      const c = text.charCodeAt(i);
-      if (isNameCode(c) || (c === DASH && i > from && isNameCode(text.charCodeAt(i + 1)))) i++;
-      else break;
-    }
+    while (isNameChar(text[i]) || (text[i] === "-" && i > from && isNameChar(text[i + 1]))) i++;
     if (i === from) return undefined;
     segments.push({ kind: "member", key: text.slice(from, i), start: dot });
   }
-  if (text.charCodeAt(i) !== 125) return undefined;
+  if (text[i] !== "}") return undefined;
   // An access is two levels deep: below that limit, the parser says so.
   if (segments.length > 0 && maxExpressionDepth() < 2) return undefined;
   const source: Expr = { kind: "source", name, start, end: sourceEnd, text: name };
+  const expression = text.slice(start, i);
   const expr: Expr =
     segments.length === 0
       ? source
-      : { kind: "access", target: source, segments, start, end: i, text: text.slice(start, i) };
-  roots.set(expr, { expression: text.slice(start, i), base: start, annotations: [] });
+      : { kind: "access", target: source, segments, start, end: i, text: expression };
+  roots.set(expr, { expression, base: start, annotations: [] });
   return { expr, end: i + 1 };
 }
 
