@@ -5,43 +5,37 @@ import Tinypool from "tinypool";
 import type { Project } from "../compose/model.ts";
 import { CancelledError, ConfigError, RunError } from "../errors.ts";
 import { runtimeName } from "../host/mod.ts";
-import { isFinalEvent, type RunEventListener } from "../workflow/events.ts";
+import type { RunEventListener } from "../workflow/events.ts";
 import { Semaphore } from "../workflow/semaphore.ts";
 import type { RunExecutor, RunOutcome, RunRequest } from "./executor.ts";
 import {
   type ControllerMessage,
-  typedPort,
+  LanePort,
   type WorkerMessage,
   type WorkerReply,
   type WorkerSetup,
   type WorkerTask,
 } from "./worker-protocol.ts";
 
-/** How long a finished run's last event may trail its reply (a worker that died sends none). */
-const FINAL_EVENT_WAIT_MS = 2000;
+/** How long `close` lets a worker end its lane before the pool stops the thread. */
+const CLOSE_WAIT_MS = 1000;
 
-/**
- * Settles when `promise` does or after `ms`, whichever is first; the timer goes with
- * it. (Left to run out, every run's timer stayed in the timer list for its full 2 s.)
- */
-function within(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref?.();
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+/** A run executing in a worker: where its events go and how it ends. */
+interface RunSlot {
+  signal: AbortSignal;
+  onEvent: RunEventListener;
+  /** Gate slots the worker holds for the run, by the worker's id: given back when it ends. */
+  held: Map<number, Semaphore>;
+  end(reply: WorkerReply | Error): void;
 }
 
-/** tinypool needs a number of runs per thread; the controller's gate is the real limit. */
-const RUNS_PER_THREAD = 100_000;
-
-/** One worker thread (a tinypool pool of one) and the runs it is executing. */
+/** One worker thread (a tinypool pool of one), its lane, and the runs it is executing. */
 interface Lane {
   pool: Tinypool;
-  active: number;
-  /** Settles once the worker has loaded the project. */
-  warm: Promise<unknown>;
+  port: LanePort<ControllerMessage, WorkerMessage>;
+  runs: Map<string, RunSlot>;
+  /** The pool task that serves the lane: it settles when the lane is closed or the thread dies. */
+  served: Promise<unknown>;
 }
 
 /**
@@ -50,12 +44,17 @@ interface Lane {
  * the thread with the fewest runs: CPU-heavy runs spread over the CPUs, and runs that
  * wait on I/O (HTTP, processes) share threads instead of queueing for one, which
  * would cap the controller at the thread count with the rest reported running.
+ *
+ * Each thread has one port for all its runs (worker-protocol.ts). A port and a pool
+ * task per run cost the controller's thread a channel, a transfer and a wake-up of the
+ * worker for every run; on one port the runs of a turn travel together.
  */
 export class ThreadedExecutor implements RunExecutor {
   private readonly lanes: Lane[] = [];
   private readonly maxThreads: number;
   /** Component gates live here, shared by every worker. */
   private readonly gates = new Map<string, Semaphore>();
+  private closing = false;
 
   constructor(
     private readonly project: Project,
@@ -80,7 +79,7 @@ export class ThreadedExecutor implements RunExecutor {
 
   private addLane(): Lane {
     const { files, projectDir, env } = this.project;
-    // Given to each thread once (it may restart), not sent with every run.
+    // Given to each thread once, not sent with every run.
     const setup: WorkerSetup = {
       load: { files, projectDirectory: projectDir, env },
       consoleLevel: this.consoleLevel,
@@ -90,20 +89,79 @@ export class ThreadedExecutor implements RunExecutor {
       workerData: setup,
       minThreads: 1,
       maxThreads: 1,
-      concurrentTasksPerWorker: RUNS_PER_THREAD,
       // Under Deno, a worker blocked in Atomics.wait never sees its tasks: use messages only.
       useAtomics: runtimeName() !== "deno",
     });
-    const warmUp: WorkerTask = {};
-    // A load error shows in each run's own reply; the warm-up only has to settle.
-    const lane = { pool, active: 0, warm: pool.run(warmUp).catch(() => undefined) };
+    const { port1, port2 } = new MessageChannel();
+    const task: WorkerTask = { port: port2 };
+    const lane: Lane = {
+      pool,
+      port: new LanePort(port1),
+      runs: new Map(),
+      served: pool.run(task, { transferList: [port2] as never }),
+    };
+    lane.port.on((m) => this.receive(lane, m));
+    lane.served.then(
+      () => this.lost(lane, new Error("the worker thread stopped serving runs")),
+      (error: Error) => this.lost(lane, error),
+    );
     this.lanes.push(lane);
     return lane;
   }
 
+  /** A lane whose thread ended: its runs fail, and later runs go to the other lanes or a new one. */
+  private lost(lane: Lane, error: Error): void {
+    const i = this.lanes.indexOf(lane);
+    if (i >= 0) this.lanes.splice(i, 1);
+    const reason = new RunError(`the worker thread executing the run stopped: ${error.message}`);
+    for (const slot of lane.runs.values()) slot.end(reason);
+    lane.runs.clear();
+    lane.port.close();
+    if (!this.closing) lane.pool.destroy().catch(() => {});
+  }
+
+  private receive(lane: Lane, m: WorkerMessage): void {
+    switch (m.type) {
+      case "event":
+        lane.runs.get(m.event.run_id)?.onEvent(m.event);
+        break;
+      case "reply": {
+        const slot = lane.runs.get(m.runId);
+        lane.runs.delete(m.runId);
+        slot?.end(m.reply);
+        break;
+      }
+      case "gate-acquire": {
+        const slot = lane.runs.get(m.runId);
+        if (!slot) {
+          lane.port.send({ type: "gate-denied", id: m.id });
+          break;
+        }
+        const g = this.gate(m.component);
+        g.acquire(slot.signal).then(
+          () => {
+            // The run may have ended while it waited: the slot goes straight back.
+            if (lane.runs.get(m.runId) !== slot) return g.release();
+            slot.held.set(m.id, g);
+            lane.port.send({ type: "gate-granted", id: m.id });
+          },
+          () => lane.port.send({ type: "gate-denied", id: m.id }),
+        );
+        break;
+      }
+      case "gate-release": {
+        const slot = lane.runs.get(m.runId);
+        slot?.held.get(m.id)?.release();
+        slot?.held.delete(m.id);
+        break;
+      }
+    }
+  }
+
   private pickLane(): Lane {
-    const least = this.lanes.reduce((a, b) => (b.active < a.active ? b : a));
-    if (least.active === 0 || this.lanes.length >= this.maxThreads) return least;
+    if (this.lanes.length === 0) return this.addLane();
+    const least = this.lanes.reduce((a, b) => (b.runs.size < a.runs.size ? b : a));
+    if (least.runs.size === 0 || this.lanes.length >= this.maxThreads) return least;
     return this.addLane();
   }
 
@@ -120,71 +178,60 @@ export class ThreadedExecutor implements RunExecutor {
     return g;
   }
 
-  async execute(request: RunRequest, signal: AbortSignal, onEvent: RunEventListener): Promise<RunOutcome> {
-    const { port1, port2 } = new MessageChannel();
-    const held = new Map<number, Semaphore>();
-    // The reply comes on tinypool's channel, the events on this port: the last event may
-    // still be on its way when the reply is in, and closing the port would lose it.
-    let started = false;
-    let final = false;
-    let sawFinal = () => {};
-    const finalSeen = new Promise<void>((resolve) => {
-      sawFinal = () => {
-        final = true;
-        resolve();
-      };
-    });
-    const port = typedPort<ControllerMessage, WorkerMessage>(port1);
-    port.on((m) => {
-      switch (m.type) {
-        case "events":
-          started = true;
-          for (const event of m.events) {
-            onEvent(event);
-            if (isFinalEvent(event)) sawFinal();
-          }
-          break;
-        case "gate-acquire": {
-          const g = this.gate(m.component);
-          g.acquire(signal).then(
-            () => {
-              held.set(m.id, g);
-              port.post({ type: "gate-granted", id: m.id });
-            },
-            () => port.post({ type: "gate-denied", id: m.id }),
-          );
-          break;
-        }
-        case "gate-release":
-          held.get(m.id)?.release();
-          held.delete(m.id);
-          break;
-      }
-    });
-    const onAbort = () => port.post({ type: "cancel" });
-    signal.addEventListener("abort", onAbort, { once: true });
-    const task: WorkerTask = { request, port: port2 };
+  execute(request: RunRequest, signal: AbortSignal, onEvent: RunEventListener): Promise<RunOutcome> {
+    if (this.closing) return Promise.reject(new RunError("the threaded executor is closed"));
     const lane = this.pickLane();
-    lane.active++;
-    try {
-      // Before its worker is up, tinypool would queue the run, and its queue hands out
-      // one task per freed slot: runs would wait for each other to finish.
-      await lane.warm;
-      const reply = (await lane.pool.run(task, { transferList: [port2] as never })) as WorkerReply;
-      if ((started || reply.ok) && !final) await within(finalSeen, FINAL_EVENT_WAIT_MS);
-      if (reply.ok) return { output: reply.output, jobs: reply.jobs };
-      if (reply.cancelled) throw new CancelledError(reply.error);
-      throw new RunError(reply.error, { workflowId: request.workflowId });
-    } finally {
-      lane.active--;
-      signal.removeEventListener("abort", onAbort);
-      // A worker that died mid-call must not keep slots.
-      for (const g of held.values()) g.release();
-      port.close();
-    }
+    const { runId } = request;
+    if (lane.runs.has(runId)) return Promise.reject(new RunError(`run ${runId} is already executing`));
+    return new Promise<RunOutcome>((resolve, reject) => {
+      const onAbort = () => lane.port.send({ type: "cancel", runId });
+      const slot: RunSlot = {
+        signal,
+        onEvent,
+        held: new Map(),
+        end: (reply) => {
+          signal.removeEventListener("abort", onAbort);
+          // A worker that died mid-call, or a call cut short, must not keep slots.
+          for (const g of slot.held.values()) g.release();
+          slot.held.clear();
+          if (reply instanceof Error) reject(reply);
+          else if (reply.ok) resolve({ output: reply.output, jobs: reply.jobs });
+          else if (reply.cancelled) reject(new CancelledError(reply.error));
+          else reject(new RunError(reply.error, { workflowId: request.workflowId }));
+        },
+      };
+      lane.runs.set(runId, slot);
+      lane.port.send({ type: "run", request });
+      signal.addEventListener("abort", onAbort, { once: true });
+      if (signal.aborted) onAbort();
+    });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.lanes.map((lane) => lane.pool.destroy()));
+    this.closing = true;
+    const lanes = this.lanes.splice(0);
+    await Promise.all(
+      lanes.map(async (lane) => {
+        lane.port.send({ type: "close" });
+        lane.port.flush();
+        await within(lane.served, CLOSE_WAIT_MS);
+        await lane.pool.destroy();
+      }),
+    );
   }
+}
+
+/** Settles when `promise` does (either way) or after `ms`, whichever is first. */
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([
+    promise.then(
+      () => {},
+      () => {},
+    ),
+    expired,
+  ]).finally(() => clearTimeout(timer));
 }

@@ -1,7 +1,12 @@
 /**
  * Everything that crosses between the controller's thread and a worker thread
- * (`threaded: true`): the pool task and its reply, and the messages on the MessagePort
- * each run gets. One module, so both sides agree on the shapes at compile time.
+ * (`threaded: true`). Each worker has one MessagePort for its whole life, the lane,
+ * given to it once in the pool task that keeps it busy. Every run the worker executes
+ * shares that port: runs in, their events, replies and component gate requests out,
+ * each message naming its run. A side sends what it has to say in one turn of its
+ * event loop as one batch (an array), so under load a message carries many runs'
+ * worth and the other thread is woken once for all of them. One module, so both sides
+ * agree on the shapes at compile time.
  */
 import type { MessagePort } from "node:worker_threads";
 import type { LoadOptions } from "../compose/load.ts";
@@ -24,51 +29,76 @@ export interface WorkerSetup {
   consoleLevel?: string;
 }
 
-/** A task of the tinypool pool. */
+/**
+ * The pool task a worker runs for as long as it lives: it loads the project, then
+ * serves the runs that come on `port` until the controller sends `close`.
+ */
 export interface WorkerTask {
-  /** Absent for a warm-up task, which only loads the project. */
-  request?: RunRequest;
-  /** The run's port (transferred); absent for a warm-up task. */
-  port?: MessagePort;
+  port: MessagePort;
 }
 
 export type WorkerReply =
   | { ok: true; output: unknown; jobs: JobState[] }
   | { ok: false; cancelled: boolean; error: string };
 
-/** Worker -> controller, on a run's port. */
+/** Worker -> controller. */
 export type WorkerMessage =
-  /**
-   * The run's events, in order (the last one is run.finished), those of one turn of the
-   * worker's event loop in one message: a message per event was most of what a
-   * threaded run cost the main thread.
-   */
-  | { type: "events"; events: RunEvent[] }
+  /** A run's event, in the run's order; the reply comes after its last one. */
+  | { type: "event"; event: RunEvent }
+  | { type: "reply"; runId: string; reply: WorkerReply }
   /** Asks for a slot of a component's `max_concurrent_count` (held across all threads). */
-  | { type: "gate-acquire"; id: number; component: string }
-  | { type: "gate-release"; id: number; component: string };
+  | { type: "gate-acquire"; runId: string; id: number; component: string }
+  | { type: "gate-release"; runId: string; id: number };
 
-/** Controller -> worker, on a run's port. */
+/** Controller -> worker. */
 export type ControllerMessage =
-  | { type: "cancel" }
+  | { type: "run"; request: RunRequest }
+  | { type: "cancel"; runId: string }
   | { type: "gate-granted"; id: number }
-  | { type: "gate-denied"; id: number };
+  | { type: "gate-denied"; id: number }
+  /** No more runs: the worker's pool task ends (the pool then stops the thread). */
+  | { type: "close" };
 
-/** A run's port seen from one side: what it sends and what it receives, typed. */
-export interface TypedPort<Out, In> {
-  post(message: Out): void;
-  on(listener: (message: In) => void): () => void;
-  close(): void;
-}
+/**
+ * One side of a lane: `send` queues a message, and the messages of one turn go as one
+ * batch; `on` receives each message of every batch, in order.
+ */
+export class LanePort<Out, In> {
+  private outbox: Out[] = [];
+  private scheduled = false;
+  private closed = false;
 
-export function typedPort<Out, In>(port: MessagePort): TypedPort<Out, In> {
-  return {
-    post: (message) => port.postMessage(message),
-    on(listener) {
-      const handler = (m: In) => listener(m);
-      port.on("message", handler);
-      return () => port.off("message", handler);
-    },
-    close: () => port.close(),
-  };
+  constructor(private readonly port: MessagePort) {}
+
+  /** Queues `message`; after `close`, it is dropped. */
+  send(message: Out): void {
+    if (this.closed) return;
+    this.outbox.push(message);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Sends what is queued now (the batch would otherwise go at the end of the turn). */
+  flush(): void {
+    this.scheduled = false;
+    if (this.closed || this.outbox.length === 0) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    this.port.postMessage(batch);
+  }
+
+  on(listener: (message: In) => void): void {
+    this.port.on("message", (batch: In[]) => {
+      for (const message of batch) listener(message);
+    });
+  }
+
+  /** Sends what is queued, then closes the port. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.port.close();
+  }
 }

@@ -1,10 +1,10 @@
 /**
  * The worker-thread side of `threaded: true`. Each worker loads the compose file and
- * its plugins once, then runs workflows sent by the main thread, several at a time (a
- * run waiting on I/O must not hold a whole thread). A MessagePort per run carries
- * cancellation in, the run's events (events.ts) out, and component gate requests (so a component's
- * `max_concurrent_count` holds across all threads); the messages are in
- * worker-protocol.ts. The thread's entry (worker.ts beside cli.ts) passes the plugins in.
+ * its plugins once, then runs the workflows that come on its lane (worker-protocol.ts),
+ * several at a time (a run waiting on I/O must not hold a whole thread). The lane
+ * carries runs and cancellations in, and each run's events and reply out, and the
+ * component gate requests by which a component's `max_concurrent_count` holds across
+ * all threads. The thread's entry (worker.ts beside cli.ts) passes the plugins in.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import Tinypool from "tinypool";
@@ -15,130 +15,147 @@ import type { Composition } from "../composition.ts";
 import { CancelledError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { ComponentHost, type Gate } from "../workflow/component-host.ts";
-import type { RunEvent } from "../workflow/events.ts";
 import { runWorkflow } from "../workflow/run-workflow.ts";
 import {
   type ControllerMessage,
-  type TypedPort,
-  typedPort,
+  LanePort,
+  type RunRequest,
   type WorkerMessage,
   type WorkerReply,
   type WorkerSetup,
   type WorkerTask,
 } from "./worker-protocol.ts";
 
-type RunPort = TypedPort<WorkerMessage, ControllerMessage>;
+type Lane = LanePort<WorkerMessage, ControllerMessage>;
 
-let gateSeq = 0;
-
-/** A gate whose slots the main thread hands out over the run's port. */
-function remoteGate(model: ComponentModel, current: () => RunPort): Gate {
-  return {
-    async with(fn, signal) {
-      if (model.maxConcurrent === 0) return fn();
-      const port = current();
-      const id = ++gateSeq;
-      await new Promise<void>((resolve, reject) => {
-        const off = port.on((m) => {
-          if (m.type === "cancel" || m.id !== id) return;
-          off();
-          if (m.type === "gate-granted") resolve();
-          else reject(new CancelledError());
-        });
-        signal?.addEventListener("abort", () => reject(new CancelledError()), { once: true });
-        port.post({ type: "gate-acquire", id, component: model.id });
-      });
-      try {
-        return await fn();
-      } finally {
-        port.post({ type: "gate-release", id, component: model.id });
-      }
-    },
-  };
+interface Loaded {
+  project: Project;
+  logger: Logger;
+  host: ComponentHost;
 }
 
-/** The port of the run a component call belongs to: runs share the worker and its components. */
-const runPort = new AsyncLocalStorage<RunPort>();
-
-function currentPort(): RunPort {
-  const port = runPort.getStore();
-  if (!port) throw new Error("a component gate was used outside of a run");
-  return port;
+/** The function a worker thread exports: serves the lane it is given until it is closed. */
+export function workerRunner(composition: Composition): (task: WorkerTask) => Promise<void> {
+  return (task) => new LaneServer(composition, new LanePort(task.port)).served;
 }
 
-/** The function a worker thread exports: loads the project once, then runs what it is sent. */
-export function workerRunner(composition: Composition): (task: WorkerTask) => Promise<WorkerReply> {
-  let loaded: Promise<{ project: Project; logger: Logger }> | undefined;
-  let host: ComponentHost | undefined;
-  return async (task) => {
-    loaded ??= (async () => {
-      const setup = Tinypool.workerData as WorkerSetup;
-      const project = await loadProject({
-        ...setup.load,
-        registry: composition.registry(),
-        workerEntry: composition.workerEntry,
+class LaneServer {
+  /** Settles when the controller closes the lane. */
+  readonly served: Promise<void>;
+  private readonly runs = new Map<string, AbortController>();
+  /** Gate requests waiting for the controller's answer, by id. */
+  private readonly gateWaits = new Map<number, { granted: () => void; denied: () => void }>();
+  private gateSeq = 0;
+  /** The run a component call belongs to: runs share the worker and its components. */
+  private readonly currentRun = new AsyncLocalStorage<string>();
+  private readonly loaded: Promise<Loaded>;
+
+  constructor(
+    composition: Composition,
+    private readonly lane: Lane,
+  ) {
+    this.loaded = this.load(composition);
+    // A load error is each run's reply; here it only has to be observed.
+    this.loaded.catch(() => {});
+    this.served = new Promise((resolve) => {
+      lane.on((m) => {
+        switch (m.type) {
+          case "run":
+            this.start(m.request);
+            break;
+          case "cancel":
+            this.runs.get(m.runId)?.abort(new CancelledError());
+            break;
+          case "gate-granted":
+          case "gate-denied": {
+            const wait = this.gateWaits.get(m.id);
+            this.gateWaits.delete(m.id);
+            if (m.type === "gate-granted") wait?.granted();
+            else wait?.denied();
+            break;
+          }
+          case "close":
+            for (const run of this.runs.values()) run.abort(new CancelledError("the controller is closing"));
+            lane.close();
+            resolve();
+            break;
+        }
       });
-      const logger = createLogger({
-        loggers: project.loggers,
-        defaultConsoleLevel: setup.consoleLevel ?? "info",
-        secrets: secretValues(project.env),
-      });
-      return { project, logger };
-    })();
-    const { project, logger } = await loaded;
-    host ??= new ComponentHost(project.projectDir, logger, (model) => remoteGate(model, currentPort));
-    const { request } = task;
-    if (!request || !task.port) return { ok: true, output: null, jobs: [] };
-    const port: RunPort = typedPort(task.port);
-    const abort = new AbortController();
-    port.on((m) => {
-      if (m.type === "cancel") abort.abort(new CancelledError());
     });
-    const events = new EventBatch((batch) => port.post({ type: "events", events: batch }));
+  }
+
+  private async load(composition: Composition): Promise<Loaded> {
+    const setup = Tinypool.workerData as WorkerSetup;
+    const project = await loadProject({
+      ...setup.load,
+      registry: composition.registry(),
+      workerEntry: composition.workerEntry,
+    });
+    const logger = createLogger({
+      loggers: project.loggers,
+      defaultConsoleLevel: setup.consoleLevel ?? "info",
+      secrets: secretValues(project.env),
+    });
+    const host = new ComponentHost(project.projectDir, logger, (model) => this.remoteGate(model));
+    return { project, logger, host };
+  }
+
+  private async start(request: RunRequest): Promise<void> {
+    const abort = new AbortController();
+    this.runs.set(request.runId, abort);
+    let reply: WorkerReply;
     try {
-      const result = await runPort.run(port, () =>
+      const { project, logger, host } = await this.loaded;
+      const result = await this.currentRun.run(request.runId, () =>
         runWorkflow(project, request.workflowId, request.input, {
           runId: request.runId,
           signal: abort.signal,
           logger,
           host,
-          onEvent: (event) => events.add(event),
+          onEvent: (event) => this.lane.send({ type: "event", event }),
         }),
       );
-      return { ok: true, output: result.output, jobs: result.jobs };
+      reply = { ok: true, output: result.output, jobs: result.jobs };
     } catch (error) {
-      return {
+      reply = {
         ok: false,
         cancelled: error instanceof CancelledError || abort.signal.aborted,
         error: error instanceof Error ? error.message : String(error),
       };
-    } finally {
-      // Before the reply: the main thread waits for run.finished to come in.
-      events.flush();
-      port.close();
     }
-  };
-}
-
-/** A run's events of one turn of the event loop, sent together at its end (or at `flush`). */
-class EventBatch {
-  private pending: RunEvent[] = [];
-  private scheduled = false;
-
-  constructor(private readonly send: (events: RunEvent[]) => void) {}
-
-  add(event: RunEvent): void {
-    this.pending.push(event);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    this.runs.delete(request.runId);
+    // After the run's last event, on the same lane: the controller has every event first.
+    this.lane.send({ type: "reply", runId: request.runId, reply });
   }
 
-  flush(): void {
-    this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.send(batch);
+  /** A gate whose slots the controller hands out, for the run of the call. */
+  private remoteGate(model: ComponentModel): Gate {
+    return {
+      with: async (fn, signal) => {
+        if (model.maxConcurrent === 0) return fn();
+        const runId = this.currentRun.getStore();
+        if (runId === undefined) throw new Error("a component gate was used outside of a run");
+        const id = ++this.gateSeq;
+        await new Promise<void>((resolve, reject) => {
+          const denied = () => reject(new CancelledError());
+          this.gateWaits.set(id, { granted: resolve, denied });
+          signal?.addEventListener(
+            "abort",
+            () => {
+              // A grant that comes later is given back with the run's other slots.
+              this.gateWaits.delete(id);
+              denied();
+            },
+            { once: true },
+          );
+          this.lane.send({ type: "gate-acquire", runId, id, component: model.id });
+        });
+        try {
+          return await fn();
+        } finally {
+          this.lane.send({ type: "gate-release", runId, id });
+        }
+      },
+    };
   }
 }

@@ -120,3 +120,29 @@ describe("health under CPU load", () => {
     expect(answeredAt).toBeLessThan((task.output as Burn).finished_at);
   }, 60_000);
 });
+
+describe("a worker thread that dies", () => {
+  test("its runs fail saying so, and later runs go to a new thread", async () => {
+    const project = makeProject({
+      controller: { threaded: true },
+      plugins: [path.join(FIXTURES, "crash-plugin.ts")],
+      workflows: [
+        { id: "crash", jobs: [{ id: "boom", component: "crash" }] },
+        { id: "echo", jobs: [{ id: "say", component: "logger", input: "${input}" }] },
+      ],
+    });
+    await upForeground(project);
+    for (let round = 0; round < 2; round++) {
+      const crashed = await startRun(project, { workflow_id: "crash" });
+      expect(crashed.status).toBe(500);
+      expect(crashed.body.status).toBe("failed");
+      expect(crashed.body.error).toContain("the worker thread executing the run stopped");
+      expect(crashed.body.error).toContain("the crash component ended its thread");
+      const after = await startRun(project, { workflow_id: "echo", input: { round } });
+      expect(after.status).toBe(200);
+      expect(after.body).toMatchObject({ status: "completed", output: { round } });
+    }
+    const health = await request(`${project.url}/health`);
+    expect(health.status).toBe(200);
+  }, 60_000);
+});
