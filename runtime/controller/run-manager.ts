@@ -19,6 +19,7 @@ import { endLeftProcesses } from "./left-processes.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import { LocalRunBus, type RunBus, type TaskSettled } from "./run-bus.ts";
 import { LocalRunQueue, QueueFullError, type RunQueue } from "./run-queue.ts";
+import { within } from "./within.ts";
 
 /** How long a shutdown waits for the final states of cancelled runs to be written. */
 const FINAL_WRITES_MS = 10_000;
@@ -246,7 +247,7 @@ export class RunManager {
           timedOut = true;
           break;
         }
-        await Promise.race([this.execution.settled(), sleep(Math.min(50, deadline - Date.now()))]);
+        await within(this.execution.settled(), Math.min(50, deadline - Date.now()));
       }
       if (timedOut) {
         this.logger.warn({ runs: busy() }, "grace period over; cancelling remaining runs");
@@ -255,11 +256,7 @@ export class RunManager {
     await this.cancelAll("controller shutting down");
     // Cancelled runs settle quickly; only final writes to a store that is away could
     // take longer, and they stop being retried after this.
-    await Promise.race([this.execution.settled(), sleep(FINAL_WRITES_MS)]);
+    await within(this.execution.settled(), FINAL_WRITES_MS);
     this.execution.close();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

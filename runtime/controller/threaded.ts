@@ -8,6 +8,7 @@ import { runtimeName } from "../host/mod.ts";
 import type { RunEventListener } from "../workflow/events.ts";
 import { Semaphore } from "../workflow/semaphore.ts";
 import type { RunExecutor, RunOutcome, RunRequest } from "./executor.ts";
+import { within } from "./within.ts";
 import {
   type ControllerMessage,
   LanePort,
@@ -219,19 +220,4 @@ export class ThreadedExecutor implements RunExecutor {
       }),
     );
   }
-}
-
-/** Settles when `promise` does (either way) or after `ms`, whichever is first. */
-function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([
-    promise.then(
-      () => {},
-      () => {},
-    ),
-    expired,
-  ]).finally(() => clearTimeout(timer));
 }

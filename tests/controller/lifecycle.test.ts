@@ -257,4 +257,17 @@ describe("graceful shutdown of a foreground up", () => {
     expect(await up.proc.exited).toBe(0);
     expect(existsSync(stateFile(project))).toBe(false);
   }, 60_000);
+
+  for (const threaded of [false, true]) {
+    test(`after its runs are done, a stopped controller exits at once (threaded: ${threaded})`, async () => {
+      const project = hiProject({ controller: { threaded } });
+      const up = await upForeground(project);
+      for (let i = 0; i < 3; i++) expect((await startRun(project, { input: {} })).status).toBe(200);
+      const t0 = performance.now();
+      up.proc.kill("SIGTERM");
+      expect(await up.proc.exited).toBe(0);
+      // Its shutdown takes milliseconds; a wait left pending once held it for 10 s.
+      expect(performance.now() - t0).toBeLessThan(7000);
+    }, 60_000);
+  }
 });
