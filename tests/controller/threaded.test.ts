@@ -122,6 +122,8 @@ describe("health under CPU load", () => {
 });
 
 describe("a worker thread that dies", () => {
+  afterAll(cleanup);
+
   test("its runs fail saying so, and later runs go to a new thread", async () => {
     const project = makeProject({
       controller: { threaded: true },
