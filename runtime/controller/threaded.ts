@@ -5,7 +5,7 @@ import Tinypool from "tinypool";
 import type { Project } from "../compose/model.ts";
 import { CancelledError, ConfigError, RunError } from "../errors.ts";
 import { runtimeName } from "../host/mod.ts";
-import type { RunEventListener } from "../workflow/events.ts";
+import { isFinalEvent, type RunEventListener, type RunFinishedEvent } from "../workflow/events.ts";
 import { Semaphore } from "../workflow/semaphore.ts";
 import type { RunExecutor, RunOutcome, RunRequest } from "./executor.ts";
 import { within } from "./within.ts";
@@ -25,6 +25,8 @@ const CLOSE_WAIT_MS = 1000;
 interface RunSlot {
   signal: AbortSignal;
   onEvent: RunEventListener;
+  /** The run's run.finished, once it came: a completed run's output and jobs. */
+  final?: RunFinishedEvent;
   /** Gate slots the worker holds for the run, by the worker's id: given back when it ends. */
   held: Map<number, Semaphore>;
   end(reply: WorkerReply | Error): void;
@@ -123,9 +125,13 @@ export class ThreadedExecutor implements RunExecutor {
 
   private receive(lane: Lane, m: WorkerMessage): void {
     switch (m.type) {
-      case "event":
-        lane.runs.get(m.event.run_id)?.onEvent(m.event);
+      case "event": {
+        const slot = lane.runs.get(m.event.run_id);
+        if (!slot) break;
+        if (isFinalEvent(m.event)) slot.final = m.event;
+        slot.onEvent(m.event);
         break;
+      }
       case "reply": {
         const slot = lane.runs.get(m.runId);
         lane.runs.delete(m.runId);
@@ -196,7 +202,9 @@ export class ThreadedExecutor implements RunExecutor {
           for (const g of slot.held.values()) g.release();
           slot.held.clear();
           if (reply instanceof Error) reject(reply);
-          else if (reply.ok) resolve({ output: reply.output, jobs: reply.jobs });
+          else if (reply.ok && slot.final) resolve({ output: slot.final.output, jobs: slot.final.jobs });
+          else if (reply.ok)
+            reject(new RunError("the worker thread's run ended without its run.finished event"));
           else if (reply.cancelled) reject(new CancelledError(reply.error));
           else reject(new RunError(reply.error, { workflowId: request.workflowId }));
         },

@@ -11,7 +11,6 @@
 import type { MessagePort } from "node:worker_threads";
 import type { LoadOptions } from "../compose/load.ts";
 import type { RunEvent } from "../workflow/events.ts";
-import type { JobState } from "../workflow/run-state.ts";
 
 /** A run to execute in a worker. */
 export interface RunRequest {
@@ -37,13 +36,15 @@ export interface WorkerTask {
   port: MessagePort;
 }
 
-export type WorkerReply =
-  | { ok: true; output: unknown; jobs: JobState[] }
-  | { ok: false; cancelled: boolean; error: string };
+/**
+ * How a run ended. A completed run's output and job states are those of its last event
+ * (run.finished), which comes first on the same lane: sent once, not twice.
+ */
+export type WorkerReply = { ok: true } | { ok: false; cancelled: boolean; error: string };
 
 /** Worker -> controller. */
 export type WorkerMessage =
-  /** A run's event, in the run's order; the reply comes after its last one. */
+  /** A run's event, in the run's order; the reply comes after its last one (run.finished). */
   | { type: "event"; event: RunEvent }
   | { type: "reply"; runId: string; reply: WorkerReply }
   /** Asks for a slot of a component's `max_concurrent_count` (held across all threads). */

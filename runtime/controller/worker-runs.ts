@@ -106,7 +106,7 @@ class LaneServer {
     let reply: WorkerReply;
     try {
       const { project, logger, host } = await this.loaded;
-      const result = await this.currentRun.run(request.runId, () =>
+      await this.currentRun.run(request.runId, () =>
         runWorkflow(project, request.workflowId, request.input, {
           runId: request.runId,
           signal: abort.signal,
@@ -115,7 +115,7 @@ class LaneServer {
           onEvent: (event) => this.lane.send({ type: "event", event }),
         }),
       );
-      reply = { ok: true, output: result.output, jobs: result.jobs };
+      reply = { ok: true };
     } catch (error) {
       reply = {
         ok: false,
