@@ -137,17 +137,21 @@ class LaneServer {
         if (runId === undefined) throw new Error("a component gate was used outside of a run");
         const id = ++this.gateSeq;
         await new Promise<void>((resolve, reject) => {
-          const denied = () => reject(new CancelledError());
-          this.gateWaits.set(id, { granted: resolve, denied });
-          signal?.addEventListener(
-            "abort",
-            () => {
-              // A grant that comes later is given back with the run's other slots.
-              this.gateWaits.delete(id);
-              denied();
-            },
-            { once: true },
-          );
+          const onAbort = () => {
+            // A grant that comes later is given back with the run's other slots.
+            this.gateWaits.delete(id);
+            reject(new CancelledError());
+          };
+          // Answered: the listener goes, or a run's signal would collect one per call.
+          const answered = (settle: () => void) => () => {
+            signal?.removeEventListener("abort", onAbort);
+            settle();
+          };
+          this.gateWaits.set(id, {
+            granted: answered(resolve),
+            denied: answered(() => reject(new CancelledError())),
+          });
+          signal?.addEventListener("abort", onAbort, { once: true });
           this.lane.send({ type: "gate-acquire", runId, id, component: model.id });
         });
         try {
