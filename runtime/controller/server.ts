@@ -17,6 +17,10 @@ import { RunEventLog } from "./event-log.ts";
 import { createExecutor } from "./executor.ts";
 import { ControllerMetrics } from "./metrics.ts";
 import { RunManager } from "./run-manager.ts";
+import { within } from "./within.ts";
+
+/** How long a stopping server waits for its open connections before closing them. */
+const SERVER_CLOSE_MS = 5000;
 
 export interface RunningController {
   url: string;
@@ -160,16 +164,7 @@ export async function startController(project: Project, options: ServeOptions): 
         await manager.drain(graceMs);
         // Not stop(true) at once: the replies of runs that just finished (clients
         // waiting for completion) must still go out. Force only what lingers.
-        // A cleared timer, not a sleep: a pending one would keep the process alive.
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const closed = await Promise.race([
-          server.stop(false).then(() => true),
-          new Promise<false>((resolve) => {
-            timer = setTimeout(() => resolve(false), 5000);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (!closed) await server.stop(true);
+        if (!(await within(server.stop(false), SERVER_CLOSE_MS))) await server.stop(true);
         clearInterval(retention);
         callbacks.close();
         await executor.close();

@@ -28,6 +28,7 @@ import { hostCheck } from "../host-check.ts";
 import { ControllerMetrics } from "../metrics.ts";
 import { originCheck, originList } from "../origin-check.ts";
 import type { TaskSettled } from "../run-bus.ts";
+import { within } from "../within.ts";
 import { QueueMetrics } from "./queue-metrics.ts";
 import { loadQueueLibs, redactedUrl } from "./redis.ts";
 import { RedisRunBus } from "./redis-run-bus.ts";
@@ -195,15 +196,7 @@ export async function startSubscriber(
         const closed = queue.close();
         if (execution.running)
           logger.info({ runs: execution.running, grace_ms: graceMs }, "waiting for runs to finish");
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const timedOut = await Promise.race([
-          closed.then(() => false),
-          new Promise<boolean>((resolve) => {
-            timer = setTimeout(() => resolve(true), graceMs);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (timedOut) {
+        if (!(await within(closed, graceMs))) {
           logger.warn(
             { runs: execution.running },
             "grace period over; handing the remaining runs back to the queue",
