@@ -189,6 +189,7 @@ export class ThreadedExecutor implements RunExecutor {
     if (this.closing) return Promise.reject(new RunError("the threaded executor is closed"));
     const lane = this.pickLane();
     const { runId } = request;
+    // A lane tells its runs apart by id: a second one of the same id there could not be.
     if (lane.runs.has(runId)) return Promise.reject(new RunError(`run ${runId} is already executing`));
     return new Promise<RunOutcome>((resolve, reject) => {
       const onAbort = () => lane.port.send({ type: "cancel", runId });

@@ -43,8 +43,8 @@ class LaneServer {
   /** Settles when the controller closes the lane. */
   readonly served: Promise<void>;
   private readonly runs = new Map<string, AbortController>();
-  /** Gate requests waiting for the controller's answer, by id. */
-  private readonly gateWaits = new Map<number, { granted: () => void; denied: () => void }>();
+  /** Gate requests waiting for the controller's answer (granted or not), by id. */
+  private readonly gateWaits = new Map<number, (granted: boolean) => void>();
   private gateSeq = 0;
   /** The run a component call belongs to: runs share the worker and its components. */
   private readonly currentRun = new AsyncLocalStorage<string>();
@@ -67,13 +67,10 @@ class LaneServer {
             this.runs.get(m.runId)?.abort(new CancelledError());
             break;
           case "gate-granted":
-          case "gate-denied": {
-            const wait = this.gateWaits.get(m.id);
+          case "gate-denied":
+            this.gateWaits.get(m.id)?.(m.type === "gate-granted");
             this.gateWaits.delete(m.id);
-            if (m.type === "gate-granted") wait?.granted();
-            else wait?.denied();
             break;
-          }
           case "close":
             for (const run of this.runs.values()) run.abort(new CancelledError("the controller is closing"));
             lane.close();
@@ -142,14 +139,11 @@ class LaneServer {
             this.gateWaits.delete(id);
             reject(new CancelledError());
           };
-          // Answered: the listener goes, or a run's signal would collect one per call.
-          const answered = (settle: () => void) => () => {
+          this.gateWaits.set(id, (granted) => {
+            // Answered: the listener goes, or a run's signal would collect one per call.
             signal?.removeEventListener("abort", onAbort);
-            settle();
-          };
-          this.gateWaits.set(id, {
-            granted: answered(resolve),
-            denied: answered(() => reject(new CancelledError())),
+            if (granted) resolve();
+            else reject(new CancelledError());
           });
           signal?.addEventListener("abort", onAbort, { once: true });
           this.lane.send({ type: "gate-acquire", runId, id, component: model.id });
