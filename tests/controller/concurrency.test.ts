@@ -16,6 +16,7 @@ import {
   request,
   startRun,
   upForeground,
+  waitFor,
   waitForTask,
 } from "./helpers.ts";
 
@@ -166,6 +167,56 @@ for (const threaded of [false, true]) {
       const tags = new Set(lines.map((l) => l.split(" ")[1]));
       expect([...tags].filter((t) => t.startsWith("left-"))).toHaveLength(3);
       expect([...tags].filter((t) => t.startsWith("right-"))).toHaveLength(3);
+    }, 60_000);
+
+    test("a run cancelled while it waits for the component's slot never calls it, and the slot is not lost", async () => {
+      let log = "";
+      const project = makeProject((dir) => {
+        log = path.join(dir, "calls.log");
+        return {
+          controller: { threaded },
+          components: [
+            {
+              id: "single",
+              type: "shell",
+              max_concurrent_count: 1,
+              command: loggedSleep(log, "${input.tag}", "${input.seconds}"),
+            },
+          ],
+          workflows: [
+            {
+              id: "call",
+              jobs: [
+                {
+                  id: "call",
+                  component: "single",
+                  input: { tag: "${input.tag}", seconds: "${input.seconds}" },
+                },
+              ],
+            },
+          ],
+        };
+      });
+      await upForeground(project);
+      const start = async (tag: string, seconds: number) =>
+        (await startRun(project, { input: { tag, seconds }, wait_for_completion: false })).body.task_id;
+      const holder = await start("holder", 3);
+      await waitFor("the holder's call to start", () => readLines(log).length > 0);
+      const waiter = await start("waiter", 0.1);
+      // The waiter is running, its job waiting for the slot the holder has.
+      await waitForTask(project, waiter, ["running"]);
+      expect((await request(`${project.api}/tasks/${waiter}/cancel`, { method: "POST" })).status).toBe(202);
+      expect((await waitForTask(project, waiter, ["cancelled", "completed", "failed"])).status).toBe(
+        "cancelled",
+      );
+      expect((await waitForTask(project, holder)).status).toBe("completed");
+      // The slot went back: a later call gets it.
+      const after = await startRun(project, { input: { tag: "after", seconds: 0.1 } });
+      expect(after.body.status).toBe("completed");
+      const tags = readLines(log)
+        .filter((l) => l.startsWith("start "))
+        .map((l) => l.split(" ")[1]);
+      expect(tags).toEqual(["holder", "after"]);
     }, 60_000);
   });
 }
