@@ -127,6 +127,16 @@ describe("controller max_concurrent_count", () => {
   }, 60_000);
 });
 
+/** A shell component with one slot whose calls log their `input.tag` to `log` and sleep `seconds`. */
+function singleSlot(log: string, seconds: string) {
+  return {
+    id: "single",
+    type: "shell",
+    max_concurrent_count: 1,
+    command: loggedSleep(log, "${input.tag}", seconds),
+  };
+}
+
 for (const threaded of [false, true]) {
   describe(`component max_concurrent_count (threaded: ${threaded})`, () => {
     test("a component with 1 slot shared by two workflows: calls never overlap", async () => {
@@ -136,12 +146,7 @@ for (const threaded of [false, true]) {
         return {
           controller: { threaded },
           components: [
-            {
-              id: "single",
-              type: "shell",
-              max_concurrent_count: 1,
-              command: loggedSleep(log, "${input.tag}", "0.2"),
-            },
+            singleSlot(log, "0.2"),
             // Unlimited: shows the runs themselves do overlap.
             { id: "free", type: "shell", command: "sleep 0.2" },
           ],
@@ -175,14 +180,7 @@ for (const threaded of [false, true]) {
         log = path.join(dir, "calls.log");
         return {
           controller: { threaded },
-          components: [
-            {
-              id: "single",
-              type: "shell",
-              max_concurrent_count: 1,
-              command: loggedSleep(log, "${input.tag}", "${input.seconds}"),
-            },
-          ],
+          components: [singleSlot(log, "${input.seconds}")],
           workflows: [
             {
               id: "call",
