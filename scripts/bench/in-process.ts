@@ -31,7 +31,18 @@ function chain(n: number, input = "${input}"): Array<Record<string, unknown>> {
   }));
 }
 
-/** Alternates `base` and `engine` `iterations` times after a warm-up; milliseconds per call of each. */
+const median = (xs: number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/**
+ * Alternates `base` and `engine` `iterations` times after a warm-up; the median
+ * milliseconds per call of each. Medians, not means: on a shared machine one call that
+ * meets a collector's pause or a stolen time slice would move a mean of 20 calls (the
+ * 1000-job run) by more than the difference measured.
+ */
 async function paired(
   iterations: number,
   base: () => unknown,
@@ -41,17 +52,17 @@ async function paired(
     await base();
     await engine();
   }
-  let tb = 0;
-  let te = 0;
+  const tb: number[] = [];
+  const te: number[] = [];
   for (let i = 0; i < iterations; i++) {
     let t = now();
     await base();
-    tb += now() - t;
+    tb.push(now() - t);
     t = now();
     await engine();
-    te += now() - t;
+    te.push(now() - t);
   }
-  return { base: tb / iterations, engine: te / iterations };
+  return { base: median(tb), engine: median(te) };
 }
 
 const bare = async (x: unknown) => x;
@@ -66,7 +77,7 @@ export async function measureEngine(
   const perJob = new Map<number, number>();
   for (const n of sizes) {
     const project = await load(write(work, `engine-${n}`, { logger: quiet, workflow: { jobs: chain(n) } }));
-    const iterations = Math.max(3, Math.round((smoke ? 200 : 20_000) / n));
+    const iterations = Math.max(smoke ? 3 : 31, Math.round((smoke ? 200 : 20_000) / n));
     const r = await paired(
       iterations,
       async () => {
@@ -148,7 +159,7 @@ export async function measureLoading(work: string, sizes: number[], smoke: boole
   ]);
   for (const [name, file, jobs] of files) {
     const text = readFileSync(file, "utf8");
-    const iterations = Math.max(3, Math.round((smoke ? 200 : 20_000) / jobs));
+    const iterations = Math.max(smoke ? 3 : 15, Math.round((smoke ? 200 : 20_000) / jobs));
     // The smallest file's load is the fixed cost; alternate it too.
     const min = await paired(
       iterations,
