@@ -145,10 +145,11 @@ async function controller(
   return { url, server };
 }
 
-// PORT reaches the bare servers through the environment.
-const startWithPort = async (script: string) => {
+// PORT (and any `env`) reaches the bare servers through the environment.
+const startWithPort = async (script: string, env: Record<string, string> = {}) => {
   const port = freePort();
-  process.env.PORT = String(port);
+  const vars = { ...env, PORT: String(port) };
+  Object.assign(process.env, vars);
   try {
     const server = await startChild(
       ["bun", "--no-env-file", path.join(import.meta.dir, "servers", script)],
@@ -156,9 +157,9 @@ const startWithPort = async (script: string) => {
       `http://127.0.0.1:${port}/health`,
     );
     children.push(server);
-    return { url: `http://127.0.0.1:${port}/echo`, server };
+    return { url: `http://127.0.0.1:${port}/echo`, server, port };
   } finally {
-    delete process.env.PORT;
+    for (const k of Object.keys(vars)) delete process.env[k];
   }
 };
 
@@ -335,6 +336,12 @@ async function http(): Promise<void> {
   const bare = await startWithPort("bare-hono.ts");
   const targets: Array<[string, string]> = [["bare", bare.url]];
   const inthread = await controller("inthread", { store: "memory" });
+  // The floor: the same workflow run by the engine behind the controller's middleware,
+  // with nothing recorded (servers/engine-only.ts).
+  const floor = await startWithPort("engine-only.ts", {
+    MC_FILE: path.join(work, "inthread", "model-compose.yml"),
+  });
+  targets.push(["engine only", `http://127.0.0.1:${floor.port}/api/workflows/runs`]);
   targets.push(["in-thread", inthread.url]);
   let threadedError: unknown;
   try {
@@ -364,11 +371,16 @@ async function http(): Promise<void> {
         });
         continue;
       }
-      const last = c === S.conc[S.conc.length - 1];
+      // The floor has no target of its own: it says how much of the controller's is left
+      // once nothing is recorded.
+      const last = c === S.conc[S.conc.length - 1] && name !== "engine only";
       const goal = name === "threaded" ? 0.4 : 0.5;
       rows.push({
         group,
-        measure: `POST /api/workflows/runs, ${name}, concurrency ${c}`,
+        measure:
+          name === "engine only"
+            ? `engine only: the run in the handler behind the controller's middleware, nothing recorded, concurrency ${c}`
+            : `POST /api/workflows/runs, ${name}, concurrency ${c}`,
         value: r.rps,
         unit: "req/s",
         baseline: "bare hono echo",
@@ -384,6 +396,7 @@ async function http(): Promise<void> {
   if (threadedError) unavailable(group, "threaded: true", threadedError);
   const names: Record<string, string> = {
     bare: "bare hono on Bun.serve",
+    "engine only": "engine alone behind the controller's middleware",
     "in-thread": "controller, in-thread",
     threaded: "controller, threaded: true",
   };
