@@ -215,3 +215,54 @@ export async function measureBindings(work: string, sizesMb: number[], smoke: bo
   }
   return rows;
 }
+
+/**
+ * The leak check RSS cannot give: the live heap after a full collection, after `few`
+ * and after `many` waited runs, in a controller started in this process (memory store
+ * keeping 1000 finished runs, as the RSS measure). RSS also counts the optimizing
+ * compilers' code and the allocator's free pages, which grow as runs are compiled
+ * further and do not come back at once.
+ */
+export async function measureHeap(work: string, few: number, many: number): Promise<Row> {
+  const { heapStats } = await import("bun:jsc");
+  const { startController } = await import("../../runtime/controller/server.ts");
+  const { silentLogger } = await import("../../runtime/log.ts");
+  const { freePort, postMany } = await import("./tools.ts");
+  const port = freePort();
+  const file = write(work, "heap", {
+    controller: {
+      host: "127.0.0.1",
+      port,
+      store: { driver: "memory", retention: { max_count: 1000, interval: "1s" } },
+    },
+    logger: quiet,
+    workflow: { component: "logger", input: "${input}" },
+  });
+  const running = await startController(await load(file), { logger: silentLogger() });
+  const url = `${running.url}/api/workflows/runs`;
+  const body = JSON.stringify({ input: { message: "hello", n: 1 } });
+  const liveMb = async () => {
+    await Bun.sleep(1500); // a retention pass
+    Bun.gc(true);
+    return heapStats().heapSize / 1024 / 1024;
+  };
+  try {
+    await postMany(url, body, few, 16);
+    const after1 = await liveMb();
+    await postMany(url, body, many - few, 16);
+    const after2 = await liveMb();
+    return {
+      group: "memory",
+      measure: `live heap after ${many} runs, after a full collection (controller in the suite's process)`,
+      value: after2,
+      unit: "MB",
+      baseline: `after ${few} runs`,
+      baseValue: after1,
+      ratio: after2 / after1,
+      target: "within 10 %",
+      met: after2 <= after1 * 1.1,
+    };
+  } finally {
+    await running.shutdown(0);
+  }
+}

@@ -19,7 +19,7 @@ import YAML from "yaml";
 import { createTestDatabase, type TestDatabase } from "../../tests/support/postgres.ts";
 import { deleteKeys } from "../../tests/support/redis.ts";
 import { throughputChart } from "./chart.ts";
-import { measureBindings, measureEngine, measureLoading } from "./in-process.ts";
+import { measureBindings, measureEngine, measureHeap, measureLoading } from "./in-process.ts";
 import { replaceSection } from "./report.ts";
 import { type Row, renderTable } from "./rows.ts";
 import {
@@ -525,6 +525,11 @@ async function memory(): Promise<void> {
     await empty.server.stop();
   } catch (e) {
     unavailable(group, "RSS", e);
+  }
+  try {
+    rows.push(await measureHeap(work, S.rss[0], S.rss[1]));
+  } catch (e) {
+    unavailable(group, "live heap", e);
   }
 }
 
