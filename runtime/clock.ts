@@ -7,7 +7,11 @@ let lastMs = -1;
 let lastText = "";
 
 export function isoNow(): string {
-  const now = Date.now();
+  return isoAt(Date.now());
+}
+
+/** `isoNow` for a `Date.now()` already taken, when the number is needed too (a duration). */
+export function isoAt(now: number): string {
   if (now !== lastMs) {
     lastMs = now;
     lastText = new Date(now).toISOString();

@@ -9,7 +9,7 @@
  */
 
 import { BindingError, BindingView, renderTemplate } from "../binding/mod.ts";
-import { isoNow } from "../clock.ts";
+import { isoAt, isoNow } from "../clock.ts";
 import { locatePath } from "../compose/locations.ts";
 import type { JobModel, Project, WorkflowModel } from "../compose/model.ts";
 import { CancelledError, ConfigError, RunError } from "../errors.ts";
@@ -17,7 +17,13 @@ import { type Logger, silentLogger } from "../log.ts";
 import { mergeOwn } from "../own-property.ts";
 import { ulid } from "../ulid.ts";
 import { ComponentHost } from "./component-host.ts";
-import { eventSink, type RunEventListener, type RunStartedEvent } from "./events.ts";
+import {
+  eventSink,
+  type JobFinishedEvent,
+  type RunEventBase,
+  type RunEventListener,
+  type RunStartedEvent,
+} from "./events.ts";
 import { type JobOutcome, type JobRunContext, runJob } from "./run-job.ts";
 import type { JobState } from "./run-state.ts";
 
@@ -240,6 +246,8 @@ function planOf(workflow: WorkflowModel): Plan {
   return plan;
 }
 
+type JobFinishedBody = Omit<JobFinishedEvent, keyof RunEventBase>;
+
 interface SchedulerContext extends JobRunContext {
   context: Record<string, unknown>;
 }
@@ -334,29 +342,28 @@ class Scheduler {
     }
   }
 
-  private setState(jobId: string, patch: Partial<JobState>, output?: unknown): void {
-    const state = { ...this.jobStates.get(jobId)!, ...patch };
-    this.jobStates.set(jobId, state);
+  /**
+   * Applies `patch` to the job's state (kept here only; `states()` hands out copies)
+   * and emits the event it means. `durationMs` is the finished job's, when it ran.
+   */
+  private setState(jobId: string, patch: Partial<JobState>, output?: unknown, durationMs?: number): void {
+    const state = Object.assign(this.jobStates.get(jobId)!, patch);
     const status = patch.status;
     if (status === "skipped") this.ctx.emit({ type: "job.skipped", job_id: jobId });
     else if (status === "completed" || status === "failed" || status === "cancelled") {
-      const { started_at, finished_at } = state;
-      this.ctx.emit({
-        type: "job.finished",
-        job_id: jobId,
-        status,
-        ...(started_at && finished_at
-          ? { duration_ms: Date.parse(finished_at) - Date.parse(started_at) }
-          : {}),
-        attempts: state.attempts ?? 0,
-        ...(status === "completed" ? { output } : state.error !== undefined ? { error: state.error } : {}),
-      });
+      // Field by field, in the order the event is written in.
+      const event = { type: "job.finished", job_id: jobId, status } as JobFinishedBody;
+      if (durationMs !== undefined) event.duration_ms = durationMs;
+      event.attempts = state.attempts ?? 0;
+      if (status === "completed") event.output = output;
+      else if (state.error !== undefined) event.error = state.error;
+      this.ctx.emit(event);
     }
   }
 
   private async execute(job: JobModel): Promise<void> {
-    const started = isoNow();
-    this.setState(job.id, { status: "running", started_at: started });
+    const startedMs = Date.now();
+    this.setState(job.id, { status: "running", started_at: isoAt(startedMs) });
     const logger = this.ctx.logger.child({ job: job.id });
     logger.debug("job started");
     let outcome: JobOutcome;
@@ -382,11 +389,17 @@ class Scheduler {
       );
     } catch (error) {
       const cancelled = error instanceof CancelledError;
-      this.setState(job.id, {
-        status: cancelled ? "cancelled" : "failed",
-        finished_at: isoNow(),
-        error: (error as Error).message,
-      });
+      const finishedMs = Date.now();
+      this.setState(
+        job.id,
+        {
+          status: cancelled ? "cancelled" : "failed",
+          finished_at: isoAt(finishedMs),
+          error: (error as Error).message,
+        },
+        undefined,
+        finishedMs - startedMs,
+      );
       logger.debug({ err: (error as Error).message }, cancelled ? "job cancelled" : "job failed");
       throw error instanceof RunError || cancelled
         ? error
@@ -398,10 +411,12 @@ class Scheduler {
     const output = outcome.skipped ? null : outcome.output;
     this.outputs.set(job.id, output);
     this.jobsScope[job.id] = { output, status: outcome.skipped ? "skipped" : "completed" };
+    const finishedMs = Date.now();
     this.setState(
       job.id,
-      { status: outcome.skipped ? "skipped" : "completed", finished_at: isoNow() },
+      { status: outcome.skipped ? "skipped" : "completed", finished_at: isoAt(finishedMs) },
       output,
+      finishedMs - startedMs,
     );
     logger.debug(outcome.skipped ? "job skipped" : "job completed");
   }

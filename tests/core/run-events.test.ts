@@ -99,6 +99,24 @@ describe("run events", () => {
     const aDone = events.find((e) => e.type === "job.finished" && e.job_id === "a");
     expect(aDone).toMatchObject({ status: "completed", attempts: 1, output: "one\ntwo\nlast" });
     expect(typeof (aDone as { duration_ms: number }).duration_ms).toBe("number");
+    // The duration is the one the job's record gives, and the fields keep their order.
+    const last = events.at(-1) as Extract<RunEvent, { type: "run.finished" }>;
+    const aState = last.jobs.find((j) => j.id === "a")!;
+    expect((aDone as { duration_ms: number }).duration_ms).toBe(
+      Date.parse(aState.finished_at!) - Date.parse(aState.started_at!),
+    );
+    expect(Object.keys(aDone!)).toEqual([
+      "v",
+      "seq",
+      "run_id",
+      "time",
+      "type",
+      "job_id",
+      "status",
+      "duration_ms",
+      "attempts",
+      "output",
+    ]);
     expect(events.at(-1)).toMatchObject({
       status: "completed",
       output: { message: "hello x" },
