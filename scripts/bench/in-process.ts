@@ -37,32 +37,51 @@ const median = (xs: number[]): number => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+/** A baseline and the engine call it is paired with, and the times of their calls so far. */
+interface Pair {
+  base: () => unknown;
+  engine: () => Promise<unknown>;
+  baseMs: number[];
+  engineMs: number[];
+}
+
+const pair = (base: () => unknown, engine: () => Promise<unknown>): Pair => ({
+  base,
+  engine,
+  baseMs: [],
+  engineMs: [],
+});
+
+/** `calls` alternated calls of the pair's baseline and engine, their times kept. */
+async function sample(p: Pair, calls: number): Promise<void> {
+  for (let i = 0; i < calls; i++) {
+    let t = now();
+    await p.base();
+    p.baseMs.push(now() - t);
+    t = now();
+    await p.engine();
+    p.engineMs.push(now() - t);
+  }
+}
+
 /**
- * Alternates `base` and `engine` `iterations` times after a warm-up; the median
- * milliseconds per call of each. Medians, not means: on a shared machine one call that
- * meets a collector's pause or a stolen time slice would move a mean of 20 calls (the
- * 1000-job run) by more than the difference measured.
+ * The median milliseconds per call of each side. Medians, not means: on a shared
+ * machine one call that meets a collector's pause or a stolen time slice would move a
+ * mean of 20 calls (the 1000-job run) by more than the difference measured.
  */
+const medians = (p: Pair) => ({ base: median(p.baseMs), engine: median(p.engineMs) });
+
+/** Alternates `base` and `engine` `iterations` times after a warm-up; see `medians`. */
 async function paired(
   iterations: number,
   base: () => unknown,
   engine: () => Promise<unknown>,
 ): Promise<{ base: number; engine: number }> {
-  for (let i = 0; i < Math.min(20, iterations); i++) {
-    await base();
-    await engine();
-  }
-  const tb: number[] = [];
-  const te: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    let t = now();
-    await base();
-    tb.push(now() - t);
-    t = now();
-    await engine();
-    te.push(now() - t);
-  }
-  return { base: median(tb), engine: median(te) };
+  const warm = pair(base, engine);
+  await sample(warm, Math.min(20, iterations));
+  const p = pair(base, engine);
+  await sample(p, iterations);
+  return medians(p);
 }
 
 const bare = async (x: unknown) => x;
@@ -75,18 +94,28 @@ export async function measureEngine(
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const perJob = new Map<number, number>();
-  for (const n of sizes) {
-    const project = await load(write(work, `engine-${n}`, { logger: quiet, workflow: { jobs: chain(n) } }));
-    const iterations = Math.max(smoke ? 3 : 31, Math.round((smoke ? 200 : 20_000) / n));
-    const r = await paired(
-      iterations,
-      async () => {
-        let x: unknown = { x: 1 };
-        for (let i = 0; i < n; i++) x = await bare(x);
-        return x;
-      },
-      () => runWorkflow(project, undefined, { x: 1 }),
-    );
+  // The sizes take turns, a few calls each round: the linearity ratio compares two of
+  // them, which must see the same moments of the machine and the same state of its heap.
+  const rounds = smoke ? 1 : 5;
+  const runs = await Promise.all(
+    sizes.map(async (n) => {
+      const project = await load(write(work, `engine-${n}`, { logger: quiet, workflow: { jobs: chain(n) } }));
+      const p = pair(
+        async () => {
+          let x: unknown = { x: 1 };
+          for (let i = 0; i < n; i++) x = await bare(x);
+          return x;
+        },
+        () => runWorkflow(project, undefined, { x: 1 }),
+      );
+      const iterations = Math.max(smoke ? 3 : 35, Math.round((smoke ? 200 : 20_000) / n));
+      return { n, p, perRound: Math.ceil(iterations / rounds) };
+    }),
+  );
+  for (const { p, perRound } of runs) await sample(pair(p.base, p.engine), Math.min(20, perRound * rounds));
+  for (let r = 0; r < rounds; r++) for (const { p, perRound } of runs) await sample(p, perRound);
+  for (const { n, p } of runs) {
+    const r = medians(p);
     const us = ((r.engine - r.base) * 1000) / n;
     perJob.set(n, us);
     rows.push({

@@ -586,7 +586,7 @@ const header = [
   `- versions: Bun ${m.bun}, model-compose commit ${before.commit}`,
   `- \`uptime\` when the suite ended: \`${m.uptime}\`${loaded ? " — the machine was shared and loaded while measuring: read the ratios (each baseline was measured beside its figure), not the absolute numbers" : ""}`,
   "",
-  "Every figure stands beside a baseline measured in the same run: wrk targets and hyperfine series alternate round by round (the mean of the rounds is reported), the in-process measures alternate baseline and engine call by call. Everything listens on 127.0.0.1, with the load generator on the same cores.",
+  "Every figure stands beside a baseline measured in the same run: wrk targets and hyperfine series alternate round by round (the mean of the rounds is reported), the in-process measures alternate baseline and engine call by call (the median of each side's calls is reported). Everything listens on 127.0.0.1, with the load generator on the same cores.",
   "",
   `![requests/second and p99 latency against concurrency](${path.basename(chartFile)})`,
   "",
