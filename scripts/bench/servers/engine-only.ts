@@ -1,9 +1,10 @@
 /**
  * The controller's floor: its own middleware and body read, then the workflow run by
  * the engine in the request handler, answered as the controller answers a waited run.
- * Nothing is recorded: no store, queue, run bus, replay log or metrics. What the
- * controller costs over this is what recording a run costs. The compose file is
- * MC_FILE, the port PORT, both from the environment.
+ * Nothing is recorded: no store, queue, run bus, replay log or metrics, and the
+ * request is not checked against the run request's schema. What the controller costs
+ * over this is what recording a run, and waiting for it through the store and the bus,
+ * costs. The compose file is MC_FILE, the port PORT, both from the environment.
  */
 import { Hono } from "hono";
 import { loadProject } from "../../../mod.ts";
