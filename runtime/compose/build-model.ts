@@ -17,7 +17,7 @@ import {
 } from "./job-order.ts";
 import { copyLocation, inheritLocation, locatePath } from "./locations.ts";
 import { isPlainObject } from "./merge.ts";
-import type { ComponentModel, InputHint, JobModel, WorkflowModel } from "./model.ts";
+import type { ComponentModel, InputHint, JobModel, MissingEnv, WorkflowModel } from "./model.ts";
 import {
   COMPONENT_COMMON_KEYS,
   type ComposeDocument,
@@ -158,18 +158,28 @@ export class ModelBuilder extends ComponentBuilder {
         ]);
         return;
       }
-      const resultSources = [...component.plugin.resultVariables, ...JOB_INPUT_SOURCES];
-      const input = this.compile(job.input, [...jobPath, "input"], JOB_INPUT_SOURCES);
-      const output = this.compile(job.output, [...jobPath, "output"], resultSources);
-      this.checkResultFields(output, component.plugin, [...jobPath, "output"]);
-      const condition = this.compile(job.if, [...jobPath, "if"], JOB_INPUT_SOURCES);
-      for (const [t, key] of [
-        [input, "input"],
-        [output, "output"],
-        [condition, "if"],
-      ] as const) {
+      // Each of the job's templates with its key, compiled and checked. Most jobs write
+      // only `input:`; the others' key paths and checks are not built for nothing.
+      const templates: Array<[Template, "input" | "output" | "if"]> = [];
+      const compiled = (value: unknown, key: "input" | "output" | "if", sources: readonly string[]) => {
+        if (value === undefined) return undefined;
+        const t = this.compile(value, [...jobPath, key], sources);
+        if (t) templates.push([t, key]);
+        return t;
+      };
+      const input = compiled(job.input, "input", JOB_INPUT_SOURCES);
+      const output = compiled(job.output, "output", [
+        ...component.plugin.resultVariables,
+        ...JOB_INPUT_SOURCES,
+      ]);
+      if (output) this.checkResultFields(output, component.plugin, [...jobPath, "output"]);
+      const condition = compiled(job.if, "if", JOB_INPUT_SOURCES);
+      const missingEnv: MissingEnv[] = [];
+      for (const [t, key] of templates) {
         this.report(checkJobRefs(t, jobIds, job.id, [...jobPath, key]));
+        missingEnv.push(...this.missingEnv(t, [...jobPath, key]));
       }
+      missingEnv.push(...action.missingEnv);
       noteInputs(input);
       noteInputs(condition);
       // The component reads the workflow's input when the job passes it whole
@@ -192,12 +202,7 @@ export class ModelBuilder extends ComponentBuilder {
         dependsOn: job.depends_on ?? [],
         timeoutMs: job.timeout,
         retry: { maxAttempts: job.retry?.max_attempts ?? 1, delayMs: job.retry?.delay ?? 0 },
-        missingEnv: [
-          ...this.missingEnv(input, [...jobPath, "input"]),
-          ...this.missingEnv(output, [...jobPath, "output"]),
-          ...this.missingEnv(condition, [...jobPath, "if"]),
-          ...action.missingEnv,
-        ],
+        missingEnv,
         get location() {
           return locatePath(root, jobPath);
         },
