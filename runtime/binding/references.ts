@@ -109,8 +109,12 @@ function problem(site: BindingSite, start: number, reason: string, note?: string
 /** The direct sub-expressions of a node. */
 function children(node: Expr): Expr[] {
   switch (node.kind) {
-    case "access":
-      return [node.target, ...node.segments.flatMap((s) => (s.kind === "call" ? s.args : []))];
+    case "access": {
+      // Most accesses are member names only (`jobs.a.output`): no arguments to visit.
+      const out: Expr[] = [node.target];
+      for (const s of node.segments) if (s.kind === "call") out.push(...s.args);
+      return out;
+    }
     case "unary":
       return [node.operand];
     case "binary":
