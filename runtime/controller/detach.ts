@@ -11,6 +11,10 @@ import { sleep } from "../host/mod.ts";
 import { selfCommand } from "../self.ts";
 import { identify, stillTheSame } from "./process-identity.ts";
 import { clientHost, isAlive, ProjectState } from "./state.ts";
+import { within } from "./within.ts";
+
+/** How long a controller found gone may take to report its exit code. */
+const EXIT_EVENT_MS = 2000;
 
 function tail(file: string, lines = 20): string {
   try {
@@ -39,9 +43,12 @@ export async function startDetached(
   closeSync(out);
   const pid = child.pid!;
   let exited: number | null = null;
-  child.on("exit", (code) => {
-    exited = code ?? 1;
-  });
+  const exit = new Promise<void>((resolve) =>
+    child.on("exit", (code) => {
+      exited = code ?? 1;
+      resolve();
+    }),
+  );
   child.unref();
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   while (Date.now() < deadline) {
@@ -54,6 +61,9 @@ export async function startDetached(
       } catch {}
     }
     if (exited !== null || !isAlive(pid)) {
+      // Reaped is not yet reported: the process can be gone before its exit event is
+      // handled, and its exit code says whose fault the failure is.
+      if (exited === null) await within(exit, EXIT_EVENT_MS);
       const message = `the controller exited during start-up (exit code ${exited ?? "?"}); last lines of ${state.logFile}:\n${tail(state.logFile)}`;
       // Its configuration error (a port in use, a missing variable) is ours: same exit code 2.
       throw exited === EXIT_CONFIG ? new ConfigError(message) : new Error(message);

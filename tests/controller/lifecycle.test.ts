@@ -183,6 +183,25 @@ describe("up -d and down", () => {
       blocker.stop(true);
     }
   }, 60_000);
+
+  test("up -d with a port in use exits 2 every time, also on a busy machine", async () => {
+    // On a busy machine the child can be reaped before its exit event is handled; the
+    // exit code must still be read, not guessed (it said "exit code ?" and exited 1).
+    const blocker = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("busy") });
+    const hogs = [1, 2, 3].map(() => Bun.spawn(["sh", "-c", "while :; do :; done"]));
+    try {
+      const project = hiProject({ controller: { port: blocker.port } });
+      const codes: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const up = await runCli(project, ["up", "-d"]);
+        codes.push(up.code === 2 ? "2" : `${up.code}: ${up.stderr.split("\n")[0]}`);
+      }
+      expect(codes).toEqual(Array(12).fill("2"));
+    } finally {
+      for (const hog of hogs) hog.kill("SIGKILL");
+      blocker.stop(true);
+    }
+  }, 120_000);
 });
 
 describe("graceful shutdown of a foreground up", () => {
