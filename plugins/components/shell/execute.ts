@@ -4,7 +4,6 @@
  * the end of every process it started (job-processes.ts) when it exits, times out or is
  * cancelled.
  */
-import { constants } from "node:os";
 import { type SpawnedProcess, spawn } from "../../../runtime/host/mod.ts";
 import { Capture } from "./capture.ts";
 import { JOB_TOKEN_VAR, JobProcesses, newJobToken, preparePlatform } from "./job-processes.ts";
@@ -90,6 +89,11 @@ function startError(e: Error): string {
   return e.message;
 }
 
+/**
+ * node:os is loaded only for a process that a signal ended: loading it costs a third of
+ * a millisecond of every shell job's start.
+ */
 function signalNumber(sig: string): number | undefined {
+  const { constants } = process.getBuiltinModule("node:os") as typeof import("node:os");
   return (constants.signals as Record<string, number | undefined>)[sig];
 }
