@@ -5,6 +5,7 @@
  * dash and bash.
  */
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { bindPlaceholders, checkValues, placeholderQuoter, type Substitution } from "./placeholders.ts";
 
 /** Renders `command`, where each `@` is a binding `${input.x}` with the next value. */
@@ -230,6 +231,65 @@ describe("refused outright", () => {
   test("a binding in a quoted here-document", () => {
     expect(() => bind("cat <<'EOF'\n@\nEOF", "x")).toThrow(
       "${input.x} cannot be substituted into the quoted here-document <<'EOF' (nothing in it is expanded); use an unquoted delimiter",
+    );
+  });
+});
+
+describe("a command without placeholders", () => {
+  // The shell component skips the scan for such a command without env: of its own
+  // (index.ts); that holds only while the scan returns it unchanged and finds nothing.
+  test("comes back from the scan as it was written, with nothing refused or to check", () => {
+    const piece = fc.oneof(
+      fc.constantFrom(
+        "echo ",
+        "x",
+        " ",
+        "\n",
+        "'",
+        '"',
+        "\\",
+        "$",
+        "${",
+        "}",
+        "$(",
+        ")",
+        "`",
+        "$((",
+        "))",
+        "<<EOF\n",
+        "<<'EOF'\n",
+        "EOF\n",
+        "<<<",
+        "|",
+        "&&",
+        ";",
+        "#",
+        "eval ",
+        "trap ",
+        "sh -c ",
+        "read ",
+        "let ",
+        "[[ ",
+        " -eq ",
+        " ]]",
+        "a[",
+        "]",
+        "=",
+        "for i in ",
+        "; do ",
+        "; done",
+      ),
+      fc.string({ maxLength: 4 }).filter((t) => !t.includes("\u0000")),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
+        const text = pieces.join("");
+        const bound = bindPlaceholders(text, []);
+        expect(bound.script).toBe(text);
+        expect(bound.facts.refusals).toEqual([]);
+        checkValues(bound, []);
+      }),
+      { numRuns: 3000 },
     );
   });
 });
