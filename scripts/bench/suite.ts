@@ -57,6 +57,7 @@ const S = smoke
       runs: 3,
       seconds: 1,
       rounds: 1,
+      startRounds: 1,
       warm: 0,
       settle: 200,
       conc: [1, 8],
@@ -68,7 +69,11 @@ const S = smoke
       rss: [50, 100],
     }
   : {
-      runs: 20,
+      runs: 8,
+      // hyperfine's rounds: many short series, so that the machine's drift over a
+      // series (the shell job's cost over the logger one read 0.8-4.3 ms from three
+      // 40-run series in a row) falls on every command alike.
+      startRounds: 10,
       seconds: 3,
       // Four alternated rounds: with two, the controller's ratio moved 0.22-0.27 and the
       // shell job's cost -0.6 to 3.8 ms between runs on this (virtual) machine.
@@ -227,8 +232,11 @@ async function startup(): Promise<void> {
   // against coreutils' (0.3-0.4 ms apart here).
   const shell = project("startup-shell", { workflow: { component: "shell", command: "echo x" } }).file;
   log("start-up: hyperfine");
+  // Each series' median, then the mean of the rounds: a process stalled 10 ms by the
+  // virtual machine moves a short series' mean by more than a millisecond, half the
+  // shell job's budget over its baseline.
   const res = new Map<string, number[]>();
-  for (let r = 0; r < S.rounds; r++) {
+  for (let r = 0; r < S.startRounds; r++) {
     const got = await hyperfine(
       [
         ["empty", empty],
@@ -240,7 +248,7 @@ async function startup(): Promise<void> {
       S.runs,
       path.join(work, "hyperfine.json"),
     );
-    for (const g of got) res.set(g.name, [...(res.get(g.name) ?? []), ms(g.mean)]);
+    for (const g of got) res.set(g.name, [...(res.get(g.name) ?? []), ms(g.median)]);
   }
   // Loading through the command line: `config` of a large file and `run` of one
   // workflow of a file of many, each beside the same command on the one-job file.
@@ -255,7 +263,7 @@ async function startup(): Promise<void> {
   const many = project("cli-many", {
     workflows: Array.from({ length: wfs }, (_, w) => ({ id: `w${w}`, jobs: chain(per) })),
   }).file;
-  for (let r = 0; r < S.rounds; r++) {
+  for (let r = 0; r < S.startRounds; r++) {
     const got = await hyperfine(
       [
         ["config-min", `${bin} config -f ${logger}`],
@@ -266,7 +274,7 @@ async function startup(): Promise<void> {
       Math.max(3, Math.round(S.runs / 2)),
       path.join(work, "hyperfine.json"),
     );
-    for (const g of got) res.set(g.name, [...(res.get(g.name) ?? []), ms(g.mean)]);
+    for (const g of got) res.set(g.name, [...(res.get(g.name) ?? []), ms(g.median)]);
   }
   const m = (k: string) => mean(res.get(k) ?? []);
   const how = compiled ? "compiled" : "from source (smoke)";
@@ -589,7 +597,7 @@ const header = [
   `- versions: Bun ${m.bun}, model-compose commit ${before.commit}`,
   `- \`uptime\` when the suite ended: \`${m.uptime}\`${loaded ? " — the machine was shared and loaded while measuring: read the ratios (each baseline was measured beside its figure), not the absolute numbers" : ""}`,
   "",
-  "Every figure stands beside a baseline measured in the same run: wrk targets and hyperfine series alternate round by round (the mean of the rounds is reported), the in-process measures alternate baseline and engine call by call (the median of each side's calls is reported). Everything listens on 127.0.0.1, with the load generator on the same cores.",
+  "Every figure stands beside a baseline measured in the same run: wrk targets and hyperfine series alternate round by round (the mean of the rounds is reported; of a hyperfine series, its median), the in-process measures alternate baseline and engine call by call (the median of each side's calls is reported). Everything listens on 127.0.0.1, with the load generator on the same cores.",
   "",
   `![requests/second and p99 latency against concurrency](${path.basename(chartFile)})`,
   "",
