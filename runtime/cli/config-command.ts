@@ -1,11 +1,11 @@
 /** `model-compose config`: the merged, validated, env-resolved document. */
-import { stringify } from "yaml";
 import { deferredFieldPaths } from "../compose/deferred-paths.ts";
 import { resolveEnvStrings } from "../compose/env-resolve.ts";
 import type { Composition } from "../composition.ts";
 import { formatKeyPath } from "../errors.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
 import { writeStderr, writeStdout } from "./stdio.ts";
+import { printYaml } from "./yaml-print.ts";
 
 export async function configCommand(
   opts: GlobalOptions & { format?: string },
@@ -24,8 +24,6 @@ export async function configCommand(
     escape: true,
     skip: (path) => deferred.has(formatKeyPath(path)),
   });
-  writeStdout(
-    opts.format === "json" ? `${JSON.stringify(value, null, 2)}\n` : stringify(value, { lineWidth: 0 }),
-  );
+  writeStdout(opts.format === "json" ? `${JSON.stringify(value, null, 2)}\n` : printYaml(value));
   return 0;
 }
