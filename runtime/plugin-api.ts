@@ -14,6 +14,7 @@ export { checkEnvFileLines } from "./compose/env-file-lines.ts";
 export { readDocument as readComposeFiles } from "./compose/load.ts";
 export type { ComponentModel, JobModel, Project, WorkflowModel } from "./compose/model.ts";
 export type { ComposeDocument, ControllerConfig, LoggerConfig } from "./compose/schema.ts";
+export { printYaml } from "./compose/yaml-print.ts";
 export {
   CancelledError,
   ConfigError,

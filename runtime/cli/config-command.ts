@@ -1,11 +1,11 @@
 /** `model-compose config`: the merged, validated, env-resolved document. */
 import { deferredFieldPaths } from "../compose/deferred-paths.ts";
 import { resolveEnvStrings } from "../compose/env-resolve.ts";
+import { printYaml } from "../compose/yaml-print.ts";
 import type { Composition } from "../composition.ts";
 import { formatKeyPath } from "../errors.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
 import { writeStderr, writeStdout } from "./stdio.ts";
-import { printYaml } from "./yaml-print.ts";
 
 export async function configCommand(
   opts: GlobalOptions & { format?: string },

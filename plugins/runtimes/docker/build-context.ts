@@ -9,9 +9,14 @@
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { stringify } from "yaml";
 import type { Project } from "../../../runtime/plugin-api.ts";
-import { ConfigError, isCompiledBinary, readComposeFiles, runtimeName } from "../../../runtime/plugin-api.ts";
+import {
+  ConfigError,
+  isCompiledBinary,
+  printYaml,
+  readComposeFiles,
+  runtimeName,
+} from "../../../runtime/plugin-api.ts";
 import defaultDockerfile from "./Dockerfile.default" with { type: "text" };
 
 export interface StagedContext {
@@ -66,7 +71,7 @@ function containerCompose(project: Project): { yaml: string; plugins: Array<{ fr
       return `./${to}`;
     });
   }
-  return { yaml: stringify(doc, { lineWidth: 0 }), plugins };
+  return { yaml: printYaml(doc), plugins };
 }
 
 /** Writes `content` to `file` only when it differs (keeps mtimes and caches stable). */

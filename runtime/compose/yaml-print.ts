@@ -1,9 +1,10 @@
 /**
- * YAML text of a JSON-like value (objects, arrays, strings, numbers, booleans, null), in
- * the shape `model-compose config` prints: block maps and sequences, two-space indent,
- * sequences indented under their key, plain scalars where they read back as the same
- * string, double quotes (JSON's escapes, valid YAML) where not, and block literals for
- * multi-line text so a shell script reads as written.
+ * YAML text of a JSON-like value (objects, arrays, strings, numbers, booleans, null), as
+ * `model-compose config` prints a compose document and the docker runtime writes the
+ * container's: block maps and sequences, two-space indent, sequences indented under
+ * their key, plain scalars where they read back as the same string, single or double
+ * quotes (JSON's escapes, valid YAML) where not, and block literals for multi-line text
+ * so a shell script reads as written. The layout is the `yaml` package's.
  *
  * Written here rather than through the `yaml` package's stringify: for a 1000-job file
  * that took 77 ms on its first (and in `config` only) call, plus loading the package,
@@ -56,11 +57,11 @@ function sequenceItem(item: Json, indent: number, out: string[]): void {
     out.push(` ${scalar(item, indent)}\n`);
     return;
   }
-  const lines: string[] = [];
-  block(item, indent, lines);
-  // The first line's indentation is the dash and its space.
-  lines[0] = ` ${lines[0].slice(indent)}`;
-  out.push(...lines);
+  const first = out.length;
+  block(item, indent, out);
+  // The block's first piece is its first key or dash, indented: the dash and its space
+  // stand in for that indentation.
+  out[first] = ` ${out[first].slice(indent)}`;
 }
 
 /** A scalar, an empty map or an empty sequence, whose continuation lines sit at `indent`. */
@@ -78,7 +79,7 @@ function scalar(v: Json, indent: number): string {
 }
 
 function key(k: string): string {
-  return plainSafe(k) ? k : JSON.stringify(k);
+  return plainSafe(k) ? k : quoted(k);
 }
 
 function str(s: string, indent: number): string {
@@ -93,8 +94,14 @@ function str(s: string, indent: number): string {
     const extra = trailing > 1 ? "\n".repeat(trailing - 1) : "";
     return `|${chomp}\n${lines.join("\n")}${extra}`;
   }
-  // Text with double quotes and no single ones reads better in single quotes, which
-  // escape nothing but themselves: only for text without characters that need an escape.
+  return quoted(s);
+}
+
+/**
+ * Text with double quotes and no single ones reads better in single quotes, which escape
+ * nothing but themselves: only for text without characters that need an escape.
+ */
+function quoted(s: string): string {
   if (s.includes('"') && !s.includes("'") && !NEEDS_ESCAPE.test(s) && !LONE_SURROGATE.test(s)) {
     return `'${s}'`;
   }

@@ -217,6 +217,17 @@ describe("printYaml", () => {
     expect(compared).toBeGreaterThan(30);
   });
 
+  test("a sequence item holding a very large map prints without running out of stack", () => {
+    // A workflow in a `workflows:` list with 200 000 jobs: 600 000 pieces of text in one item.
+    const n = 200_000;
+    const jobs = Array.from({ length: n }, (_, i) => ({ id: `j${i}`, component: "logger", input: "x" }));
+    const text = printYaml({ workflows: [{ id: "w", jobs }] });
+    expect(
+      text.startsWith("workflows:\n  - id: w\n    jobs:\n      - id: j0\n        component: logger\n"),
+    ).toBe(true);
+    expect(text.split("\n").length).toBe(3 + 3 * n + 1);
+  });
+
   test("a scalar document and nested sequences", () => {
     expect(printYaml("text")).toBe("text\n");
     expect(printYaml([])).toBe("[]\n");
