@@ -99,6 +99,13 @@ const tricky = [
   "a\n \n",
   'echo "hi"\nexit 1\n',
   "a\\b",
+  "---",
+  "...",
+  "--- a",
+  "... a",
+  "---a",
+  "a\n---\nb",
+  "a\n...\n",
 ];
 
 // Strings as a compose file (UTF-8 text) can hold them: no lone surrogates.
@@ -123,6 +130,7 @@ const values = fc.letrec((tie) => ({
 describe("printYaml", () => {
   test("every tricky string reads back as itself, as a value and as a key", () => {
     for (const s of tricky) {
+      readsBack(s);
       readsBack({ k: s });
       readsBack([s, [s]]);
       readsBack({ [s]: 1 });

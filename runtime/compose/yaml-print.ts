@@ -19,7 +19,10 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export function printYaml(value: unknown): string {
   const out: string[] = [];
   if (isBlock(value)) block(value as Json, 0, out);
-  else out.push(`${scalar(value as Json, 0)}\n`);
+  // A document's own scalar: at column 0 a `---` or `...` would be a document marker, so
+  // such text is quoted and a block literal's lines are indented.
+  else if (typeof value === "string" && DOCUMENT_MARKER.test(value)) out.push(`${quoted(value)}\n`);
+  else out.push(`${scalar(value as Json, 2)}\n`);
   return out.join("");
 }
 
@@ -41,7 +44,7 @@ function block(v: Json, indent: number, out: string[]): void {
     return;
   }
   for (const [k, item] of Object.entries(v as Record<string, Json>)) {
-    out.push(`${sp}${key(k)}:`);
+    out.push(`${sp}${indent === 0 && DOCUMENT_MARKER.test(k) ? quoted(k) : key(k)}:`);
     if (isBlock(item)) {
       out.push("\n");
       block(item, indent + 2, out);
@@ -125,6 +128,9 @@ const NOT_A_STRING =
  */
 const NUMBER_LIKE =
   /^[-+]?(?:(?=[\d_.]*\d)[\d_]*\.?[\d_]*(?:[eE][-+]?\d+)?|0x[\da-fA-F_]+|0o[0-7_]+|0b[01_]+|\d[\d_]*(?::[0-5]?\d)+(?:\.[\d_]*)?)$|^\d{4}-\d\d?-\d\d?/;
+
+/** Text that, at the start of a line at column 0, is or begins a document marker. */
+const DOCUMENT_MARKER = /^(?:---|\.\.\.)/;
 
 /** In a `u` pattern only an unpaired surrogate is a code point of this category. */
 const LONE_SURROGATE = /\p{Cs}/u;
