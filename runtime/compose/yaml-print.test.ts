@@ -128,7 +128,7 @@ const values = fc.letrec((tie) => ({
 })).value;
 
 describe("printYaml", () => {
-  test("every tricky string reads back as itself, as a value and as a key", () => {
+  test("every tricky string reads back as itself: as the document, a value and a key", () => {
     for (const s of tricky) {
       readsBack(s);
       readsBack({ k: s });

@@ -44,7 +44,7 @@ function block(v: Json, indent: number, out: string[]): void {
     return;
   }
   for (const [k, item] of Object.entries(v as Record<string, Json>)) {
-    out.push(`${sp}${indent === 0 && DOCUMENT_MARKER.test(k) ? quoted(k) : key(k)}:`);
+    out.push(`${sp}${key(k, indent)}:`);
     if (isBlock(item)) {
       out.push("\n");
       block(item, indent + 2, out);
@@ -81,8 +81,9 @@ function scalar(v: Json, indent: number): string {
   return Array.isArray(v) ? "[]" : "{}";
 }
 
-function key(k: string): string {
-  return plainSafe(k) ? k : quoted(k);
+/** A map key at `indent`: at column 0 a key that begins like a document marker is quoted. */
+function key(k: string, indent: number): string {
+  return plainSafe(k) && !(indent === 0 && DOCUMENT_MARKER.test(k)) ? k : quoted(k);
 }
 
 function str(s: string, indent: number): string {
@@ -129,7 +130,7 @@ const NOT_A_STRING =
 const NUMBER_LIKE =
   /^[-+]?(?:(?=[\d_.]*\d)[\d_]*\.?[\d_]*(?:[eE][-+]?\d+)?|0x[\da-fA-F_]+|0o[0-7_]+|0b[01_]+|\d[\d_]*(?::[0-5]?\d)+(?:\.[\d_]*)?)$|^\d{4}-\d\d?-\d\d?/;
 
-/** Text that, at the start of a line at column 0, is or begins a document marker. */
+/** Text that, at column 0, is or begins a document marker (`---`, `...`). */
 const DOCUMENT_MARKER = /^(?:---|\.\.\.)/;
 
 /** In a `u` pattern only an unpaired surrogate is a code point of this category. */
