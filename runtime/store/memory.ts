@@ -6,7 +6,7 @@
  * replaced by markers (value-cap.ts), so memory stays bounded whatever runs return.
  */
 
-import { freezeOwn, frozenCopy } from "./plain-copy.ts";
+import { frozenCopy, frozenValues } from "./plain-copy.ts";
 import {
   isFinished,
   type JobRecord,
@@ -30,13 +30,17 @@ export interface MemoryStoreOptions {
 
 /**
  * A caller holding a record must not be able to change the stored one (as with a
- * database). Records are kept as frozen copies (with `truncated` derived once, when
- * written) and handed out as they are: a read copies nothing, and a write copies only
- * what it brings (plain-copy.ts). `seal` is given a record the store has just made (a
- * spread of the old record and the change) and freezes it in place. Copying on every
- * read was a fifth of a waited run's CPU time (docs/benchmarks.md).
+ * database). Records are kept frozen (with `truncated` derived once, when written) and
+ * handed out as they are: a read copies nothing, and a write copies only what it
+ * brings (plain-copy.ts): `made` is a record the store has just put together from the
+ * frozen fields it held and frozen copies of the change, and is frozen in place.
+ * Copying on every read was a fifth of a waited run's CPU time (docs/benchmarks.md).
  */
-const seal = (made: TaskRecord): TaskRecord => freezeOwn(withTruncated(made));
+function seal(made: TaskRecord): TaskRecord {
+  const task = withTruncated(made);
+  if (task.truncated) Object.freeze(task.truncated);
+  return Object.freeze(task);
+}
 
 export function matches(task: TaskRecord, filter: TaskFilter): boolean {
   if (filter.workflow_id !== undefined && task.workflow_id !== filter.workflow_id) return false;
@@ -74,7 +78,7 @@ export class MemoryTaskStore implements TaskStore {
       this.keys.set(idempotency.key, { task_id: task.task_id, hash: idempotency.hash });
     }
     const { truncated: _, ...rest } = task;
-    this.tasks.set(task.task_id, seal({ ...rest, ...capPatch(rest, this.maxValueSize) }));
+    this.tasks.set(task.task_id, seal(frozenValues({ ...rest, ...capPatch(rest, this.maxValueSize) })));
     if (isFinished(task.status)) this.noteFinished(task.task_id);
     return undefined;
   }
@@ -96,20 +100,21 @@ export class MemoryTaskStore implements TaskStore {
   ): Promise<TaskRecord | undefined> {
     const current = this.tasks.get(taskId);
     if (!current || !from.includes(current.status)) return undefined;
-    const next = seal({ ...current, ...capPatch(patch, this.maxValueSize), status: to });
+    const next = seal({ ...current, ...frozenValues(capPatch(patch, this.maxValueSize)), status: to });
     this.tasks.set(taskId, next);
     if (!isFinished(current.status) && isFinished(to)) this.noteFinished(taskId);
     return this.tasks.get(taskId);
   }
 
   async updateJob(taskId: string, given: JobRecord): Promise<void> {
-    const job = capJob(given, this.maxValueSize);
     const current = this.tasks.get(taskId);
     if (!current) return;
+    // Only the job written is copied; the others are the frozen ones already held.
+    const job = frozenCopy(capJob(given, this.maxValueSize));
     const jobs = current.jobs.some((j) => j.id === job.id)
       ? current.jobs.map((j) => (j.id === job.id ? job : j))
       : [...current.jobs, job];
-    this.tasks.set(taskId, seal({ ...current, jobs }));
+    this.tasks.set(taskId, seal({ ...current, jobs: Object.freeze(jobs) as JobRecord[] }));
   }
 
   async list(filter: TaskFilter, cursor: string | undefined, limit: number): Promise<TaskPage> {
@@ -193,14 +198,11 @@ export class MemoryTaskStore implements TaskStore {
     const task = this.tasks.get(taskId);
     if (!bytes || !task) return;
     const mark = (value: unknown) =>
-      value === undefined || isTruncated(value) ? value : markerOf(value, this.outputBudget);
+      value === undefined || isTruncated(value) ? value : frozenCopy(markerOf(value, this.outputBudget));
+    const jobs = task.jobs.map((j) => ("output" in j ? Object.freeze({ ...j, output: mark(j.output) }) : j));
     this.tasks.set(
       taskId,
-      seal({
-        ...task,
-        output: mark(task.output),
-        jobs: task.jobs.map((j) => ("output" in j ? { ...j, output: mark(j.output) } : j)),
-      }),
+      seal({ ...task, output: mark(task.output), jobs: Object.freeze(jobs) as JobRecord[] }),
     );
     this.keptBytes -= bytes;
     this.outputBytes.set(taskId, 0);

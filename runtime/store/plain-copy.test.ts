@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { freezeOwn, frozenCopy } from "./plain-copy.ts";
+import { frozenCopy, frozenValues } from "./plain-copy.ts";
 
 test("copies JSON values deeply, undefined fields included", () => {
   const value = { a: 1, b: [1, { c: "x" }], d: null, e: undefined, f: { g: true } };
@@ -23,7 +23,7 @@ test("dates, maps and cycles go to structuredClone", () => {
   expect(frozenCopy(new Map([[1, 2]]))).toEqual(new Map([[1, 2]]));
 });
 
-test("frozenCopy: a deep copy frozen all the way down; its frozen parts are shared by the next copy", () => {
+test("frozenCopy: a deep copy frozen all the way down", () => {
   const value = { a: { b: [1, { c: "x" }] }, d: null };
   const copy = frozenCopy(value);
   expect(copy).toEqual(value);
@@ -35,9 +35,12 @@ test("frozenCopy: a deep copy frozen all the way down; its frozen parts are shar
   // The caller's object is not frozen, and changing it changes nothing in the copy.
   (value.a.b[1] as { c: string }).c = "z";
   expect(copy.a.b[1]).toEqual({ c: "x" });
-  const next = frozenCopy({ ...copy, e: { f: 1 } });
-  expect(next.a).toBe(copy.a);
-  expect(Object.isFrozen(next.e)).toBe(true);
+  // A frozen value is copied all the same: frozen on top says nothing of what it holds.
+  const shallow = Object.freeze({ inner: { n: 1 } });
+  const held = frozenCopy(shallow);
+  expect(held).not.toBe(shallow);
+  shallow.inner.n = 2;
+  expect(held.inner.n).toBe(1);
 });
 
 test("frozenCopy: an own __proto__ key stays a key; bytes are copied, not frozen", () => {
@@ -62,14 +65,16 @@ test("a value met twice is copied once, and the copy is shared as the value was"
   expect(copy.output.list).toEqual([1, 2]);
 });
 
-test("freezeOwn freezes the object itself and copies what it holds", () => {
-  const input = { list: [1] };
-  const own = { id: "a", input };
-  const sealed = freezeOwn(own);
-  expect(sealed).toBe(own);
-  expect(Object.isFrozen(own)).toBe(true);
-  expect(own.input).not.toBe(input);
-  input.list.push(2);
-  expect(own.input.list).toEqual([1]);
-  expect(frozenCopy(own)).toBe(own);
+test("frozenValues copies and freezes each value, sharing one met twice, and leaves the object open", () => {
+  const output = { list: [1] };
+  const given = { status: "done", output, jobs: [{ id: "a", output }] };
+  const fields = frozenValues(given);
+  expect(fields).not.toBe(given);
+  expect(fields).toEqual(given);
+  expect(Object.isFrozen(fields)).toBe(false);
+  expect(Object.isFrozen(fields.output) && Object.isFrozen(fields.jobs[0])).toBe(true);
+  expect(fields.jobs[0].output).toBe(fields.output);
+  output.list.push(2);
+  expect(fields.output.list).toEqual([1]);
+  expect(() => fields.output.list.push(3)).toThrow(TypeError);
 });

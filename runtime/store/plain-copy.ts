@@ -5,15 +5,18 @@
  * serialise-and-read for the small records of a run. Anything that is not a plain
  * object, array or primitive (a Date, a Map, a class instance), and a structure nested
  * deeper than the copy follows (which may be a cycle), is left to structuredClone.
+ *
+ * What is already stored is not copied again: the store knows which of a new record's
+ * fields it already holds (frozen) and which came with the change, and copies only the
+ * latter (`frozenValues`). Telling frozen copies apart by a WeakSet of every one made
+ * cost a tenth of a waited run's throughput (docs/benchmarks.md): weak entries for
+ * every value of every retained record are work for each collection.
  */
 
 const MAX_DEPTH = 64;
 
-/** Values made by `frozenCopy`: frozen all the way down, so they can be shared as they are. */
-const frozen = new WeakSet<object>();
-
 function freezeValue(value: unknown, depth: number, copies: Map<object, unknown>): unknown {
-  if (value === null || typeof value !== "object" || frozen.has(value)) return value;
+  if (value === null || typeof value !== "object") return value;
   // A value met twice (a run's output is often also its last job's) is copied once,
   // and the copy is shared as the value was.
   const done = copies.get(value);
@@ -37,33 +40,35 @@ function freezeValue(value: unknown, depth: number, copies: Map<object, unknown>
     out = obj;
   }
   Object.freeze(out);
-  frozen.add(out);
   copies.set(value, out);
   return out;
 }
 
 /**
  * A deep copy that is frozen all the way down, so readers can share it instead of
- * copying it again: changing it throws (modules are strict). Parts of `value` that are
- * already such copies are shared, not copied, so a record made from another one copies
- * only what is new. A part that is not plain JSON (bytes, a Date) is copied with
- * structuredClone and left unfrozen (a typed array cannot be frozen).
+ * copying it again: changing it throws (modules are strict). A part that is not plain
+ * JSON (bytes, a Date) is copied with structuredClone and left unfrozen (a typed array
+ * cannot be frozen).
  */
 export function frozenCopy<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
   return freezeValue(value, 0, new Map()) as T;
 }
 
 /**
- * Freezes `own`, an object the caller has just made and shares with no one, in place:
- * only what it holds is copied (as by `frozenCopy`). A store's new record is made by
- * spreading the old one and the change into a new object; copying that object again
- * was a third of the memory store's work on every write.
+ * A new object holding a frozen deep copy of each of `fields`' values (the object
+ * itself is not frozen: the caller spreads it into a record and freezes that). A value
+ * held by two fields is copied once and shared, as it was.
  */
-export function freezeOwn<T extends object>(own: T): T {
-  const copies = new Map<object, unknown>();
-  const fields = own as Record<string, unknown>;
-  for (const key of Object.keys(fields)) fields[key] = freezeValue(fields[key], 1, copies);
-  Object.freeze(own);
-  frozen.add(own);
-  return own;
+export function frozenValues<T extends object>(fields: T): T {
+  const out: Record<string, unknown> = {};
+  let copies: Map<object, unknown> | undefined;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === null || typeof value !== "object") out[key] = value;
+    else {
+      copies ??= new Map();
+      out[key] = freezeValue(value, 1, copies);
+    }
+  }
+  return out as T;
 }
