@@ -38,6 +38,8 @@ export interface MemoryStoreOptions {
  */
 function seal(made: TaskRecord): TaskRecord {
   const task = withTruncated(made);
+  // The record's own lists may be new (a job written, a field shortened): frozen with it.
+  Object.freeze(task.jobs);
   if (task.truncated) Object.freeze(task.truncated);
   return Object.freeze(task);
 }
@@ -78,7 +80,7 @@ export class MemoryTaskStore implements TaskStore {
       this.keys.set(idempotency.key, { task_id: task.task_id, hash: idempotency.hash });
     }
     const { truncated: _, ...rest } = task;
-    this.tasks.set(task.task_id, seal(frozenValues({ ...rest, ...capPatch(rest, this.maxValueSize) })));
+    this.tasks.set(task.task_id, seal(frozenValues(capPatch(rest, this.maxValueSize))));
     if (isFinished(task.status)) this.noteFinished(task.task_id);
     return undefined;
   }
@@ -114,7 +116,7 @@ export class MemoryTaskStore implements TaskStore {
     const jobs = current.jobs.some((j) => j.id === job.id)
       ? current.jobs.map((j) => (j.id === job.id ? job : j))
       : [...current.jobs, job];
-    this.tasks.set(taskId, seal({ ...current, jobs: Object.freeze(jobs) as JobRecord[] }));
+    this.tasks.set(taskId, seal({ ...current, jobs }));
   }
 
   async list(filter: TaskFilter, cursor: string | undefined, limit: number): Promise<TaskPage> {
@@ -200,10 +202,7 @@ export class MemoryTaskStore implements TaskStore {
     const mark = (value: unknown) =>
       value === undefined || isTruncated(value) ? value : frozenCopy(markerOf(value, this.outputBudget));
     const jobs = task.jobs.map((j) => ("output" in j ? Object.freeze({ ...j, output: mark(j.output) }) : j));
-    this.tasks.set(
-      taskId,
-      seal({ ...task, output: mark(task.output), jobs: Object.freeze(jobs) as JobRecord[] }),
-    );
+    this.tasks.set(taskId, seal({ ...task, output: mark(task.output), jobs }));
     this.keptBytes -= bytes;
     this.outputBytes.set(taskId, 0);
   }

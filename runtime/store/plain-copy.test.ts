@@ -77,4 +77,7 @@ test("frozenValues copies and freezes each value, sharing one met twice, and lea
   output.list.push(2);
   expect(fields.output.list).toEqual([1]);
   expect(() => fields.output.list.push(3)).toThrow(TypeError);
+  const own = frozenValues(JSON.parse('{"__proto__": {"polluted": 1}}'));
+  expect(Object.getPrototypeOf(own)).toBe(Object.prototype);
+  expect(Object.keys(own)).toEqual(["__proto__"]);
 });

@@ -8,9 +8,9 @@
  *
  * What is already stored is not copied again: the store knows which of a new record's
  * fields it already holds (frozen) and which came with the change, and copies only the
- * latter (`frozenValues`). Telling frozen copies apart by a WeakSet of every one made
- * cost a tenth of a waited run's throughput (docs/benchmarks.md): weak entries for
- * every value of every retained record are work for each collection.
+ * latter (`frozenValues`). A copy is never recognised by itself: being frozen on top
+ * says nothing of what an object holds, and remembering every copy made (a WeakSet)
+ * kept a weak entry for every value of every retained record.
  */
 
 const MAX_DEPTH = 64;
@@ -30,18 +30,27 @@ function freezeValue(value: unknown, depth: number, copies: Map<object, unknown>
   } else {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return structuredClone(value);
-    const obj: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      const v = freezeValue((value as Record<string, unknown>)[key], depth + 1, copies);
-      if (key === "__proto__")
-        Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
-      else obj[key] = v;
-    }
-    out = obj;
+    out = copyFields(value as Record<string, unknown>, depth, copies);
   }
   Object.freeze(out);
   copies.set(value, out);
   return out;
+}
+
+/** A new, unfrozen object with a frozen copy of each of `value`'s fields. */
+function copyFields(
+  value: Record<string, unknown>,
+  depth: number,
+  copies: Map<object, unknown>,
+): Record<string, unknown> {
+  const obj: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = freezeValue(value[key], depth + 1, copies);
+    if (key === "__proto__")
+      Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else obj[key] = v;
+  }
+  return obj;
 }
 
 /**
@@ -51,7 +60,6 @@ function freezeValue(value: unknown, depth: number, copies: Map<object, unknown>
  * cannot be frozen).
  */
 export function frozenCopy<T>(value: T): T {
-  if (value === null || typeof value !== "object") return value;
   return freezeValue(value, 0, new Map()) as T;
 }
 
@@ -61,14 +69,5 @@ export function frozenCopy<T>(value: T): T {
  * held by two fields is copied once and shared, as it was.
  */
 export function frozenValues<T extends object>(fields: T): T {
-  const out: Record<string, unknown> = {};
-  let copies: Map<object, unknown> | undefined;
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === null || typeof value !== "object") out[key] = value;
-    else {
-      copies ??= new Map();
-      out[key] = freezeValue(value, 1, copies);
-    }
-  }
-  return out as T;
+  return copyFields(fields as Record<string, unknown>, 0, new Map()) as T;
 }

@@ -65,6 +65,33 @@ export function storeCases(name: string, open: () => Promise<TaskStore>): void {
       expect(again.input).toEqual({ x: { y: 1 } });
     });
 
+    test("neither a job or patch given to a write nor a record's list handed out can change the stored one", async () => {
+      const store = await fresh();
+      const t = task({ status: "running" });
+      await store.create(t);
+      const job = { id: "a", status: "completed" as const, output: { list: [1] } };
+      await store.updateJob(t.task_id, job);
+      const patch = { output: { list: [1] } };
+      await store.transition(t.task_id, ["running"], "completed", patch);
+      job.output.list.push(2);
+      patch.output.list.push(2);
+      const got = (await store.get(t.task_id))!;
+      try {
+        got.jobs.push({ id: "b", status: "pending" });
+      } catch (error) {
+        expect(error).toBeInstanceOf(TypeError);
+      }
+      try {
+        (got.jobs.find((j) => j.id === "a")!.output as { list: number[] }).list.push(3);
+      } catch (error) {
+        expect(error).toBeInstanceOf(TypeError);
+      }
+      const again = (await store.get(t.task_id))!;
+      expect(again.jobs.map((j) => j.id)).toEqual(t.jobs.map((j) => j.id));
+      expect(again.jobs.find((j) => j.id === "a")!.output).toEqual({ list: [1] });
+      expect(again.output).toEqual({ list: [1] });
+    });
+
     test("transition is a compare-and-set: only one of two racing transitions wins", async () => {
       const store = await fresh();
       const t = task({ status: "running" });
