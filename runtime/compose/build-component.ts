@@ -21,6 +21,14 @@ export class ComponentBuilder extends BuildContext {
   protected readonly broken = new Set<string>();
   /** Components written with `default: true`. */
   protected readonly defaultComponents = new Set<string>();
+  /**
+   * The actions of an inline component that brings no fields of its own (`component:
+   * logger` and nothing else), by plugin: every such job's component has the same
+   * ones, so they are built and validated once. Only a build that reported nothing is
+   * kept (a missing required field is reported at each job), and not for plugins with
+   * path fields, whose actions hold the directory of the file that wrote the job.
+   */
+  private readonly bareInlineActions = new Map<ComponentPlugin, Map<string, ActionModel>>();
 
   constructor(
     raw: Obj,
@@ -59,6 +67,10 @@ export class ComponentBuilder extends BuildContext {
       typeFields[k] = val;
       copyLocation(raw, k, typeFields, k);
     }
+    const bare = options.inline && !plugin.pathFields?.length && Object.keys(typeFields).length === 0;
+    const shared = bare ? this.bareInlineActions.get(plugin) : undefined;
+    if (shared) return this.componentModel(raw, type, plugin, shared, "default", options.inline, keyPath);
+    const errorsBefore = this.errors.length;
     const actions = new Map<string, ActionModel>();
     const rawActions: Array<{ id: string; fields: Obj; output: unknown; path: KeyPath }> = [];
     const componentOutput = options.inline ? undefined : raw.output;
@@ -90,6 +102,20 @@ export class ComponentBuilder extends BuildContext {
       const action = this.buildAction(plugin, a.id, typeFields, a.fields, a.output, keyPath, a.path);
       if (action) actions.set(a.id, action);
     }
+    if (bare && this.errors.length === errorsBefore) this.bareInlineActions.set(plugin, actions);
+    const defaultAction = rawActions[0]?.id ?? "default";
+    return this.componentModel(raw, type, plugin, actions, defaultAction, options.inline, keyPath);
+  }
+
+  private componentModel(
+    raw: Obj,
+    type: string,
+    plugin: ComponentPlugin,
+    actions: Map<string, ActionModel>,
+    defaultAction: string,
+    inline: boolean,
+    keyPath: KeyPath,
+  ): ComponentModel {
     const root = this.raw;
     return {
       id: String(raw.id),
@@ -97,8 +123,8 @@ export class ComponentBuilder extends BuildContext {
       plugin,
       maxConcurrent: Number(raw.max_concurrent_count ?? 0),
       actions,
-      defaultAction: rawActions[0]?.id ?? "default",
-      inline: options.inline,
+      defaultAction,
+      inline,
       // Looked up when asked: reading positions is left until something needs one.
       get location() {
         return locatePath(root, keyPath);

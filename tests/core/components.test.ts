@@ -92,6 +92,34 @@ describe("shorthands and inline components", () => {
     ).toBe('"first"');
   });
 
+  test("jobs naming a type with no fields get components of their own, each reporting its own errors", async () => {
+    const loaded = await load(
+      project(
+        "workflow:\n  jobs:\n    - id: a\n      component: logger\n      input: one\n    - id: b\n      component: logger\n      input: ${jobs.a.output}\n",
+      ),
+    );
+    const [a, b] = loaded.workflows.get("default")!.jobs;
+    expect([a.component.id, b.component.id]).toEqual(["a", "b"]);
+    expect(a.component).not.toBe(b.component);
+    expect([a.component.location?.line, b.component.location?.line]).toEqual([3, 6]);
+    const run = await runWorkflow(loaded, undefined, {}, { logger: silentLogger() });
+    expect(run.output).toBe("one");
+
+    const broken = await runCli([
+      "-f",
+      path.join(
+        project(
+          "workflow:\n  jobs:\n    - id: a\n      component: prometheus-push\n    - id: b\n      component: prometheus-push\n",
+        ),
+        "model-compose.yml",
+      ),
+      "config",
+    ]);
+    expect(broken.code).not.toBe(0);
+    const missingUrl = broken.stderr.split("\n").filter((l) => l.includes('missing required key "url"'));
+    expect(missingUrl.map((l) => l.match(/jobs\[(\d)\]/)?.[1])).toEqual(["0", "1"]);
+  });
+
   test("a job may not read its own output", async () => {
     const dir = project(
       "workflow:\n  jobs:\n    - id: a\n      component: logger\n      input: ${jobs.a.output}\n",
