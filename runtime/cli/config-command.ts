@@ -3,7 +3,6 @@ import { deferredFieldPaths } from "../compose/deferred-paths.ts";
 import { resolveEnvStrings } from "../compose/env-resolve.ts";
 import { printYaml } from "../compose/yaml-print.ts";
 import type { Composition } from "../composition.ts";
-import { formatKeyPath } from "../errors.ts";
 import { type GlobalOptions, loadFromOptions } from "./common.ts";
 import { writeStderr, writeStdout } from "./stdio.ts";
 
@@ -22,7 +21,7 @@ export async function configCommand(
   const deferred = deferredFieldPaths(copy, project.registry);
   const { value } = resolveEnvStrings(copy, copy, [], project.env, {
     escape: true,
-    skip: (path) => deferred.has(formatKeyPath(path)),
+    skip: (path) => deferred.has(path),
   });
   writeStdout(opts.format === "json" ? `${JSON.stringify(value, null, 2)}\n` : printYaml(value));
   return 0;

@@ -10,13 +10,23 @@ import { isPlainObject } from "./merge.ts";
 
 type Obj = Record<string, unknown>;
 
-/** The key paths (as `formatKeyPath` text) of every deferred field in `doc`. */
-export function deferredFieldPaths(doc: Obj, registry: PluginRegistry): Set<string> {
+/** Whether a key path is one of a document's deferred fields. */
+export interface DeferredPaths {
+  has(path: KeyPath): boolean;
+}
+
+/**
+ * Every deferred field in `doc`. `has` is asked for every value of the document, so a
+ * path whose last key names no deferred field is answered without formatting it.
+ */
+export function deferredFieldPaths(doc: Obj, registry: PluginRegistry): DeferredPaths {
   const out = new Set<string>();
+  const names = new Set<string | number>();
   const types = new Map<string, string>();
   const addComponent = (component: Obj, type: unknown, path: KeyPath) => {
     const fields = typeof type === "string" ? (registry.component(type)?.deferredFields ?? []) : [];
     for (const field of fields) {
+      names.add(field);
       out.add(formatKeyPath([...path, field]));
       if (isPlainObject(component.action)) out.add(formatKeyPath([...path, "action", field]));
       if (Array.isArray(component.actions)) {
@@ -45,5 +55,7 @@ export function deferredFieldPaths(doc: Obj, registry: PluginRegistry): Set<stri
         addComponent(job, job.component, path);
     });
   });
-  return out;
+  return {
+    has: (path) => path.length > 0 && names.has(path[path.length - 1]) && out.has(formatKeyPath(path)),
+  };
 }
