@@ -55,6 +55,7 @@ export {
   isBindingString,
   type RenderOptions,
   renderTemplate,
+  soleSimpleSource,
   type Template,
 } from "./template.ts";
 export { truthy } from "./values.ts";

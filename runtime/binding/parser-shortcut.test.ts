@@ -6,6 +6,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { parseEmbedded, parseEmbeddedFully, parseSimplePath, rootInfo } from "./parser.ts";
+import { collectReferences } from "./references.ts";
+import { compileTemplate, soleSimpleSource } from "./template.ts";
 
 /** What a parse gives: the tree and root information, or the error. */
 function outcome(parse: typeof parseEmbedded, text: string, start: number) {
@@ -81,5 +83,35 @@ describe("parseSimplePath", () => {
       if (saved === undefined) delete process.env.MODEL_COMPOSE_MAX_EXPRESSION_DEPTH;
       else process.env.MODEL_COMPOSE_MAX_EXPRESSION_DEPTH = saved;
     }
+  });
+});
+
+describe("soleSimpleSource", () => {
+  test.each([
+    ["${jobs.a.output}", "jobs"],
+    ["${input}", "input"],
+    ["${env.HOME}", "env"],
+    ["x ${input}", undefined],
+    ["${input} y", undefined],
+    ["${a}${b}", undefined],
+    ["${input | 1}", undefined],
+    ["$${input}", undefined],
+    ["${true}", undefined],
+  ])("%s reads %s", (text, source) => {
+    expect(soleSimpleSource(text)).toBe(source);
+  });
+
+  test("on generated texts, a source it names is the only one the compiled template reads", () => {
+    const char = fc.constantFrom(..."ab_Z09-.} |[(${@\"'");
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 14 }), (chars) => {
+        const text = `\${${chars.join("")}`;
+        const source = soleSimpleSource(text);
+        if (source === undefined) return;
+        const sources = collectReferences(compileTemplate(text)).map((r) => r.source);
+        expect(sources).toEqual([source]);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

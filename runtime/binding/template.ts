@@ -16,7 +16,7 @@ import type { Expr } from "./ast.ts";
 import { BindingError, type BindingKeyPath } from "./errors.ts";
 import { evaluate, type Scope } from "./evaluate.ts";
 import { SyntaxFailure } from "./lexer.ts";
-import { parseEmbedded } from "./parser.ts";
+import { parseEmbedded, parseSimplePath } from "./parser.ts";
 import { isPlainObject, keysOf, readMember, toText } from "./values.ts";
 import { materialize, unwrap } from "./view.ts";
 
@@ -99,6 +99,25 @@ export function isBindingString(s: string): boolean {
     i = s.indexOf("$", i);
   }
   return false;
+}
+
+/**
+ * The source a string reads when it is exactly one binding of the commonest form, a
+ * source and member names (`"${jobs.a.output}"` reads `jobs`); undefined for any other
+ * string. Read by the parser's own shortcut, without compiling a template: for callers
+ * that only need to know what such a string reads, for every string of a large file.
+ *
+ * @example
+ * soleSimpleSource("${jobs.a.output}"); // "jobs"
+ * soleSimpleSource("hi ${input.name}"); // undefined
+ */
+export function soleSimpleSource(s: string): string | undefined {
+  if (!s.startsWith("${")) return undefined;
+  const parsed = parseSimplePath(s, 2);
+  if (parsed === undefined || parsed.end !== s.length) return undefined;
+  const { expr } = parsed;
+  if (expr.kind === "source") return expr.name;
+  return expr.kind === "access" && expr.target.kind === "source" ? expr.target.name : undefined;
 }
 
 /**

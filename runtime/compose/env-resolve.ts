@@ -11,6 +11,7 @@ import {
   hasOnlySources,
   isBindingString,
   renderTemplate,
+  soleSimpleSource,
   type Template,
 } from "../binding/mod.ts";
 import { ConfigError, formatKeyPath, formatLocation, type KeyPath } from "../errors.ts";
@@ -75,6 +76,13 @@ export function resolveEnvStrings(
     if (options.skip?.(path)) return;
     if (typeof v === "string") {
       if (!isBindingString(v)) return;
+      // `${jobs.a.output}` and the like, most strings of a large file: another source,
+      // so left as written, known without compiling the string (`config` compiled every
+      // binding of the file a second time here).
+      if (!options.envOnly) {
+        const source = soleSimpleSource(v);
+        if (source !== undefined && source !== "env") return;
+      }
       let t: Template;
       try {
         t = compileTemplate(v);
