@@ -15,6 +15,12 @@ import type { ActionModel, ComponentModel, MissingEnv } from "./model.ts";
 import { COMPONENT_COMMON_KEYS, type ComposeDocument } from "./schema.ts";
 import { validateWith } from "./validate.ts";
 
+/** A component's actions by id, and the id of the one a job uses when it names none. */
+interface BuiltActions {
+  actions: Map<string, ActionModel>;
+  defaultAction: string;
+}
+
 export class ComponentBuilder extends BuildContext {
   readonly components = new Map<string, ComponentModel>();
   /** Components that are defined but could not be built (already reported). */
@@ -28,7 +34,7 @@ export class ComponentBuilder extends BuildContext {
    * kept (a missing required field is reported at each job), and not for plugins with
    * path fields, whose actions hold the directory of the file that wrote the job.
    */
-  private readonly bareInlineActions = new Map<ComponentPlugin, Map<string, ActionModel>>();
+  private readonly bareInlineActions = new Map<ComponentPlugin, BuiltActions>();
 
   constructor(
     raw: Obj,
@@ -68,12 +74,39 @@ export class ComponentBuilder extends BuildContext {
       copyLocation(raw, k, typeFields, k);
     }
     const bare = options.inline && !plugin.pathFields?.length && Object.keys(typeFields).length === 0;
-    const shared = bare ? this.bareInlineActions.get(plugin) : undefined;
-    if (shared) return this.componentModel(raw, type, plugin, shared, "default", options.inline, keyPath);
-    const errorsBefore = this.errors.length;
+    let built = bare ? this.bareInlineActions.get(plugin) : undefined;
+    if (!built) {
+      const errorsBefore = this.errors.length;
+      built = this.buildActions(plugin, raw, typeFields, keyPath, options.inline);
+      if (bare && this.errors.length === errorsBefore) this.bareInlineActions.set(plugin, built);
+    }
+    const root = this.raw;
+    return {
+      id: String(raw.id),
+      type,
+      plugin,
+      maxConcurrent: Number(raw.max_concurrent_count ?? 0),
+      actions: built.actions,
+      defaultAction: built.defaultAction,
+      inline: options.inline,
+      // Looked up when asked: reading positions is left until something needs one.
+      get location() {
+        return locatePath(root, keyPath);
+      },
+    };
+  }
+
+  /** The component's actions (`actions:`, `action:` or the type fields alone) and which is the default. */
+  private buildActions(
+    plugin: ComponentPlugin,
+    raw: Obj,
+    typeFields: Obj,
+    keyPath: KeyPath,
+    inline: boolean,
+  ): BuiltActions {
     const actions = new Map<string, ActionModel>();
     const rawActions: Array<{ id: string; fields: Obj; output: unknown; path: KeyPath }> = [];
-    const componentOutput = options.inline ? undefined : raw.output;
+    const componentOutput = inline ? undefined : raw.output;
     if (Array.isArray(raw.actions)) {
       raw.actions.forEach((a, i) => {
         if (isPlainObject(a))
@@ -102,34 +135,7 @@ export class ComponentBuilder extends BuildContext {
       const action = this.buildAction(plugin, a.id, typeFields, a.fields, a.output, keyPath, a.path);
       if (action) actions.set(a.id, action);
     }
-    if (bare && this.errors.length === errorsBefore) this.bareInlineActions.set(plugin, actions);
-    const defaultAction = rawActions[0]?.id ?? "default";
-    return this.componentModel(raw, type, plugin, actions, defaultAction, options.inline, keyPath);
-  }
-
-  private componentModel(
-    raw: Obj,
-    type: string,
-    plugin: ComponentPlugin,
-    actions: Map<string, ActionModel>,
-    defaultAction: string,
-    inline: boolean,
-    keyPath: KeyPath,
-  ): ComponentModel {
-    const root = this.raw;
-    return {
-      id: String(raw.id),
-      type,
-      plugin,
-      maxConcurrent: Number(raw.max_concurrent_count ?? 0),
-      actions,
-      defaultAction,
-      inline,
-      // Looked up when asked: reading positions is left until something needs one.
-      get location() {
-        return locatePath(root, keyPath);
-      },
-    };
+    return { actions, defaultAction: rawActions[0]?.id ?? "default" };
   }
 
   private buildAction(
