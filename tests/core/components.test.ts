@@ -101,6 +101,8 @@ describe("shorthands and inline components", () => {
     const [a, b] = loaded.workflows.get("default")!.jobs;
     expect([a.component.id, b.component.id]).toEqual(["a", "b"]);
     expect(a.component).not.toBe(b.component);
+    // Built once: the second job's component shares the first one's actions.
+    expect(b.component.actions).toBe(a.component.actions);
     expect([a.component.location?.line, b.component.location?.line]).toEqual([3, 6]);
     const run = await runWorkflow(loaded, undefined, {}, { logger: silentLogger() });
     expect(run.output).toBe("one");
