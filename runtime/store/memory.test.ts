@@ -35,3 +35,45 @@ test("memory: past the output budget the oldest finished runs' outputs become ma
   expect(oldest.jobs[0].output).toMatchObject({ $truncated: { bytes: 1002 } });
   expect((await store.get(ids[3]))!.output).toBe(big);
 });
+
+test("memory: a run forgotten (past the limit, or pruned) frees its idempotency key, and only its own", async () => {
+  const store = new MemoryTaskStore({ historyLimit: 2 });
+  const runs = [0, 1, 2].map(() => task({ status: "completed" }));
+  for (const [i, t] of runs.entries()) await store.create(t, { key: `k${i}`, hash: `h${i}` });
+  // The first run is gone with its key: the key starts a new run.
+  expect(await store.findIdempotencyKey("k0")).toBeUndefined();
+  const again = task({ status: "pending" });
+  expect(await store.create(again, { key: "k0", hash: "h" })).toBeUndefined();
+  expect(await store.findIdempotencyKey("k0")).toEqual({ task_id: again.task_id, hash: "h" });
+  expect(await store.findIdempotencyKey("k1")).toEqual({ task_id: runs[1].task_id, hash: "h1" });
+  expect(await store.findIdempotencyKey("k2")).toEqual({ task_id: runs[2].task_id, hash: "h2" });
+  expect(await store.prune({ keepNewest: 1 })).toBe(1);
+  expect(await store.findIdempotencyKey("k1")).toBeUndefined();
+  expect(await store.findIdempotencyKey("k2")).toEqual({ task_id: runs[2].task_id, hash: "h2" });
+  expect(await store.findIdempotencyKey("k0")).toEqual({ task_id: again.task_id, hash: "h" });
+});
+
+test("memory: the output budget shortens each run once, oldest first, and gives back what it held", async () => {
+  // Each run holds ~2004 bytes; the budget fits two.
+  const store = new MemoryTaskStore({ outputBudget: 4500 });
+  const big = "x".repeat(1000);
+  const bigRun = () =>
+    task({ status: "completed", output: big, jobs: [{ id: "a", status: "completed", output: big }] });
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const t = bigRun();
+    ids.push(t.task_id);
+    await store.create(t);
+    // Always the newest two whole, every older one shortened.
+    for (const [j, id] of ids.entries()) {
+      const whole = j >= ids.length - 2;
+      expect(((await store.get(id))!.output === big) === whole).toBe(true);
+    }
+  }
+  // Forgetting a whole run gives its bytes back: the next one fits beside the newest.
+  expect(await store.prune({ keepNewest: 1 })).toBe(5);
+  const next = bigRun();
+  await store.create(next);
+  expect((await store.get(ids[5]))!.output).toBe(big);
+  expect((await store.get(next.task_id))!.output).toBe(big);
+});

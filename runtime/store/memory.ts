@@ -57,7 +57,11 @@ export class MemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, TaskRecord>();
   /** Finished task ids, oldest first (a Set keeps insertion order; evicting the oldest is O(1)). */
   private readonly finished = new Set<string>();
-  /** Bytes of output each finished run holds unshortened, and their sum. */
+  /**
+   * Bytes of output each finished run holds unshortened, and their sum. Only runs whose
+   * outputs are still whole are in it, oldest first: the budget shortens from its start
+   * without stepping over every run already shortened.
+   */
   private readonly outputBytes = new Map<string, number>();
   private keptBytes = 0;
   private readonly historyLimit: number;
@@ -71,6 +75,8 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   private readonly keys = new Map<string, IdempotentHit>();
+  /** The idempotency key of each run that has one: forgetting a run drops its key without a scan. */
+  private readonly keyOf = new Map<string, string>();
 
   async create(task: TaskRecord, idempotency?: IdempotencyKey): Promise<IdempotentHit | undefined> {
     if (this.tasks.has(task.task_id)) throw new Error(`task ${task.task_id} already exists`);
@@ -78,6 +84,7 @@ export class MemoryTaskStore implements TaskStore {
       const held = this.keys.get(idempotency.key);
       if (held) return { ...held };
       this.keys.set(idempotency.key, { task_id: task.task_id, hash: idempotency.hash });
+      this.keyOf.set(task.task_id, idempotency.key);
     }
     const { truncated: _, ...rest } = task;
     this.tasks.set(task.task_id, seal(frozenValues(capPatch(rest, this.maxValueSize))));
@@ -185,10 +192,11 @@ export class MemoryTaskStore implements TaskStore {
     const bytes =
       outputBytes +
       task.jobs.reduce((n, j) => n + (j.output === task.output ? outputBytes : jsonBytes(j.output)), 0);
+    if (bytes === 0) return;
     this.outputBytes.set(taskId, bytes);
     this.keptBytes += bytes;
     // Oldest first; the run just finished last, so its caller's record stays whole if it fits.
-    for (const id of this.finished) {
+    for (const id of this.outputBytes.keys()) {
       if (this.keptBytes <= this.outputBudget) break;
       this.shorten(id);
     }
@@ -204,14 +212,18 @@ export class MemoryTaskStore implements TaskStore {
     const jobs = task.jobs.map((j) => ("output" in j ? Object.freeze({ ...j, output: mark(j.output) }) : j));
     this.tasks.set(taskId, seal({ ...task, output: mark(task.output), jobs }));
     this.keptBytes -= bytes;
-    this.outputBytes.set(taskId, 0);
+    this.outputBytes.delete(taskId);
   }
 
   private forget(taskId: string): void {
     this.tasks.delete(taskId);
     this.callbacks.delete(taskId);
     // Keys expire with their runs.
-    for (const [key, hit] of this.keys) if (hit.task_id === taskId) this.keys.delete(key);
+    const key = this.keyOf.get(taskId);
+    if (key !== undefined) {
+      this.keys.delete(key);
+      this.keyOf.delete(taskId);
+    }
     this.keptBytes -= this.outputBytes.get(taskId) ?? 0;
     this.outputBytes.delete(taskId);
   }
