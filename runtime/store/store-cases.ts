@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { ulid } from "../ulid.ts";
 import type { TaskRecord } from "./task-record.ts";
-import type { TaskStore } from "./task-store.ts";
+import type { CallbackRecord, TaskStore } from "./task-store.ts";
 
 export function task(overrides: Partial<TaskRecord> = {}): TaskRecord {
   return {
@@ -205,6 +205,43 @@ export function storeCases(name: string, open: () => Promise<TaskStore>): void {
       expect(new Set(seen)).toEqual(ids);
       expect([...seen].sort().reverse()).toEqual(seen);
     }, 120_000);
+
+    test("the outbox hands out pending callbacks of finished runs that are due, up to the limit", async () => {
+      const store = await fresh();
+      const callback = (taskId: string, more: Partial<CallbackRecord> = {}): CallbackRecord => ({
+        task_id: taskId,
+        url: "http://127.0.0.1:9/hook",
+        headers: {},
+        state: "pending",
+        attempts: 0,
+        ...more,
+      });
+      const now = new Date().toISOString();
+      const later = new Date(Date.now() + 60_000).toISOString();
+      const done = [0, 1, 2].map(() => task({ status: "completed" }));
+      const running = task({ status: "running" });
+      const delivered = task({ status: "completed" });
+      const retryLater = task({ status: "failed" });
+      for (const t of [...done, running, delivered, retryLater]) await store.create(t);
+      for (const t of [...done, running]) await store.putCallback(callback(t.task_id));
+      await store.putCallback(callback(delivered.task_id));
+      await store.putCallback(
+        callback(delivered.task_id, { state: "delivered", attempts: 1, delivered_at: now }),
+      );
+      await store.putCallback(callback(retryLater.task_id, { attempts: 1, next_attempt_at: later }));
+      const ids = (list: CallbackRecord[]) => list.map((c) => c.task_id).sort();
+      expect(ids(await store.dueCallbacks(now, 50))).toEqual(done.map((t) => t.task_id).sort());
+      expect(await store.dueCallbacks(now, 2)).toHaveLength(2);
+      // Due once its time comes; a run that finishes brings its callback with it.
+      expect(ids(await store.dueCallbacks(new Date(Date.now() + 120_000).toISOString(), 50))).toContain(
+        retryLater.task_id,
+      );
+      await store.transition(running.task_id, ["running"], "completed", {});
+      expect(ids(await store.dueCallbacks(now, 50))).toContain(running.task_id);
+      // Delivered or given up: never handed out again.
+      await store.putCallback(callback(done[0].task_id, { state: "failed", attempts: 3, last_error: "x" }));
+      expect(ids(await store.dueCallbacks(now, 50))).not.toContain(done[0].task_id);
+    });
 
     test("an idempotency key is taken once; the second create returns the holder and creates nothing", async () => {
       const store = await fresh();
