@@ -55,6 +55,13 @@ export function matches(task: TaskRecord, filter: TaskFilter): boolean {
 export class MemoryTaskStore implements TaskStore {
   readonly driver = "memory";
   private readonly tasks = new Map<string, TaskRecord>();
+  /**
+   * Job states written to a run since its record was last put together, by job id. A
+   * job write only lands here; the record takes them in when it is next read or moved.
+   * Rebuilding (and freezing) the whole job list at every write made a run's job writes
+   * quadratic in its jobs: 0.55 s of store time for a run of 1000 jobs.
+   */
+  private readonly jobEdits = new Map<string, Map<string, JobRecord>>();
   /** Finished task ids, oldest first (a Set keeps insertion order; evicting the oldest is O(1)). */
   private readonly finished = new Set<string>();
   /**
@@ -98,7 +105,26 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
-    return this.tasks.get(taskId);
+    return this.current(taskId);
+  }
+
+  /** The run's record with the job states written since it was put together. */
+  private current(taskId: string): TaskRecord | undefined {
+    const task = this.tasks.get(taskId);
+    const edits = this.jobEdits.get(taskId);
+    if (task === undefined || edits === undefined) return task;
+    this.jobEdits.delete(taskId);
+    const jobs = task.jobs.map((j) => {
+      const edited = edits.get(j.id);
+      if (edited === undefined) return j;
+      edits.delete(j.id);
+      return edited;
+    });
+    // Jobs the record did not list yet, in the order they were first written.
+    for (const job of edits.values()) jobs.push(job);
+    const next = seal({ ...task, jobs });
+    this.tasks.set(taskId, next);
+    return next;
   }
 
   async transition(
@@ -107,8 +133,12 @@ export class MemoryTaskStore implements TaskStore {
     to: TaskStatus,
     patch: TaskPatch = {},
   ): Promise<TaskRecord | undefined> {
-    const current = this.tasks.get(taskId);
-    if (!current || !from.includes(current.status)) return undefined;
+    // Job writes change no status: the compare-and-set can look at the record as it is.
+    const held = this.tasks.get(taskId);
+    if (!held || !from.includes(held.status)) return undefined;
+    // A patch with the jobs replaces them all, and with them the states written before it.
+    if (patch.jobs !== undefined) this.jobEdits.delete(taskId);
+    const current = this.current(taskId)!;
     const next = seal({ ...current, ...frozenValues(capPatch(patch, this.maxValueSize)), status: to });
     this.tasks.set(taskId, next);
     if (!isFinished(current.status) && isFinished(to)) this.noteFinished(taskId);
@@ -116,21 +146,22 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async updateJob(taskId: string, given: JobRecord): Promise<void> {
-    const current = this.tasks.get(taskId);
-    if (!current) return;
+    if (!this.tasks.has(taskId)) return;
     // Only the job written is copied; the others are the frozen ones already held.
     const job = frozenCopy(capJob(given, this.maxValueSize));
-    const jobs = current.jobs.some((j) => j.id === job.id)
-      ? current.jobs.map((j) => (j.id === job.id ? job : j))
-      : [...current.jobs, job];
-    this.tasks.set(taskId, seal({ ...current, jobs }));
+    let edits = this.jobEdits.get(taskId);
+    if (edits === undefined) {
+      edits = new Map();
+      this.jobEdits.set(taskId, edits);
+    }
+    edits.set(job.id, job);
   }
 
   async list(filter: TaskFilter, cursor: string | undefined, limit: number): Promise<TaskPage> {
     const selected = [...this.tasks.values()]
       .filter((t) => (cursor === undefined || t.task_id < cursor) && matches(t, filter))
       .sort((a, b) => (a.task_id < b.task_id ? 1 : -1));
-    const tasks = selected.slice(0, limit);
+    const tasks = selected.slice(0, limit).map((t) => this.current(t.task_id)!);
     return {
       tasks,
       next_cursor: selected.length > limit ? tasks[tasks.length - 1].task_id : undefined,
@@ -205,7 +236,7 @@ export class MemoryTaskStore implements TaskStore {
   /** Replaces a finished run's outputs by markers, giving their bytes back to the budget. */
   private shorten(taskId: string): void {
     const bytes = this.outputBytes.get(taskId);
-    const task = this.tasks.get(taskId);
+    const task = this.current(taskId);
     if (!bytes || !task) return;
     const mark = (value: unknown) =>
       value === undefined || isTruncated(value) ? value : frozenCopy(markerOf(value, this.outputBudget));
@@ -217,6 +248,7 @@ export class MemoryTaskStore implements TaskStore {
 
   private forget(taskId: string): void {
     this.tasks.delete(taskId);
+    this.jobEdits.delete(taskId);
     this.callbacks.delete(taskId);
     // Keys expire with their runs.
     const key = this.keyOf.get(taskId);

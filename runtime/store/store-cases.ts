@@ -139,6 +139,49 @@ export function storeCases(name: string, open: () => Promise<TaskStore>): void {
       expect((await store.get(t.task_id))!.jobs.map((j) => j.id)).toEqual(["a", "b", "c"]);
     });
 
+    test("job states written while a run goes on are in every read and in the transitions after them", async () => {
+      const store = await fresh();
+      const t = task({ status: "running" });
+      await store.create(t);
+      await store.updateJob(t.task_id, { id: "b", status: "running", attempts: 1 });
+      await store.updateJob(t.task_id, { id: "new", status: "running" });
+      await store.updateJob(t.task_id, { id: "b", status: "completed", attempts: 1, output: { n: 1 } });
+      const listed = (await store.list({ workflow_id: t.workflow_id }, undefined, 100)).tasks.find(
+        (x) => x.task_id === t.task_id,
+      )!;
+      expect(listed.jobs.map((j) => [j.id, j.status])).toEqual([
+        ["a", "pending"],
+        ["b", "completed"],
+        ["new", "running"],
+      ]);
+      // A transition that does not apply loses none of them; one that does keeps them all.
+      expect(await store.transition(t.task_id, ["pending"], "cancelled", {})).toBeUndefined();
+      await store.updateJob(t.task_id, { id: "a", status: "completed", attempts: 1 });
+      const done = (await store.transition(t.task_id, ["running"], "completed", { output: 1 }))!;
+      expect(done.jobs.map((j) => [j.id, j.status])).toEqual([
+        ["a", "completed"],
+        ["b", "completed"],
+        ["new", "running"],
+      ]);
+      expect(done.jobs[1].output).toEqual({ n: 1 });
+      expect((await store.get(t.task_id))!.jobs).toEqual(done.jobs);
+    });
+
+    test("a transition's own job states win over the ones written before it", async () => {
+      const store = await fresh();
+      const t = task({ status: "running" });
+      await store.create(t);
+      await store.updateJob(t.task_id, { id: "a", status: "running" });
+      await store.updateJob(t.task_id, { id: "b", status: "running", attempts: 1 });
+      const jobs = [
+        { id: "a", status: "completed" as const, output: "A" },
+        { id: "b", status: "cancelled" as const, attempts: 1 },
+      ];
+      const done = (await store.transition(t.task_id, ["running"], "cancelled", { jobs }))!;
+      expect(done.jobs).toEqual(jobs);
+      expect((await store.get(t.task_id))!.jobs).toEqual(jobs);
+    });
+
     test("list: newest first, filtered, paged with a cursor", async () => {
       const store = await fresh();
       const wf = `wf-${ulid()}`;
