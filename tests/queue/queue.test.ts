@@ -5,7 +5,7 @@
  * name and key prefix; tests that stop Redis use a private redis-server.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import {
   cleanup,
@@ -153,6 +153,41 @@ describe("queue: runs execute on workers", () => {
     await cluster.addWorker({ workflows: ["a"] });
     await waitForTask(cluster.api, a.body.task_id, ["completed"]);
     expect(readLines(cluster.sideEffects).sort()).toEqual(["a", "b"]);
+  });
+
+  test("the http-server's record follows each job of a run a worker executes, as it happens", async () => {
+    const cluster = await startCluster({
+      doc: (dir) => ({
+        components: [
+          { id: "quick", type: "shell", command: ["true"] },
+          {
+            id: "gate",
+            type: "shell",
+            command: ["sh", "-c", `while [ ! -f "${path.join(dir, "go")}" ]; do sleep 0.05; done`],
+          },
+        ],
+        workflow: {
+          jobs: [
+            { id: "first", component: "quick" },
+            { id: "held", component: "gate", depends_on: ["first"] },
+            { id: "last", component: "quick", depends_on: ["held"] },
+          ],
+        },
+      }),
+    });
+    const dir = path.dirname(cluster.sideEffects);
+    const { body } = await startRun(cluster.api, { wait_for_completion: false });
+    const states = (task: { jobs: { id: string; status: string }[] }) =>
+      Object.fromEntries(task.jobs.map((j) => [j.id, j.status]));
+    const during = await waitFor("the held job to be running", async () => {
+      const task = await getTask(cluster.api, body.task_id);
+      return states(task).held === "running" && task;
+    });
+    expect(states(during)).toEqual({ first: "completed", held: "running", last: "pending" });
+    writeFileSync(path.join(dir, "go"), "");
+    const task = await waitForTask(cluster.api, body.task_id);
+    expect(task.status).toBe("completed");
+    expect(states(task)).toEqual({ first: "completed", held: "completed", last: "completed" });
   });
 });
 

@@ -45,6 +45,12 @@ export class QueueMirror {
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private unsubscribe: (() => void) | undefined;
   private lastError: string | undefined;
+  /**
+   * The job states of each run followed here, read from the store at the run's first job
+   * event and kept up to date by the events after it. Reading the record (every job of
+   * it) at each event made a run's job events quadratic in its jobs.
+   */
+  private readonly jobStates = new Map<string, Promise<Map<string, JobRecord> | undefined>>();
 
   constructor(
     private readonly libs: QueueLibs,
@@ -141,6 +147,8 @@ export class QueueMirror {
       .transition(taskId, ["pending"], "running", { started_at: new Date().toISOString() })
       .catch(() => undefined);
     if (moved) {
+      // A new attempt (after a hand-back) starts from what the store says.
+      this.jobStates.delete(taskId);
       this.metrics.runsWaiting.dec();
       this.metrics.runsStarted.inc({ workflow: moved.workflow_id });
     }
@@ -150,6 +158,7 @@ export class QueueMirror {
     taskId: string,
     result: Partial<TaskRecord> & { status: TaskStatus },
   ): Promise<void> {
+    this.jobStates.delete(taskId);
     const before = await this.store.get(taskId).catch(() => undefined);
     if (!before) return;
     if (!isFinished(before.status)) {
@@ -190,11 +199,24 @@ export class QueueMirror {
   private async jobEvent(event: RunEvent): Promise<void> {
     if (this.shared) return;
     if (event.type !== "job.started" && event.type !== "job.finished" && event.type !== "job.skipped") return;
-    const task = await this.store.get(event.run_id).catch(() => undefined);
-    if (task?.status !== "running") return;
-    const jobs = new Map<string, JobRecord>(task.jobs.map((j) => [j.id, j]));
+    const runId = event.run_id;
+    let known = this.jobStates.get(runId);
+    if (known === undefined) {
+      // One read for the events that come while it is under way, too.
+      known = this.store.get(runId).then(
+        (task) => (task?.status === "running" ? new Map(task.jobs.map((j) => [j.id, j])) : undefined),
+        () => undefined,
+      );
+      this.jobStates.set(runId, known);
+    }
+    const jobs = await known;
+    if (jobs === undefined) {
+      // Not running here (yet, or any more): the next event reads again.
+      if (this.jobStates.get(runId) === known) this.jobStates.delete(runId);
+      return;
+    }
     const state = jobStateOf(event, jobs);
-    if (state) await this.store.updateJob(event.run_id, state).catch(() => {});
+    if (state) await this.store.updateJob(runId, state).catch(() => {});
   }
 
   private async refresh(taskId: string): Promise<void> {
