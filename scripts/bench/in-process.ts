@@ -295,3 +295,71 @@ export async function measureHeap(work: string, few: number, many: number): Prom
     await running.shutdown(0);
   }
 }
+
+/**
+ * A waited run of many jobs that each take a turn of the event loop (an http-client
+ * call to a local echo server), through the controller and by the engine alone: what
+ * the controller adds per job when the run's job states are written as it goes. A job
+ * write that grows with the run's size shows here as a ratio that grows with `jobs`.
+ */
+export async function measureControllerJobs(work: string, jobs: number, smoke: boolean): Promise<Row> {
+  const { startController } = await import("../../runtime/controller/server.ts");
+  const { silentLogger } = await import("../../runtime/log.ts");
+  const { freePort } = await import("./tools.ts");
+  const echo = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: async (req) => Response.json(await req.json()),
+  });
+  const file = write(work, `controller-jobs-${jobs}`, {
+    controller: { host: "127.0.0.1", port: freePort(), store: { driver: "memory" } },
+    logger: quiet,
+    components: [
+      {
+        id: "echo",
+        type: "http-client",
+        endpoint: `http://127.0.0.1:${echo.port}/`,
+        method: "POST",
+        body: "${input}",
+        output: "${response}",
+      },
+    ],
+    workflow: {
+      jobs: Array.from({ length: jobs }, (_, i) => ({
+        id: `j${i}`,
+        component: "echo",
+        input: i === 0 ? "${input}" : `\${jobs.j${i - 1}.output}`,
+      })),
+    },
+  });
+  const project = await load(file);
+  const running = await startController(project, { logger: silentLogger() });
+  const body = JSON.stringify({ input: { n: 1 } });
+  try {
+    const r = await paired(
+      smoke ? 1 : 6,
+      () => runWorkflow(project, undefined, { n: 1 }),
+      async () => {
+        const res = await fetch(`${running.url}/api/workflows/runs`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        const answer = (await res.json()) as { status?: string };
+        if (answer.status !== "completed") throw new Error(`controller run: ${JSON.stringify(answer)}`);
+      },
+    );
+    return {
+      group: "engine",
+      measure: `a waited run of ${jobs} http-client jobs through the controller (memory store), per job`,
+      value: (r.engine * 1000) / jobs,
+      unit: "µs",
+      baseline: `the engine's run of the same workflow (whole run ${r.base.toFixed(0)} ms)`,
+      baseValue: (r.base * 1000) / jobs,
+      ratio: r.engine / r.base,
+    };
+  } finally {
+    await running.shutdown(0);
+    echo.stop(true);
+  }
+}

@@ -19,7 +19,13 @@ import YAML from "yaml";
 import { createTestDatabase, type TestDatabase } from "../../tests/support/postgres.ts";
 import { deleteKeys } from "../../tests/support/redis.ts";
 import { throughputChart } from "./chart.ts";
-import { measureBindings, measureEngine, measureHeap, measureLoading } from "./in-process.ts";
+import {
+  measureBindings,
+  measureControllerJobs,
+  measureEngine,
+  measureHeap,
+  measureLoading,
+} from "./in-process.ts";
 import { replaceSection } from "./report.ts";
 import { type Row, renderTable } from "./rows.ts";
 import {
@@ -550,6 +556,7 @@ const stages: Array<[string, () => Promise<void>]> = [
     "engine",
     async () => {
       rows.push(...(await measureEngine(work, S.jobs, S.wide, smoke)));
+      rows.push(await measureControllerJobs(work, Math.max(...S.jobs), smoke));
     },
   ],
   [

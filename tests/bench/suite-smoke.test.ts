@@ -35,6 +35,10 @@ test("bun run bench --smoke writes a report and a chart to a temporary file", as
     expect(report).toContain("load average");
     for (const group of ["start-up", "engine", "loading", "bindings", "controller", "memory"])
       expect(report).toContain(`| ${group} |`);
+    // A measure that runs a controller in the suite's own process, with a figure, not "unavailable".
+    expect(report).toMatch(
+      /\| engine \| a waited run of \d+ http-client jobs through the controller [^|]*\| \d[\d.]* µs/,
+    );
     expect(report).toContain("![requests/second and p99 latency against concurrency](report.svg)");
     const svg = readFileSync(path.join(dir, "report.svg"), "utf8");
     expect(svg.startsWith("<svg ")).toBe(true);
