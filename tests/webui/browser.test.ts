@@ -96,10 +96,13 @@ const running: RunningController[] = [];
 let context: BrowserContext;
 let profile: string;
 
-async function controllerWith(controller: Record<string, unknown> = {}): Promise<RunningController> {
+async function controllerWith(
+  controller: Record<string, unknown> = {},
+  workflows: unknown[] = WORKFLOWS,
+): Promise<RunningController> {
   const doc = {
     controller: { port: freePort(), title: "Demo controller", ...controller },
-    workflows: WORKFLOWS,
+    workflows,
   };
   const p = await load(project(YAML.stringify(doc)), { processEnv: { PATH: process.env.PATH } });
   const c = await startController(p, { logger: silentLogger() });
@@ -315,4 +318,35 @@ describe("with API keys on", () => {
     // The 401s of the wrong key are the only console errors.
     expect(problems.every((p) => p.includes("401"))).toBe(true);
   }, 60_000);
+});
+
+describe("a run of many jobs", () => {
+  test("every job's row turns done as its events come, and each keeps its own log", async () => {
+    const jobs = 150;
+    const c = await controllerWith({}, [
+      {
+        id: "many",
+        jobs: Array.from({ length: jobs }, (_, i) => ({
+          id: `step-${i}`,
+          component: "shell",
+          command: `echo step ${i} of ${jobs}`,
+        })),
+      },
+    ]);
+    const problems: string[] = [];
+    const page = await newPage(problems);
+    await page.goto(`${c.url}/#/workflows/many`);
+    await page.getByRole("button", { name: "Run" }).click();
+    await page.waitForURL(/#\/runs\//);
+    await page.locator('[data-testid="run-status"]', { hasText: "completed" }).waitFor({ timeout: 60_000 });
+    await hasCount(page.locator("li.job"), jobs);
+    await hasCount(page.locator('li.job[data-status="completed"]'), jobs);
+    // Rows far down the list (drawn only when scrolled to) open on their own log.
+    for (const i of [0, 77, jobs - 1]) {
+      await page.locator(`li.job[data-job="step-${i}"] summary`).click();
+      await hasText(page.getByTestId(`log-step-${i}`), `step ${i} of ${jobs}`);
+    }
+    await shot(page, "10-many-jobs");
+    expect(problems).toEqual([]);
+  }, 90_000);
 });

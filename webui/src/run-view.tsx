@@ -4,107 +4,67 @@
  * start for its duration, coloured by status), each job's log lines, the output as a
  * JSON tree, the error with the failing job; cancel while it runs, retry once it ended.
  */
+import { Component } from "preact";
 import { useEffect, useMemo, useReducer, useState } from "preact/hooks";
 import { post } from "./api.ts";
 import { JsonView } from "./json-view.tsx";
-import { followRun, type RunEvent } from "./sse.ts";
-
-interface JobView {
-  id: string;
-  status: string;
-  start?: number;
-  end?: number;
-  attempt: number;
-  error?: string;
-  lines: { stream: string; text: string }[];
-}
-
-interface RunState {
-  workflowId?: string;
-  status: string;
-  start?: number;
-  end?: number;
-  jobs: JobView[];
-  output?: unknown;
-  error?: string;
-  failingJob?: string;
-  hasOutput: boolean;
-}
-
-const MAX_LINES_SHOWN = 500;
-
-const initial: RunState = { status: "pending", jobs: [], hasOutput: false };
-
-function job(state: RunState, id: string): JobView {
-  let j = state.jobs.find((x) => x.id === id);
-  if (!j) {
-    j = { id, status: "waiting", attempt: 0, lines: [] };
-    state.jobs.push(j);
-  }
-  return j;
-}
-
-function reduce(prev: RunState, event: RunEvent | "reset"): RunState {
-  if (event === "reset") return initial;
-  const s: RunState = { ...prev, jobs: prev.jobs.map((j) => ({ ...j })) };
-  const t = Date.parse(event.time);
-  switch (event.type) {
-    case "run.started":
-      s.workflowId = event.workflow_id;
-      s.status = "running";
-      s.start = t;
-      for (const j of event.jobs as { id: string }[]) job(s, j.id);
-      break;
-    case "job.started": {
-      const j = job(s, event.job_id);
-      j.status = "running";
-      j.start ??= t;
-      j.attempt = event.attempt;
-      break;
-    }
-    case "job.retrying":
-      job(s, event.job_id).error = event.error;
-      break;
-    case "job.skipped": {
-      const j = job(s, event.job_id);
-      j.status = "skipped";
-      j.start = j.end = t;
-      break;
-    }
-    case "job.finished": {
-      const j = job(s, event.job_id);
-      j.status = event.status;
-      j.end = t;
-      if (event.duration_ms !== undefined) j.start = t - event.duration_ms;
-      j.error = event.error;
-      break;
-    }
-    case "log": {
-      const j = job(s, event.job_id);
-      j.lines = [...j.lines, { stream: event.stream, text: event.text }].slice(-MAX_LINES_SHOWN);
-      break;
-    }
-    case "run.finished":
-      s.workflowId = event.workflow_id;
-      s.status = event.status;
-      s.end = t;
-      s.start ??= t - event.duration_ms;
-      s.error = event.error;
-      s.failingJob = event.job_id;
-      s.hasOutput = "output" in event;
-      s.output = event.output;
-      for (const js of event.jobs as { id: string; status: string; error?: string }[]) {
-        const j = job(s, js.id);
-        if (j.status === "waiting" || j.status === "running") j.status = js.status;
-        j.error ??= js.error;
-      }
-      break;
-  }
-  return s;
-}
+import { foldRunEvents, initialRunState, type JobView, type RunEvent, type RunState } from "./run-state.ts";
+import { followRun } from "./sse.ts";
 
 function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+interface JobRowProps {
+  job: JobView;
+  /** Where the job's bar starts and how wide it is, in percent of the run's span. */
+  left: number;
+  width: number;
+  took: string;
+}
+
+/**
+ * One job's row. Rendered again only when what it shows changed: a frame's events touch
+ * a few jobs of a large run, and the others keep their job object (run-state.ts).
+ */
+class JobRow extends Component<JobRowProps> {
+  override shouldComponentUpdate(next: JobRowProps): boolean {
+    const p = this.props;
+    return next.job !== p.job || next.left !== p.left || next.width !== p.width || next.took !== p.took;
+  }
+
+  override render({ job: j, left, width, took }: JobRowProps) {
+    return (
+      <li class={`job s-${j.status}`} data-job={j.id} data-status={j.status}>
+        <details>
+          <summary>
+            <span class="job-id">{j.id}</span>
+            <span class="bar-track" aria-hidden="true">
+              {j.start !== undefined && <span class="bar" style={{ left: `${left}%`, width: `${width}%` }} />}
+            </span>
+            <span class="job-status">
+              {j.status}
+              {took && ` · ${took}`}
+              {j.attempt > 1 && ` · attempt ${j.attempt}`}
+            </span>
+          </summary>
+          {j.error && <p class="job-error">{j.error}</p>}
+          {j.lines.length > 0 ? (
+            <pre class="log" data-testid={`log-${j.id}`}>
+              {j.lines.map((l, i) => (
+                <span key={i} class={`l-${l.stream}`}>
+                  {l.text}
+                  {"\n"}
+                </span>
+              ))}
+            </pre>
+          ) : (
+            <p class="muted">no output</p>
+          )}
+        </details>
+      </li>
+    );
+  }
 }
 
 function Timeline({ state, now }: { state: RunState; now: number }) {
@@ -119,39 +79,13 @@ function Timeline({ state, now }: { state: RunState; now: number }) {
         const width = Math.max(0.5, (to - from) * 100);
         const took = j.start !== undefined ? seconds((j.end ?? now) - j.start) : "";
         return (
-          <li key={j.id} class={`job s-${j.status}`} data-job={j.id} data-status={j.status}>
-            <details>
-              <summary>
-                <span class="job-id">{j.id}</span>
-                <span class="bar-track" aria-hidden="true">
-                  {j.start !== undefined && (
-                    <span
-                      class="bar"
-                      style={{ left: `${from * 100}%`, width: `${Math.min(width, 100 - from * 100)}%` }}
-                    />
-                  )}
-                </span>
-                <span class="job-status">
-                  {j.status}
-                  {took && ` · ${took}`}
-                  {j.attempt > 1 && ` · attempt ${j.attempt}`}
-                </span>
-              </summary>
-              {j.error && <p class="job-error">{j.error}</p>}
-              {j.lines.length > 0 ? (
-                <pre class="log" data-testid={`log-${j.id}`}>
-                  {j.lines.map((l, i) => (
-                    <span key={i} class={`l-${l.stream}`}>
-                      {l.text}
-                      {"\n"}
-                    </span>
-                  ))}
-                </pre>
-              ) : (
-                <p class="muted">no output</p>
-              )}
-            </details>
-          </li>
+          <JobRow
+            key={j.id}
+            job={j}
+            left={from * 100}
+            width={Math.min(width, 100 - from * 100)}
+            took={took}
+          />
         );
       })}
     </ol>
@@ -159,15 +93,42 @@ function Timeline({ state, now }: { state: RunState; now: number }) {
 }
 
 export function RunView({ taskId, onRetried }: { taskId: string; onRetried: (id: string) => void }) {
-  const [state, dispatch] = useReducer(reduce, initial);
+  const [state, dispatch] = useReducer(foldRunEvents, initialRunState);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [now, setNow] = useState(Date.now());
 
   useEffect(() => {
     dispatch("reset");
-    const follow = followRun(taskId, dispatch, setProblem);
-    return () => follow.stop();
+    // The events of a frame are folded and rendered together. A timer stands in for the
+    // frame in a hidden tab, where frames stop, so the events do not pile up there.
+    let queued: RunEvent[] = [];
+    let frame = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+      frame = 0;
+      timer = undefined;
+      const batch = queued;
+      queued = [];
+      dispatch(batch);
+    };
+    const follow = followRun(
+      taskId,
+      (event) => {
+        queued.push(event);
+        if (timer !== undefined) return;
+        frame = requestAnimationFrame(flush);
+        timer = setTimeout(flush, 250);
+      },
+      setProblem,
+    );
+    return () => {
+      follow.stop();
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
   }, [taskId]);
 
   const live = state.status === "running" || state.status === "pending";

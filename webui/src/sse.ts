@@ -4,9 +4,7 @@
  * lost or seen twice. Stops after run.finished.
  */
 import { BASE, headers } from "./api.ts";
-
-// biome-ignore lint/suspicious/noExplicitAny: event payloads are JSON read by type
-export type RunEvent = { type: string; seq: number; time: string; [field: string]: any };
+import type { RunEvent } from "./run-state.ts";
 
 export interface Follow {
   stop(): void;
