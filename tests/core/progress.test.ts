@@ -100,6 +100,23 @@ describe("run's progress", () => {
     expect(text).toContain('error: job "broken" failed');
   });
 
+  test("on a terminal, a workflow of many jobs: frames that fit the screen, the others counted", async () => {
+    const jobs = Array.from(
+      { length: 1000 },
+      (_, i) =>
+        `    - id: j${i}\n      component: logger\n      input: \${${i === 0 ? "input" : `jobs.j${i - 1}.output`}}\n`,
+    );
+    const dir = project(`logger: { type: console, level: warning }\nworkflow:\n  jobs:\n${jobs.join("")}`);
+    const r = await underTerminal(dir, ["-i", '{"n": 1}']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ n: 1 });
+    const text = plainText(r.terminal);
+    expect(text).toContain("j999  done");
+    expect(text).toMatch(/… 9\d\d more: 9\d\d done/);
+    // A frame as tall as the screen, not a line per job for each of the 2000 job events.
+    expect(r.terminal.length).toBeLessThan(40 * 1000);
+  });
+
   test("--progress none on a terminal shows no job list", async () => {
     const dir = project(YAML);
     const r = await underTerminal(dir, ["--progress", "none"]);

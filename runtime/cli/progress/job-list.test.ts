@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { RunEvent } from "../../workflow/events.ts";
-import { formatDuration, JobList, renderJobList } from "./job-list.ts";
+import { formatDuration, JobList, renderJobList, rowsThatFit } from "./job-list.ts";
 
 const base = { v: 1, run_id: "r", time: "2026-01-01T00:00:00.000Z" };
 let seq = 0;
@@ -64,5 +64,59 @@ describe("the job list", () => {
       "4.2s",
       "2m05s",
     ]);
+  });
+});
+
+describe("a list taller than the terminal", () => {
+  const ids = Array.from({ length: 30 }, (_, i) => `j${i}`);
+  const started = ev({
+    type: "run.started",
+    workflow_id: "w",
+    jobs: ids.map((id) => ({ id, depends_on: [] })),
+  });
+  const finish = (id: string, status = "completed") =>
+    ev({
+      type: "job.finished",
+      job_id: id,
+      status,
+      duration_ms: 5,
+      attempts: 1,
+      ...(status === "completed" ? {} : { error: "no" }),
+    });
+  const start = (id: string) => ev({ type: "job.started", job_id: id, attempt: 1 });
+
+  test("shows the running and failed jobs, then the newest changes, in the list's order, and counts the rest", () => {
+    const events = [started, start("j2"), finish("j2", "failed")];
+    for (let i = 3; i < 20; i++) events.push(start(`j${i}`), finish(`j${i}`));
+    events.push(start("j20"), start("j21"));
+    const lines = renderJobList(listOf(events), {
+      now: 0,
+      spinner: "*",
+      color: false,
+      width: 80,
+      height: 6,
+    }).split("\n");
+    expect(lines).toHaveLength(6);
+    expect(lines.slice(0, 5).map((l) => l.split(/\s+/)[1])).toEqual(["j2", "j18", "j19", "j20", "j21"]);
+    expect(lines[5]).toBe("… 25 more: 15 done, 10 waiting");
+  });
+
+  test("more jobs needing an eye than lines: the first of them, and the count", () => {
+    const events = [started, ...ids.slice(0, 10).map(start)];
+    const { shown, hidden } = rowsThatFit(listOf(events).rows, 4);
+    expect(shown.map((r) => r.id)).toEqual(["j0", "j1", "j2"]);
+    expect(hidden).toHaveLength(27);
+  });
+
+  test("a list that fits is shown whole, with no count", () => {
+    const text = renderJobList(listOf([started]), {
+      now: 0,
+      spinner: "*",
+      color: false,
+      width: 80,
+      height: 30,
+    });
+    expect(text.split("\n")).toHaveLength(30);
+    expect(text).not.toContain("more:");
   });
 });

@@ -18,14 +18,18 @@ export interface JobRow {
   error?: string;
   /** The job's last log line, shown beside it while it runs. */
   lastLine?: string;
+  /** When the row last changed, in events applied: the newest changes are shown first when not all fit. */
+  changed: number;
 }
 
 export class JobList {
   readonly rows: JobRow[] = [];
   finished?: RunFinishedEvent;
   private readonly byId = new Map<string, JobRow>();
+  private applied = 0;
 
   apply(event: RunEvent): void {
+    this.applied++;
     switch (event.type) {
       case "run.started":
         for (const j of event.jobs) this.add(j.id);
@@ -60,14 +64,17 @@ export class JobList {
   }
 
   private add(id: string): JobRow {
-    const row: JobRow = { id, status: "waiting", attempt: 0 };
+    const row: JobRow = { id, status: "waiting", attempt: 0, changed: 0 };
     this.rows.push(row);
     this.byId.set(id, row);
     return row;
   }
 
+  /** The job's row, marked as changed now. */
   private row(id: string): JobRow {
-    return this.byId.get(id) ?? this.add(id);
+    const row = this.byId.get(id) ?? this.add(id);
+    row.changed = this.applied;
+    return row;
   }
 }
 
@@ -86,6 +93,12 @@ export interface RenderOptions {
   color: boolean;
   /** Characters per line (the terminal's width); longer lines are cut. */
   width: number;
+  /**
+   * Lines at most (the terminal's height). When the jobs do not fit, the running, failed
+   * and cancelled ones are shown, then the most recently changed, in the list's order,
+   * and a last line counts the others.
+   */
+  height?: number;
 }
 
 type Style = Parameters<typeof styleText>[0];
@@ -99,32 +112,63 @@ const MARKS: Record<RowStatus, { mark: string; style: Style }> = {
   cancelled: { mark: "■", style: "yellow" },
 };
 
+const NEEDS_AN_EYE: ReadonlySet<RowStatus> = new Set(["running", "failed", "cancelled"]);
+
+/** The rows that fit in `height` lines, one of them kept for the count of the others. */
+export function rowsThatFit(
+  rows: readonly JobRow[],
+  height: number | undefined,
+): { shown: JobRow[]; hidden: JobRow[] } {
+  if (height === undefined || rows.length <= height) return { shown: [...rows], hidden: [] };
+  const room = Math.max(1, height - 1);
+  const picked = new Set<JobRow>();
+  for (const row of rows) if (picked.size < room && NEEDS_AN_EYE.has(row.status)) picked.add(row);
+  if (picked.size < room) {
+    const newest = rows.filter((r) => !picked.has(r)).sort((a, b) => b.changed - a.changed);
+    for (const row of newest.slice(0, room - picked.size)) picked.add(row);
+  }
+  return { shown: rows.filter((r) => picked.has(r)), hidden: rows.filter((r) => !picked.has(r)) };
+}
+
+const COUNT_ORDER: readonly RowStatus[] = ["done", "skipped", "failed", "cancelled", "running", "waiting"];
+
+/** `… 953 more: 940 done, 13 waiting`. */
+function othersLine(hidden: readonly JobRow[]): string {
+  const counts = new Map<RowStatus, number>();
+  for (const row of hidden) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
+  const parts = COUNT_ORDER.filter((status) => counts.has(status)).map(
+    (status) => `${counts.get(status)} ${status}`,
+  );
+  return `… ${hidden.length} more: ${parts.join(", ")}`;
+}
+
 /** One line per job: mark, id, state with time, and the reason or the last log line. */
 export function renderJobList(list: JobList, o: RenderOptions): string {
   const paint = (style: Style, text: string) =>
     o.color ? styleText(style, text, { validateStream: false }) : text;
-  const idWidth = Math.min(32, Math.max(0, ...list.rows.map((r) => r.id.length)));
-  return list.rows
-    .map((row) => {
-      const { mark, style } = MARKS[row.status];
-      const time =
-        row.status === "running" && row.startedAt !== undefined
-          ? formatDuration(o.now - row.startedAt)
-          : row.durationMs !== undefined
-            ? formatDuration(row.durationMs)
-            : "";
-      const attempt = row.attempt > 1 ? ` attempt ${row.attempt}` : "";
-      const state = `${row.status}${time ? ` ${time}` : ""}${attempt}`;
-      let detail = "";
-      if ((row.status === "failed" || row.status === "cancelled") && row.error) detail = row.error;
-      else if (row.status === "running" && row.lastLine) detail = row.lastLine;
-      const markText = row.status === "running" ? o.spinner : mark;
-      const id = row.id.padEnd(idWidth);
-      // Cut to the width before painting: escape codes take no columns.
-      const room = Math.max(0, o.width - markText.length - id.length - state.length - 5);
-      if (detail.length > room) detail = room > 1 ? `${detail.slice(0, room - 1)}…` : "";
-      const rest = detail ? `  ${paint(row.status === "running" ? "gray" : style, detail)}` : "";
-      return `${paint(style, markText)} ${id}  ${paint(style, state)}${rest}`;
-    })
-    .join("\n");
+  const { shown, hidden } = rowsThatFit(list.rows, o.height);
+  const idWidth = Math.min(32, Math.max(0, ...shown.map((r) => r.id.length)));
+  const lines = shown.map((row) => {
+    const { mark, style } = MARKS[row.status];
+    const time =
+      row.status === "running" && row.startedAt !== undefined
+        ? formatDuration(o.now - row.startedAt)
+        : row.durationMs !== undefined
+          ? formatDuration(row.durationMs)
+          : "";
+    const attempt = row.attempt > 1 ? ` attempt ${row.attempt}` : "";
+    const state = `${row.status}${time ? ` ${time}` : ""}${attempt}`;
+    let detail = "";
+    if ((row.status === "failed" || row.status === "cancelled") && row.error) detail = row.error;
+    else if (row.status === "running" && row.lastLine) detail = row.lastLine;
+    const markText = row.status === "running" ? o.spinner : mark;
+    const id = row.id.padEnd(idWidth);
+    // Cut to the width before painting: escape codes take no columns.
+    const room = Math.max(0, o.width - markText.length - id.length - state.length - 5);
+    if (detail.length > room) detail = room > 1 ? `${detail.slice(0, room - 1)}…` : "";
+    const rest = detail ? `  ${paint(row.status === "running" ? "gray" : style, detail)}` : "";
+    return `${paint(style, markText)} ${id}  ${paint(style, state)}${rest}`;
+  });
+  if (hidden.length > 0) lines.push(paint("gray", othersLine(hidden).slice(0, Math.max(0, o.width))));
+  return lines.join("\n");
 }

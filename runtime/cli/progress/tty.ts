@@ -2,6 +2,10 @@
  * `--progress tty`: the job list redrawn in place on stderr (log-update), a spinner and
  * the elapsed time on running jobs; the final list stays on screen when the run ends.
  * Loaded only when stderr is a terminal: log-update and its helpers cost start-up time.
+ *
+ * Drawn at the spinner's pace, not at each event, and within the terminal's height:
+ * drawing the whole list at each job's start and end made `run` of a 1000-job workflow
+ * take two minutes on a terminal, against 0.12 s without the display.
  */
 
 /** cli-spinners' "dots", as frames and interval. */
@@ -26,6 +30,8 @@ export function ttyProgress(stream: NodeJS.WriteStream = process.stderr): {
         spinner: frames[frame++ % frames.length],
         color,
         width: stream.columns || 80,
+        // A line kept free: a frame as tall as the terminal would scroll it by one.
+        height: Math.max(2, (stream.rows || 24) - 1),
       }),
     );
   const timer = setInterval(draw, interval);
@@ -34,7 +40,6 @@ export function ttyProgress(stream: NodeJS.WriteStream = process.stderr): {
   return {
     onEvent(event) {
       list.apply(event);
-      if (event.type !== "log") draw();
     },
     stop() {
       clearInterval(timer);
