@@ -56,6 +56,11 @@ describe("which texts take the native path", () => {
     ["nested lists and maps", `- - a\n  - b\n- k: v\n  l:\n    - m: n\n`],
     ["urls and colons inside plain values", `url: http://127.0.0.1:8080/x?a=b#frag\nt: a:b\n`],
     [
+      "flow maps on one line",
+      `headers: { X-Team: ml, "a key": 'v' }\ninput: { text: "\${output}" }\nc: {a: [1, {b: c}], d: {}} # note\ne:\n  - {id: a, component: b}\n`,
+    ],
+    ["flow maps inside flow lists over lines", `a: [{x: 1}, {y: 'z'},\n  {w: [1, 2]}]\n`],
+    [
       "numbers of the core schema",
       `a: [0, -0, 007, 0o17, 0x1F, 1e3, 1.5, .5, -.5, +12, .inf, -.Inf, .NaN, 3.]\n`,
     ],
@@ -82,7 +87,16 @@ describe("which texts take the native path", () => {
     ["boolean keys", "true: a\n"],
     ["tabs", "a:\n\tb: 1\n"],
     ["carriage returns", "a: 1\r\nb: 2\r\n"],
-    ["flow maps", "a: {b: 1}\n"],
+    ["a flow map over lines", "a: {b: 1,\n  c: 2}\n"],
+    ["an unclosed flow map", "a: {b: 1\n"],
+    ["duplicate keys in a flow map", "a: {b: 1, b: 2}\n"],
+    ["a flow map key without a value", "a: {b}\n"],
+    ["a flow map key with an empty value", "a: {b: , c: 1}\n"],
+    ["a trailing comma in a flow map", "a: {b: 1,}\n"],
+    ["a JSON-like pair", 'a: {"b":1}\n'],
+    ["a space before a flow map's colon", "a: {b : 1}\n"],
+    ["a binding left unquoted in a flow map", "a: {b: ${input}}\n"],
+    ["text after a flow map", "a: {b: 1} c\n"],
     ["flow pairs", "a: [b: 1]\n"],
     ["quoted scalars over lines", 'a: "one\n  two"\n'],
     ["a list on the key's line", "a: - b\n"],
@@ -184,6 +198,17 @@ const SCALARS = [
   "[1, b, 'c']",
   "[]",
   "{}",
+  "{a: 1}",
+  "{ id: x, component: shell }",
+  "{a: [1, {b: 'c'}], d: {}}",
+  '{ text: "${output}", n: 1.5 }',
+  "{a: 1, a: 2}",
+  "{a: }",
+  "{a}",
+  "{a: b: c}",
+  "{ yes: no }",
+  "{a: 1,}",
+  "[{a: 1}, {b: 2}]",
   "./file.ts",
   "-la",
   "+%s%3N",
@@ -208,6 +233,22 @@ const SCALARS = [
   "{a",
 ];
 
+/** A flow list or map on one line, of keys and scalars from the lists above (keys now and then twice). */
+function generateFlow(next: () => number, depth = 0): string {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)];
+  if (depth > 2 || next() < 0.35) return pick(SCALARS) || "x";
+  const n = Math.floor(next() * 4);
+  const items = Array.from({ length: n }, () => generateFlow(next, depth + 1));
+  if (next() < 0.4) return `[${items.join(", ")}]`;
+  const used: string[] = [];
+  const pairs = items.map((item) => {
+    const key = used.length && next() < 0.05 ? pick(used) : pick(KEYS);
+    used.push(key);
+    return `${next() < 0.1 ? JSON.stringify(key) : key}: ${item}`;
+  });
+  return next() < 0.5 ? `{${pairs.join(", ")}}` : `{ ${pairs.join(", ")} }`;
+}
+
 function generateDocument(next: () => number): string {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)];
   const lines: string[] = [];
@@ -223,7 +264,8 @@ function generateDocument(next: () => number): string {
       } else if (roll < 0.15) {
         emit(indent, `${prefix}${pick(SCALARS)}`);
         emit(indent + 2, pick(SCALARS));
-      } else emit(indent, `${prefix}${pick(SCALARS)}${next() < 0.1 ? " # note" : ""}`);
+      } else if (roll < 0.35) emit(indent, `${prefix}${generateFlow(next)}`);
+      else emit(indent, `${prefix}${pick(SCALARS)}${next() < 0.1 ? " # note" : ""}`);
       return;
     }
     if (r < 0.75) {
@@ -295,9 +337,16 @@ describe("generated documents: the native reading agrees with yaml's", () => {
   test("4000 generated documents", () => {
     const next = rng(20261122);
     let native = 0;
-    for (let i = 0; i < 4000; i++) if (checkAgrees(generateDocument(next))) native++;
+    let withFlowMaps = 0;
+    for (let i = 0; i < 4000; i++) {
+      const text = generateDocument(next);
+      if (!checkAgrees(text)) continue;
+      native++;
+      if (/(^|[^$])\{ ?[A-Za-z_"]/.test(text)) withFlowMaps++;
+    }
     // Enough of them are in the plain subset to exercise it; the check above is the point.
     expect(native).toBeGreaterThan(500);
+    expect(withFlowMaps).toBeGreaterThan(100);
   });
 
   test("4000 mutated documents (mostly broken YAML)", () => {

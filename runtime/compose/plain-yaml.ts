@@ -6,7 +6,8 @@
  * `yaml` at the edges: it keeps the last of duplicate keys (we refuse them), reads
  * `---` streams as lists, and converts non-string keys its own way. So it is used only
  * for the plain subset compose files are written in: block maps and lists, plain and
- * single-line quoted scalars, block scalars, flow lists of scalars, `{}`; no anchors,
+ * single-line quoted scalars, block scalars, flow lists, flow maps on one line with
+ * `key: value` pairs (`headers: { X-Team: ml }`); no anchors,
  * aliases, tags, merge keys, complex keys, document markers, directives, tabs or
  * carriage returns. `countPlainKeys` returns undefined for anything else.
  *
@@ -65,6 +66,9 @@ function closeQuote(line: string, pos: number): number {
   return notPlain(); // a quoted scalar over several lines
 }
 
+/** An open flow collection: a list (whether an item may start here) or a map (what comes next in it). */
+type Flow = { kind: "["; itemStart: boolean } | { kind: "{"; want: "key" | "value" | "after"; keys: number };
+
 /** What the line scan leaves for the next lines. */
 type Carry =
   | { kind: "none" }
@@ -91,50 +95,112 @@ function scan(lines: string[]): number {
   let keys = 0;
   let carry: Carry = { kind: "none" };
 
-  /** A flow list from `pos` (just past a `[`), possibly over lines; returns where it ends on this line. */
-  const scanFlow = (line: string, from: number, depth: number): { pos: number; depth: number } => {
+  /**
+   * A flow collection from `from`, just past the brackets in `open` (innermost last).
+   * Lists may go on over lines; a map must close on its own line, and so is never left
+   * open at the end of one. Returns where the collection ends on this line, and how many
+   * lists are still open after it.
+   */
+  const scanFlow = (line: string, from: number, open: Flow[]): { pos: number; depth: number } => {
     let i = from;
-    let d = depth;
-    let itemStart = true;
-    while (i < line.length && d > 0) {
+    const stack = open;
+    while (i < line.length && stack.length > 0) {
       const c = line[i];
       if (c === " ") {
         i++;
         continue;
       }
-      if (c === "#" && line[i - 1] === " ") return { pos: line.length, depth: d };
-      if (c === "]") {
-        d--;
-        i++;
-        itemStart = false;
-        continue;
-      }
-      if (c === ",") {
-        i++;
-        itemStart = true;
-        continue;
-      }
-      if (!itemStart) notPlain();
-      if (c === "[") {
-        d++;
-        i++;
-        continue;
-      }
-      if (c === "{" || c === "}" || c === "|" || c === ">" || UNSUPPORTED_START.has(c)) notPlain();
-      if (c === '"' || c === "'") i = closeQuote(line, i);
-      else {
-        // A plain scalar in a flow: up to `,`, `]` or a comment; `: ` would make a pair.
-        const start = i;
-        while (i < line.length && !",[]{}".includes(line[i]) && !(line[i] === " " && line[i + 1] === "#")) {
-          if (line[i] === ":" && (isBlank(line[i + 1]) || ",[]{}".includes(line[i + 1]))) notPlain();
+      if (c === "#" && line[i - 1] === " ") break;
+      const top = stack[stack.length - 1];
+      if (top.kind === "[") {
+        if (c === "]") {
+          stack.pop();
           i++;
+          continue;
         }
-        checkPlainValue(line.slice(start, i));
+        if (c === ",") {
+          top.itemStart = true;
+          i++;
+          continue;
+        }
+        if (!top.itemStart) notPlain();
+        top.itemStart = false;
+        if (c === "[" || c === "{") {
+          stack.push(c === "[" ? { kind: "[", itemStart: true } : { kind: "{", want: "key", keys: 0 });
+          i++;
+          continue;
+        }
+        i = flowScalar(line, i);
+        if (line[i] === ":") notPlain(); // a pair in a list
+        continue;
       }
-      if (line[i] === ":") notPlain();
-      itemStart = false;
+      // A map: `key: value` pairs, separated by commas.
+      if (top.want === "key") {
+        // `{}`; a comma before the brace (`{a: 1,}`) is read differently.
+        if (c === "}" && top.keys === 0) {
+          stack.pop();
+          i++;
+          continue;
+        }
+        i = flowKey(line, i);
+        keys++;
+        top.keys++;
+        // `key: ` with the colon right after the key: `{"a":1}`, `{a :1}` are read differently.
+        if (line[i] !== ":" || line[i + 1] !== " ") notPlain();
+        i += 2;
+        top.want = "value";
+        continue;
+      }
+      if (top.want === "value") {
+        top.want = "after";
+        if (c === "[" || c === "{") {
+          stack.push(c === "[" ? { kind: "[", itemStart: true } : { kind: "{", want: "key", keys: 0 });
+          i++;
+          continue;
+        }
+        // An empty value (`{a: , b: 1}`, `{a: }`) is null to one reader and an error to another.
+        if (c === "," || c === "}") notPlain();
+        i = flowScalar(line, i);
+        if (line[i] === ":") notPlain();
+        continue;
+      }
+      // After a value: the next pair or the end of the map.
+      if (c === ",") {
+        top.want = "key";
+        i++;
+      } else if (c === "}") {
+        stack.pop();
+        i++;
+      } else notPlain();
     }
-    return { pos: i, depth: d };
+    if (stack.some((f) => f.kind === "{")) notPlain(); // a map over several lines
+    return { pos: i, depth: stack.length };
+  };
+
+  /** A scalar in a flow collection, quoted or plain; returns the index just past it. */
+  const flowScalar = (line: string, from: number): number => {
+    const c = line[from];
+    if (c === "{" || c === "}" || c === "|" || c === ">" || UNSUPPORTED_START.has(c)) notPlain();
+    if (c === '"' || c === "'") return closeQuote(line, from);
+    // A plain scalar in a flow: up to `,`, a bracket or a comment; `: ` would make a pair.
+    let i = from;
+    while (i < line.length && !",[]{}".includes(line[i]) && !(line[i] === " " && line[i + 1] === "#")) {
+      if (line[i] === ":" && (isBlank(line[i + 1]) || ",[]{}".includes(line[i + 1]))) notPlain();
+      i++;
+    }
+    checkPlainValue(line.slice(from, i));
+    return i;
+  };
+
+  /** A key of a flow map, quoted or plain (a word, without `:`); returns the index just past it. */
+  const flowKey = (line: string, from: number): number => {
+    const c = line[from];
+    if (c === '"' || c === "'") return closeQuote(line, from);
+    let i = from;
+    while (i < line.length && !":,[]{}#".includes(line[i])) i++;
+    const key = line.slice(from, i);
+    if (key.endsWith(" ") || !STRING_KEY_START.test(key) || NON_STRING_KEY.test(key)) notPlain();
+    return i;
   };
 
   /**
@@ -158,16 +224,12 @@ function scan(lines: string[]): number {
       if (alone || !/^[|>][-+]?( +#.*)? *$/.test(line.slice(pos))) notPlain();
       return { kind: "block", indent: owner };
     }
-    if (c === "[") {
-      const flow = scanFlow(line, pos + 1, 1);
+    if (c === "[" || c === "{") {
+      const flow = scanFlow(line, pos + 1, [
+        c === "[" ? { kind: "[", itemStart: true } : { kind: "{", want: "key", keys: 0 },
+      ]);
       if (flow.depth > 0) return { kind: "flow", depth: flow.depth, indent: owner };
       if (!restIsEmpty(line, flow.pos)) notPlain();
-      return { kind: "none" };
-    }
-    if (c === "{") {
-      let i = pos + 1;
-      while (line[i] === " ") i++;
-      if (line[i] !== "}" || !restIsEmpty(line, i + 1)) notPlain();
       return { kind: "none" };
     }
     let end: number;
@@ -226,7 +288,9 @@ function scan(lines: string[]): number {
     }
     if (carry.kind === "flow") {
       if (indent <= carry.indent) notPlain();
-      const flow = scanFlow(line, indent, carry.depth);
+      // Only lists go on over lines; each line's first item may start at once.
+      const lists: Flow[] = Array.from({ length: carry.depth }, () => ({ kind: "[", itemStart: true }));
+      const flow = scanFlow(line, indent, lists);
       if (flow.depth > 0) {
         carry = { kind: "flow", depth: flow.depth, indent: carry.indent };
         continue;
