@@ -147,7 +147,10 @@ export function renderJobList(list: JobList, o: RenderOptions): string {
   const paint = (style: Style, text: string) =>
     o.color ? styleText(style, text, { validateStream: false }) : text;
   const { shown, hidden } = rowsThatFit(list.rows, o.height);
-  const idWidth = Math.min(32, Math.max(0, ...shown.map((r) => r.id.length)));
+  // Of every job, shown or not, so the column keeps its place from frame to frame.
+  let idWidth = 0;
+  for (const row of list.rows) idWidth = Math.max(idWidth, row.id.length);
+  idWidth = Math.min(32, idWidth);
   const lines = shown.map((row) => {
     const { mark, style } = MARKS[row.status];
     const time =
