@@ -31,10 +31,12 @@ function terminal(rows: number) {
   return { stream: stream as unknown as NodeJS.WriteStream, writes };
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are what is taken out
+const ESCAPE_CODE = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
 const frameLines = (chunk: string) =>
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are what is taken out
   chunk
-    .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "")
+    .replace(ESCAPE_CODE, "")
     .split("\n")
     .filter((l) => l.trim() !== "");
 
