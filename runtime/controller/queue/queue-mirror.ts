@@ -158,41 +158,46 @@ export class QueueMirror {
     taskId: string,
     result: Partial<TaskRecord> & { status: TaskStatus },
   ): Promise<void> {
-    this.jobStates.delete(taskId);
-    const before = await this.store.get(taskId).catch(() => undefined);
-    if (!before) return;
-    if (!isFinished(before.status)) {
-      const { status, output, error, started_at, finished_at, jobs, attempts, worker } = result;
-      const patch = {
-        output,
-        error,
-        started_at: started_at ?? before.started_at,
-        finished_at: finished_at ?? new Date().toISOString(),
-        jobs: jobs ?? before.jobs,
-        attempts: attempts ?? before.attempts,
-        worker: worker ?? before.worker,
-      };
-      const moved = await this.store
-        .transition(taskId, ["pending", "running"], status, patch)
-        .catch(() => undefined);
-      if (moved) {
-        if (before.status === "pending") this.metrics.runsWaiting.dec();
-        this.metrics.runsFinished.inc({ workflow: moved.workflow_id, status });
-        this.logger.info(
-          {
-            task_id: taskId,
-            workflow: moved.workflow_id,
-            status,
-            worker: moved.worker,
-            attempts: moved.attempts,
-          },
-          "task finished",
-        );
+    try {
+      const before = await this.store.get(taskId).catch(() => undefined);
+      if (!before) return;
+      if (!isFinished(before.status)) {
+        const { status, output, error, started_at, finished_at, jobs, attempts, worker } = result;
+        const patch = {
+          output,
+          error,
+          started_at: started_at ?? before.started_at,
+          finished_at: finished_at ?? new Date().toISOString(),
+          jobs: jobs ?? before.jobs,
+          attempts: attempts ?? before.attempts,
+          worker: worker ?? before.worker,
+        };
+        const moved = await this.store
+          .transition(taskId, ["pending", "running"], status, patch)
+          .catch(() => undefined);
+        if (moved) {
+          if (before.status === "pending") this.metrics.runsWaiting.dec();
+          this.metrics.runsFinished.inc({ workflow: moved.workflow_id, status });
+          this.logger.info(
+            {
+              task_id: taskId,
+              workflow: moved.workflow_id,
+              status,
+              worker: moved.worker,
+              attempts: moved.attempts,
+            },
+            "task finished",
+          );
+        }
       }
+      const after = await this.store.get(taskId).catch(() => undefined);
+      if (after && isFinished(after.status))
+        this.bus.publish({ type: "task.settled", run_id: taskId, status: after.status });
+    } finally {
+      // After the final write: a job event that came meanwhile (the bus and the queue's
+      // events are separate streams) may have read the run as still running.
+      this.jobStates.delete(taskId);
     }
-    const after = await this.store.get(taskId).catch(() => undefined);
-    if (after && isFinished(after.status))
-      this.bus.publish({ type: "task.settled", run_id: taskId, status: after.status });
   }
 
   /** Job states from the workers' engine events, for a run this store follows. */
