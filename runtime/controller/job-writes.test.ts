@@ -76,3 +76,16 @@ test("a quick run's states, stopped within the turn, are never written", async (
   await turn();
   expect(written).toEqual([]);
 });
+
+test("stopping before the round's turn waits for nothing: the run settles without a turn more", async () => {
+  const writes = new JobWrites(async () => {});
+  writes.add(job("a", "completed"));
+  let stopped = false;
+  const stopping = writes.stop().then(() => {
+    stopped = true;
+  });
+  // A few microtasks, no turn of the event loop.
+  for (let i = 0; i < 3; i++) await Promise.resolve();
+  expect(stopped).toBe(true);
+  await stopping;
+});

@@ -13,6 +13,8 @@ import type { JobRecord } from "../store/task-record.ts";
 export class JobWrites {
   private readonly pending = new Map<string, JobRecord>();
   private flushing: Promise<void> | undefined;
+  /** The write in progress, if any: what `stop` waits for. */
+  private writing: Promise<void> | undefined;
   private stopped = false;
 
   /** `write` records one job's state; it must not throw (it logs its own failures). */
@@ -32,16 +34,22 @@ export class JobWrites {
       this.pending.clear();
       for (const job of round) {
         if (this.stopped) break;
-        await this.write(job);
+        this.writing = this.write(job);
+        await this.writing;
+        this.writing = undefined;
       }
     }
     this.flushing = undefined;
   }
 
-  /** Drops what is not written yet and waits for the write in progress, if any. */
+  /**
+   * Drops what is not written yet and waits for the write in progress, if any. A round
+   * still waiting for its turn writes nothing: a run that ends within the turn its jobs
+   * ran in does not wait a turn more for it.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.pending.clear();
-    await this.flushing;
+    await this.writing;
   }
 }
