@@ -351,6 +351,97 @@ describe("runs and tasks", () => {
   });
 });
 
+describe("waited runs", () => {
+  /** A run that waits until `open()` is called, or is cancelled; each started one is counted. */
+  function gatedRuns() {
+    const gates: Array<() => void> = [];
+    return {
+      gates,
+      run: (request: { input: unknown }, signal: AbortSignal) =>
+        new Promise((resolve, reject) => {
+          gates.push(() => resolve(request.input));
+          signal.addEventListener("abort", () => reject(signal.reason));
+        }),
+    };
+  }
+
+  test("a waited run with a free slot is recorded as running and answered when done", async () => {
+    const gated = gatedRuns();
+    const app = await testApp(TYPED, { run: gated.run });
+    const created: string[] = [];
+    const moves: string[] = [];
+    const { create, transition } = app.store;
+    app.store.create = (task, key) => {
+      created.push(task.status);
+      return create.call(app.store, task, key);
+    };
+    app.store.transition = (id, from, to, patch) => {
+      moves.push(`${from.join("|")}->${to}`);
+      return transition.call(app.store, id, from, to, patch);
+    };
+    const reply = app.post(RUNS, { input: { n: 2 } });
+    while (gated.gates.length === 0) await Bun.sleep(2);
+    const task = (await app.request("/api/tasks")).body.tasks[0];
+    // Never pending: it started as it was recorded, and only its end is a move.
+    expect(task).toMatchObject({ status: "running", started_at: task.created_at });
+    expect(created).toEqual(["running"]);
+    expect(moves).toEqual([]);
+    gated.gates[0]();
+    expect((await reply).body).toEqual({ task_id: task.task_id, status: "completed", output: { n: 2 } });
+    expect(moves).toEqual(["running->completed"]);
+    expect((await app.request(`/api/tasks/${task.task_id}`)).body.status).toBe("completed");
+  });
+
+  test("a waited run cancelled while it runs answers 409 cancelled", async () => {
+    const gated = gatedRuns();
+    const app = await testApp(TYPED, { run: gated.run });
+    const reply = app.post(RUNS, { input: { n: 1 } });
+    while (gated.gates.length === 0) await Bun.sleep(2);
+    const id = (await app.request("/api/tasks")).body.tasks[0].task_id;
+    expect((await app.request(`/api/tasks/${id}/cancel`, { method: "POST" })).status).toBe(202);
+    expect(await reply).toMatchObject({
+      status: 409,
+      body: { task_id: id, status: "cancelled", error: "cancelled by request" },
+    });
+  });
+
+  test("with every slot taken, a waited run queues as pending and runs when one frees", async () => {
+    const gated = gatedRuns();
+    const app = await testApp(TYPED, { run: gated.run, controller: { max_concurrent_count: 1 } });
+    const first = app.post(RUNS, { input: { n: 1 } });
+    while (gated.gates.length === 0) await Bun.sleep(2);
+    const second = app.post(RUNS, { input: { n: 2 } });
+    let statuses: string[] = [];
+    while (statuses.length < 2) {
+      await Bun.sleep(2);
+      statuses = (await app.request("/api/tasks")).body.tasks.map((t: { status: string }) => t.status);
+    }
+    expect(statuses).toEqual(["pending", "running"]);
+    expect(app.manager.queue.counts()).toEqual({ waiting: 1, active: 1 });
+    gated.gates[0]();
+    expect((await first).body.output).toEqual({ n: 1 });
+    while (gated.gates.length < 2) await Bun.sleep(2);
+    gated.gates[1]();
+    expect((await second).body.output).toEqual({ n: 2 });
+    expect(app.manager.queue.counts()).toEqual({ waiting: 0, active: 0 });
+  });
+
+  test("a waited run repeated with its Idempotency-Key answers with the first run", async () => {
+    const app = await testApp(TYPED);
+    const headers = { "Idempotency-Key": "k-1" };
+    const first = await app.post(RUNS, { input: { n: 5 } }, headers);
+    const again = await app.post(RUNS, { input: { n: 5 } }, headers);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.body).toEqual(first.body);
+    expect(app.executor.requests).toHaveLength(1);
+    expectError(
+      await app.post(RUNS, { input: { n: 6 } }, headers),
+      409,
+      /^Idempotency-Key "k-1" was used for another request body/,
+    );
+  });
+});
+
 describe("API keys", () => {
   const AUTH = { ...TYPED, controller: { auth: { api_keys: ["s3cret-one", "s3cret-two"] } } };
 

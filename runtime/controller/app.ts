@@ -277,9 +277,15 @@ export function createApp({
     const key = c.req.header("idempotency-key");
     if (key !== undefined && (key.trim() === "" || key.length > 255))
       throw new HttpError(400, "invalid Idempotency-Key: expected 1 to 255 characters");
-    const submitted = await manager.submitWith(workflowId, input, {
-      idempotency: key === undefined ? undefined : { key, hash: requestHash(body) },
-    });
+    const idempotency = key === undefined ? undefined : { key, hash: requestHash(body) };
+    // A run answered when it is done, with nothing to hear of it on the way (no stream,
+    // no callback), may run inside this request (RunManager.runWaited).
+    const here =
+      request.wait_for_completion && !request.stream && !request.callback_url && !wantsEventStream(c);
+    if (here) keepOpen(c);
+    const submitted: Awaited<ReturnType<RunManager["runWaited"]>> = here
+      ? await manager.runWaited(workflowId, input, { idempotency })
+      : await manager.submitWith(workflowId, input, { idempotency });
     const taskId = submitted.taskId;
     if (request.callback_url && !submitted.existing)
       await outbox.add({
@@ -304,7 +310,7 @@ export function createApp({
     }
     if (!request.wait_for_completion) return c.json({ task_id: taskId, status: "pending" }, 202);
     keepOpen(c);
-    const task = (await manager.wait(taskId))!;
+    const task = (submitted.record ?? (await manager.wait(taskId)))!;
     if (task.status === "completed" && outputOnly(c)) return c.json(task.output ?? null);
     if (task.status === "completed")
       return c.json({ task_id: taskId, status: task.status, output: task.output ?? null });

@@ -10,7 +10,7 @@ import type { Project } from "../compose/model.ts";
 import { CancelledError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { StoreUnavailableError } from "../store/guard.ts";
-import type { JobRecord, TaskPatch, TaskStatus } from "../store/task-record.ts";
+import type { JobRecord, TaskPatch, TaskRecord, TaskStatus } from "../store/task-record.ts";
 import type { TaskStore } from "../store/task-store.ts";
 import type { RunEvent } from "../workflow/events.ts";
 import type { RunExecutor } from "./executor.ts";
@@ -49,7 +49,7 @@ export class HandBackError extends Error {
 export class Execution {
   private closed = false;
   /** Runs executing here now, by task id. */
-  private readonly live = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly live = new Map<string, { abort: AbortController; done: Promise<unknown> }>();
   private readonly stopListening: () => void;
 
   constructor(
@@ -93,16 +93,29 @@ export class Execution {
   }
 
   private execute(run: QueuedRun): Promise<void> {
+    return this.track(run, (abort) => this.executeRun(run, abort)).then(() => undefined);
+  }
+
+  /**
+   * Runs a run its submitter has already recorded as running (RunManager.runWaited),
+   * here and now, and resolves with its final record: nothing moves it from pending and
+   * nobody needs to hear of its end through the bus to answer its request.
+   */
+  runStarted(run: QueuedRun): Promise<TaskRecord | undefined> {
+    return this.track(run, (abort) => this.runBody(run, abort));
+  }
+
+  /** Keeps `run` among the runs executing here (for cancel and drain) while `body` runs. */
+  private track<T>(run: QueuedRun, body: (abort: AbortController) => Promise<T>): Promise<T> {
     const abort = new AbortController();
-    const done = this.executeRun(run, abort).finally(() => this.live.delete(run.task_id));
+    const done = body(abort).finally(() => this.live.delete(run.task_id));
     this.live.set(run.task_id, { abort, done });
     return done;
   }
 
   private async executeRun(run: QueuedRun, abort: AbortController): Promise<void> {
-    const { task_id: taskId, workflow_id: workflowId } = run;
-    const m = this.metrics;
-    m.runsWaiting.dec();
+    const taskId = run.task_id;
+    this.metrics.runsWaiting.dec();
     // Let the HTTP response (202 for a run nobody waits for) go out first: otherwise a
     // component that computes before its first await holds the response back.
     await new Promise((resolve) => setImmediate(resolve));
@@ -111,10 +124,21 @@ export class Execution {
     );
     // Cancelled (or taken by someone else) before it started.
     if (!started) return;
-    if (abort.signal.aborted) {
-      await this.settle(taskId, workflowId, "cancelled", { error: "cancelled before it started" }, new Map());
-      return;
-    }
+    await this.runBody(run, abort);
+  }
+
+  /** Runs a run recorded as running, writes what happens, and resolves with its final record. */
+  private async runBody(run: QueuedRun, abort: AbortController): Promise<TaskRecord | undefined> {
+    const { task_id: taskId, workflow_id: workflowId } = run;
+    const m = this.metrics;
+    if (abort.signal.aborted)
+      return this.settle(
+        taskId,
+        workflowId,
+        "cancelled",
+        { error: "cancelled before it started" },
+        new Map(),
+      );
     m.runsInFlight.inc();
     m.runsStarted.inc({ workflow: workflowId });
     const t0 = performance.now();
@@ -169,7 +193,7 @@ export class Execution {
     // The final write carries every job; one in progress lands first, so it cannot
     // overwrite the final states.
     await jobWrites.stop();
-    await this.settle(taskId, workflowId, status, patch, jobs);
+    return this.settle(taskId, workflowId, status, patch, jobs);
   }
 
   /** The metrics that follow from a run's events. */
@@ -231,14 +255,14 @@ export class Execution {
     this.stopListening();
   }
 
-  /** Writes the final state (from running) and tells the waiters. */
+  /** Writes the final state (from running), tells the waiters, and resolves with it. */
   private async settle(
     taskId: string,
     workflowId: string,
     status: TaskStatus,
     patch: TaskPatch,
     seen: Map<string, JobRecord>,
-  ): Promise<void> {
+  ): Promise<TaskRecord | undefined> {
     const record = await this.persist(taskId, "finish", async () => {
       // The engine's job states when it gave them, else what the store and the events say.
       const known =
@@ -254,9 +278,10 @@ export class Execution {
         finished_at: isoNow(),
       });
     });
-    if (!record) return;
+    if (!record) return undefined;
     this.metrics.runsFinished.inc({ workflow: workflowId, status });
     this.logger.info({ task_id: taskId, workflow: workflowId, status }, "task finished");
     this.bus.publish({ type: "task.settled", run_id: taskId, status, record });
+    return record;
   }
 }

@@ -165,6 +165,46 @@ export class RunManager {
     return { taskId };
   }
 
+  /**
+   * A run its caller waits for: when a slot is free and no run waits before it, it is
+   * recorded as running and executed here at once, and the final record is returned
+   * with its id. Otherwise (a queue holds runs before it, no slot is free, the queue is
+   * shared with other processes) it is submitted as any run is, without `record`, and
+   * the caller waits for it. An idempotency key that is already held returns its holder.
+   */
+  async runWaited(
+    workflowId: string,
+    input: unknown,
+    options: { idempotency?: IdempotencyKey } = {},
+  ): Promise<{ taskId: string; existing?: IdempotentHit; record?: TaskRecord }> {
+    const release = this.queue.tryStart?.();
+    if (!release) return this.submitWith(workflowId, input, options);
+    try {
+      const taskId = ulid();
+      const now = isoNow();
+      const workflow = this.project.workflows.get(workflowId)!;
+      const existing = await this.store.create(
+        {
+          task_id: taskId,
+          workflow_id: workflowId,
+          status: "running",
+          input,
+          created_at: now,
+          started_at: now,
+          jobs: workflow.jobs.map((j) => ({ id: j.id, status: "pending" })),
+        },
+        options.idempotency,
+      );
+      if (existing) return { taskId: existing.task_id, existing };
+      const record =
+        (await this.execution.runStarted({ task_id: taskId, workflow_id: workflowId, input })) ??
+        (await this.store.get(taskId));
+      return { taskId, record };
+    } finally {
+      release();
+    }
+  }
+
   /** Cancels a pending or running run. */
   async cancel(
     taskId: string,

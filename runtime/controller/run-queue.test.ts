@@ -54,3 +54,30 @@ test("close returns the waiting runs and hands out no more", async () => {
   await Bun.sleep(0);
   expect(started).toEqual(["a"]);
 });
+
+test("tryStart takes a free slot only when no run waits, and giving it back starts the next", async () => {
+  const queue = new LocalRunQueue(1);
+  const started: string[] = [];
+  queue.consume(async (r) => {
+    started.push(r.task_id);
+  });
+  const slot = queue.tryStart()!;
+  expect(slot).toBeInstanceOf(Function);
+  expect(queue.counts()).toEqual({ waiting: 0, active: 1 });
+  // The slot is held: no second one, and a queued run waits for it.
+  expect(queue.tryStart()).toBeUndefined();
+  await queue.enqueue(run("a"));
+  expect(started).toEqual([]);
+  slot();
+  slot(); // a second call gives back nothing more
+  expect(started).toEqual(["a"]);
+  await Bun.sleep(0);
+  expect(queue.counts()).toEqual({ waiting: 0, active: 0 });
+  // A run waiting (nobody consumes yet) goes before a run that would start at once.
+  const waiting = new LocalRunQueue(4);
+  await waiting.enqueue(run("x"));
+  expect(waiting.tryStart()).toBeUndefined();
+  const closed = new LocalRunQueue(0);
+  await closed.close();
+  expect(closed.tryStart()).toBeUndefined();
+});

@@ -30,6 +30,12 @@ export interface RunQueue {
   counts(): { waiting: number; active: number };
   /** Stops handing out runs; the waiting ones are returned (not started). */
   close(): Promise<QueuedRun[]>;
+  /**
+   * A slot for a run to start at once in this process, held until the returned function
+   * is called; undefined when a run is waiting (it goes first) or no slot is free. A
+   * queue shared between processes has none: its runs start where a worker takes them.
+   */
+  tryStart?(): (() => void) | undefined;
 }
 
 export class LocalRunQueue implements RunQueue {
@@ -69,6 +75,19 @@ export class LocalRunQueue implements RunQueue {
   async close(): Promise<QueuedRun[]> {
     this.closed = true;
     return this.waiting.splice(0);
+  }
+
+  tryStart(): (() => void) | undefined {
+    if (this.closed || this.waiting.length > 0) return undefined;
+    if (this.concurrency !== 0 && this.active >= this.concurrency) return undefined;
+    this.active++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.active--;
+      this.pump();
+    };
   }
 
   private pump(): void {
