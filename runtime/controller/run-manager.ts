@@ -134,20 +134,9 @@ export class RunManager {
     // Refused before anything is recorded: a 429 leaves no trace.
     const limit = this.project.controller.max_pending_count;
     if (limit > 0 && this.queue.counts().waiting >= limit) throw new QueueFullError(limit);
-    const taskId = ulid();
-    const workflow = this.project.workflows.get(workflowId)!;
-    const existing = await this.store.create(
-      {
-        task_id: taskId,
-        workflow_id: workflowId,
-        status: "pending",
-        input,
-        created_at: isoNow(),
-        jobs: workflow.jobs.map((j) => ({ id: j.id, status: "pending" })),
-        ...(options.retryOf ? { retry_of: options.retryOf } : {}),
-      },
-      options.idempotency,
-    );
+    const record = this.newRecord(workflowId, input, "pending", options.retryOf);
+    const taskId = record.task_id;
+    const existing = await this.store.create(record, options.idempotency);
     if (existing) return { taskId: existing.task_id, existing };
     // Counted before it is queued: a free slot hands it out at once.
     this.metrics.runsWaiting.inc();
@@ -180,21 +169,9 @@ export class RunManager {
     const release = this.queue.tryStart?.();
     if (!release) return this.submitWith(workflowId, input, options);
     try {
-      const taskId = ulid();
-      const now = isoNow();
-      const workflow = this.project.workflows.get(workflowId)!;
-      const existing = await this.store.create(
-        {
-          task_id: taskId,
-          workflow_id: workflowId,
-          status: "running",
-          input,
-          created_at: now,
-          started_at: now,
-          jobs: workflow.jobs.map((j) => ({ id: j.id, status: "pending" })),
-        },
-        options.idempotency,
-      );
+      const created = this.newRecord(workflowId, input, "running");
+      const taskId = created.task_id;
+      const existing = await this.store.create(created, options.idempotency);
       if (existing) return { taskId: existing.task_id, existing };
       const record =
         (await this.execution.runStarted({ task_id: taskId, workflow_id: workflowId, input })) ??
@@ -203,6 +180,26 @@ export class RunManager {
     } finally {
       release();
     }
+  }
+
+  /** A new run's record, every job pending; one recorded as running started as it was made. */
+  private newRecord(
+    workflowId: string,
+    input: unknown,
+    status: "pending" | "running",
+    retryOf?: string,
+  ): TaskRecord {
+    const now = isoNow();
+    return {
+      task_id: ulid(),
+      workflow_id: workflowId,
+      status,
+      input,
+      created_at: now,
+      ...(status === "running" ? { started_at: now } : {}),
+      jobs: this.project.workflows.get(workflowId)!.jobs.map((j) => ({ id: j.id, status: "pending" })),
+      ...(retryOf ? { retry_of: retryOf } : {}),
+    };
   }
 
   /** Cancels a pending or running run. */
