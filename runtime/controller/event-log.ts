@@ -6,6 +6,8 @@
  * `keepFinishedRuns` are kept. A subscriber whose resume point was evicted is told how
  * many events it missed.
  */
+
+import { OrderedIds } from "../store/ordered-ids.ts";
 import type { RunEvent } from "../workflow/events.ts";
 
 export interface EventLogLimits {
@@ -105,8 +107,8 @@ class RunLog {
 
 export class RunEventLog {
   private readonly runs = new Map<string, RunLog>();
-  /** Finished runs, oldest first (a Set keeps insertion order; dropping the oldest is O(1)). */
-  private readonly finishedOrder = new Set<string>();
+  /** Finished runs, oldest first. */
+  private readonly finishedOrder = new OrderedIds();
 
   constructor(private readonly limits: EventLogLimits = DEFAULT_EVENT_LOG_LIMITS) {}
 
@@ -124,11 +126,7 @@ export class RunEventLog {
       }
     if (log.finished) {
       this.finishedOrder.add(event.run_id);
-      for (const oldest of this.finishedOrder) {
-        if (this.finishedOrder.size <= this.limits.keepFinishedRuns) break;
-        this.finishedOrder.delete(oldest);
-        this.forget(oldest);
-      }
+      while (this.finishedOrder.size > this.limits.keepFinishedRuns) this.forget(this.finishedOrder.shift()!);
     }
   }
 

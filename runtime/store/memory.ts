@@ -6,6 +6,7 @@
  * replaced by markers (value-cap.ts), so memory stays bounded whatever runs return.
  */
 
+import { OrderedIds } from "./ordered-ids.ts";
 import { frozenCopy, frozenValues } from "./plain-copy.ts";
 import {
   isFinished,
@@ -62,8 +63,8 @@ export class MemoryTaskStore implements TaskStore {
    * quadratic in its jobs: 0.55 s of store time for a run of 1000 jobs.
    */
   private readonly jobEdits = new Map<string, Map<string, JobRecord>>();
-  /** Finished task ids, oldest first (a Set keeps insertion order; evicting the oldest is O(1)). */
-  private readonly finished = new Set<string>();
+  /** Finished task ids, oldest first. */
+  private readonly finished = new OrderedIds();
   /**
    * Bytes of output each finished run holds unshortened, and their sum. Only runs whose
    * outputs are still whole are in it, oldest first: the budget shortens from its start
@@ -210,12 +211,7 @@ export class MemoryTaskStore implements TaskStore {
 
   private noteFinished(taskId: string): void {
     this.finished.add(taskId);
-    if (this.finished.size > this.historyLimit)
-      for (const oldest of this.finished) {
-        if (this.finished.size <= this.historyLimit) break;
-        this.finished.delete(oldest);
-        this.forget(oldest);
-      }
+    while (this.finished.size > this.historyLimit) this.forget(this.finished.shift()!);
     if (this.outputBudget <= 0) return;
     const task = this.tasks.get(taskId)!;
     // The run's output is often its last job's, one shared copy: serialised once, counted for each.
@@ -226,7 +222,10 @@ export class MemoryTaskStore implements TaskStore {
     if (bytes === 0) return;
     this.outputBytes.set(taskId, bytes);
     this.keptBytes += bytes;
-    // Oldest first; the run just finished last, so its caller's record stays whole if it fits.
+    // Oldest first; the run just finished last, so its caller's record stays whole if it
+    // fits. Within the budget, no iterator is made: finding a Map's first entry steps over
+    // the entries deleted before it (ordered-ids.ts).
+    if (this.keptBytes <= this.outputBudget) return;
     for (const id of this.outputBytes.keys()) {
       if (this.keptBytes <= this.outputBudget) break;
       this.shorten(id);
