@@ -10,9 +10,24 @@
  */
 import type { JobRecord } from "../store/task-record.ts";
 
+/**
+ * The runs whose job states wait for the next turn, all written from one immediate:
+ * one `setImmediate` and one promise per run and turn were a twentieth of a waited
+ * run's CPU over HTTP (docs/benchmarks.md), mostly for runs that end within the turn and
+ * write nothing.
+ */
+const due = new Set<JobWrites>();
+let turnTaken = false;
+
+function flushDue(): void {
+  turnTaken = false;
+  const round = [...due];
+  due.clear();
+  for (const writes of round) writes.flush();
+}
+
 export class JobWrites {
   private readonly pending = new Map<string, JobRecord>();
-  private flushing: Promise<void> | undefined;
   /** The write in progress, if any: what `stop` waits for. */
   private writing: Promise<void> | undefined;
   private stopped = false;
@@ -23,23 +38,39 @@ export class JobWrites {
   add(job: JobRecord): void {
     if (this.stopped) return;
     this.pending.set(job.id, job);
-    this.flushing ??= this.flush();
+    // A write in progress takes it in its loop.
+    if (this.writing === undefined) this.later();
   }
 
-  private async flush(): Promise<void> {
-    // A turn later: the states of the events still to come in this one join the round.
-    await new Promise((resolve) => setImmediate(resolve));
+  /** A turn later: the states of the events still to come in this one join the round. */
+  private later(): void {
+    if (due.has(this)) return;
+    due.add(this);
+    if (!turnTaken) {
+      turnTaken = true;
+      setImmediate(flushDue);
+    }
+  }
+
+  /** Writes the waiting states, one at a time, until none are left (a write may bring more). */
+  flush(): void {
+    if (this.stopped || this.pending.size === 0 || this.writing !== undefined) return;
+    this.writing = this.writeAll().finally(() => {
+      this.writing = undefined;
+      // A state that came after the loop's last look (between its end and this).
+      if (this.pending.size > 0 && !this.stopped) this.later();
+    });
+  }
+
+  private async writeAll(): Promise<void> {
     while (this.pending.size > 0 && !this.stopped) {
       const round = [...this.pending.values()];
       this.pending.clear();
       for (const job of round) {
         if (this.stopped) break;
-        this.writing = this.write(job);
-        await this.writing;
-        this.writing = undefined;
+        await this.write(job);
       }
     }
-    this.flushing = undefined;
   }
 
   /**
@@ -50,6 +81,7 @@ export class JobWrites {
   async stop(): Promise<void> {
     this.stopped = true;
     this.pending.clear();
+    due.delete(this);
     await this.writing;
   }
 }
