@@ -89,3 +89,43 @@ test("stopping before the round's turn waits for nothing: the run settles withou
   expect(stopped).toBe(true);
   await stopping;
 });
+
+test("several runs' states of one turn are all written the turn after; a stopped run's are not", async () => {
+  const written: string[] = [];
+  const runs = ["r1", "r2", "r3"].map(
+    (run) =>
+      new JobWrites(async (j) => {
+        written.push(`${run}/${j.id}:${j.status}`);
+      }),
+  );
+  runs[0].add(job("a", "running"));
+  runs[1].add(job("a", "running"));
+  runs[2].add(job("a", "running"));
+  runs[1].add(job("b", "running"));
+  await runs[2].stop();
+  await turn();
+  await turn();
+  expect(written.sort()).toEqual(["r1/a:running", "r2/a:running", "r2/b:running"]);
+  // The next turn's states go in the next round, for each run on its own.
+  runs[0].add(job("a", "completed"));
+  await turn();
+  await turn();
+  expect(written.at(-1)).toBe("r1/a:completed");
+});
+
+test("a state added just as a round's last write ends is still written", async () => {
+  // The add comes some microtasks after the write: one of these lands between the end of
+  // the round's loop and the round being marked done.
+  for (let depth = 0; depth < 8; depth++) {
+    const written: string[] = [];
+    const later = (n: number, then: () => void): void =>
+      n === 0 ? then() : queueMicrotask(() => later(n - 1, then));
+    const writes = new JobWrites(async (j) => {
+      written.push(`${j.id}:${j.status}`);
+      if (j.status === "running") later(depth, () => writes.add(job("a", "completed")));
+    });
+    writes.add(job("a", "running"));
+    for (let i = 0; i < 4; i++) await turn();
+    expect({ depth, written }).toEqual({ depth, written: ["a:running", "a:completed"] });
+  }
+});
