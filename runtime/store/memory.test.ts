@@ -77,3 +77,28 @@ test("memory: the output budget shortens each run once, oldest first, and gives 
   expect((await store.get(ids[5]))!.output).toBe(big);
   expect((await store.get(next.task_id))!.output).toBe(big);
 });
+
+test("memory: a finished run's output is serialised once for max_value_size and the output budget", async () => {
+  const store = new MemoryTaskStore({ outputBudget: 10_000, maxValueSize: 1000 });
+  const t = task({ status: "running" });
+  await store.create(t);
+  const output = { text: "é".repeat(300) }; // 600 bytes of UTF-8 in 300 characters
+  const stringify = JSON.stringify;
+  let calls = 0;
+  JSON.stringify = ((...args: Parameters<typeof stringify>) => {
+    calls++;
+    return stringify(...args);
+  }) as typeof stringify;
+  try {
+    await store.transition(t.task_id, ["running"], "completed", {
+      output,
+      jobs: [{ id: "a", status: "completed", output }],
+    });
+  } finally {
+    JSON.stringify = stringify;
+  }
+  expect(calls).toBe(1);
+  // Counted in bytes (611 each, not 311 characters), the run's output and its job's.
+  const bytes = (store as unknown as { keptBytes: number }).keptBytes;
+  expect(bytes).toBe(2 * new TextEncoder().encode(stringify(output)).length);
+});

@@ -142,7 +142,7 @@ export class MemoryTaskStore implements TaskStore {
     const current = this.current(taskId)!;
     const next = seal({ ...current, ...frozenValues(capPatch(patch, this.maxValueSize)), status: to });
     this.tasks.set(taskId, next);
-    if (!isFinished(current.status) && isFinished(to)) this.noteFinished(taskId);
+    if (!isFinished(current.status) && isFinished(to)) this.noteFinished(taskId, patch.output);
     return this.tasks.get(taskId);
   }
 
@@ -209,13 +209,17 @@ export class MemoryTaskStore implements TaskStore {
 
   async close(): Promise<void> {}
 
-  private noteFinished(taskId: string): void {
+  /** `given` is the run's output as the finishing write brought it, before it was copied. */
+  private noteFinished(taskId: string, given?: unknown): void {
     this.finished.add(taskId);
     while (this.finished.size > this.historyLimit) this.forget(this.finished.shift()!);
     if (this.outputBudget <= 0) return;
     const task = this.tasks.get(taskId)!;
-    // The run's output is often its last job's, one shared copy: serialised once, counted for each.
-    const outputBytes = jsonBytes(task.output);
+    // The run's output is often its last job's, one shared copy: serialised once, counted
+    // for each. Kept as given, it was measured against max_value_size just now, in this
+    // same write (jsonBytes takes that measure).
+    const measuredNow = given !== undefined && this.maxValueSize > 0 && !isTruncated(task.output);
+    const outputBytes = jsonBytes(measuredNow ? given : task.output);
     const bytes =
       outputBytes +
       task.jobs.reduce((n, j) => n + (j.output === task.output ? outputBytes : jsonBytes(j.output)), 0);

@@ -27,6 +27,13 @@ export function isTruncated(value: unknown): value is TruncatedMarker {
 
 const encoder = new TextEncoder();
 
+/**
+ * The JSON size of each object `capValue` measured and let through, so that the memory
+ * store's output budget, which counts the same output a moment later, does not
+ * serialise it again (`jsonBytes`). Weak: it holds nothing alive.
+ */
+const measured = new WeakMap<object, number>();
+
 /** `value`, or its marker when its JSON is longer than `limit` bytes. */
 export function capValue(value: unknown, limit: number): unknown {
   if (value === undefined || limit <= 0) return value;
@@ -35,9 +42,12 @@ export function capValue(value: unknown, limit: number): unknown {
   if (typeof value === "string" ? value.length * 6 + 2 <= limit : typeof value !== "object" && limit >= 24)
     return value;
   const text = JSON.stringify(value);
-  if (text === undefined || text.length <= limit / 3) return value;
-  const bytes = encoder.encode(text).length;
-  if (bytes <= limit) return value;
+  if (text === undefined) return value;
+  const bytes = text.length <= limit / 3 ? utf8Bytes(text) : encoder.encode(text).length;
+  if (bytes <= limit) {
+    if (value !== null && typeof value === "object") measured.set(value, bytes);
+    return value;
+  }
   return { [TRUNCATED]: { bytes, limit }, preview: text.slice(0, Math.min(PREVIEW_CHARS, limit)) };
 }
 
@@ -50,8 +60,15 @@ export function markerOf(value: unknown, limit: number): TruncatedMarker {
   };
 }
 
-/** Bytes of `value` as JSON. */
+/**
+ * Bytes of `value` as JSON. For an object `capValue` let through, the size it measured
+ * then: ask right after it, before the object can have changed.
+ */
 export function jsonBytes(value: unknown): number {
+  if (value !== null && typeof value === "object") {
+    const known = measured.get(value);
+    if (known !== undefined) return known;
+  }
   const text = JSON.stringify(value);
   return text === undefined ? 0 : utf8Bytes(text);
 }
