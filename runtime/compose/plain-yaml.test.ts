@@ -66,7 +66,7 @@ describe("which texts take the native path", () => {
     ],
     [
       "durations, sizes and addresses",
-      `controller:\n  host: 0.0.0.0\n  timeout: 1m30s\n  max_body_size: 2.5g\nruntime:\n  memory: 512m\n  ports: [127.0.0.1:8080, 10.0.0.0/8]\n  version: 1.2.3\n  grace: 30s\n`,
+      `controller:\n  host: 0.0.0.0\n  timeout: 1m30s\n  max_body_size: 2.5g\nruntime:\n  memory: 512m\n  ports: [127.0.0.1:8080, 10.0.0.0/8]\n  version: 1.2.3\n  grace: 30s\n  env_file: [.env, .env.production]\n  files:\n    - .gitignore\n`,
     ],
   ];
   for (const [name, text] of fast) {
@@ -108,6 +108,7 @@ describe("which texts take the native path", () => {
     ["__proto__", "__proto__: {}\n"],
     ["number-like values outside the core schema", "a: -0x1F\n"],
     ["sexagesimal-like values", "t: 12:30\n"],
+    ["spellings of infinity and NaN outside the core schema", "a: .Nan\n"],
     ["a value alone on its line", "a:\n  value\n"],
     ["a block scalar with an indentation indicator", "a: |2\n   x\n"],
     ["a flow list closed at its parent's indentation", "a: [1,\n]\n"],
@@ -338,7 +339,7 @@ function mutate(text: string, next: () => number): string {
 }
 
 describe("number-like strings the native path takes", () => {
-  test("generated durations, sizes and dotted numerals read the same in both parsers", () => {
+  test("generated durations, sizes, dotted numerals and dot-files read the same in both parsers", () => {
     const next = rng(20261204);
     const digits = () => String(Math.floor(next() * (next() < 0.2 ? 100000 : 300)));
     const unit = () =>
@@ -349,7 +350,13 @@ describe("number-like strings the native path takes", () => {
     let taken = 0;
     for (let i = 0; i < 3000; i++) {
       let value: string;
-      if (next() < 0.5) {
+      const pick = next();
+      if (pick < 0.2) {
+        const chars = "abcxyzENVInfNa_019.-";
+        value = `.${"eiInN_"[Math.floor(next() * 6)]}`;
+        const n = Math.floor(next() * 8);
+        for (let k = 0; k < n; k++) value += chars[Math.floor(next() * chars.length)];
+      } else if (pick < 0.6) {
         value = number() + unit();
         while (next() < 0.3) value += number() + unit();
       } else {
@@ -360,8 +367,9 @@ describe("number-like strings the native path takes", () => {
       const text = `a: ${value}\nb: [${value}, x]\nc: {d: ${value}}\n`;
       if (checkAgrees(text)) taken++;
     }
-    // Nearly all are in the subset now (a few generated ones are core numbers, also taken).
-    expect(taken).toBeGreaterThan(2900);
+    // Nearly all are in the subset now (some generated ones are core numbers, also
+    // taken; a few are left to yaml: 0x-prefixed text, .inf and .nan spellings).
+    expect(taken).toBeGreaterThan(2800);
   });
 });
 

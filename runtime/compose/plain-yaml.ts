@@ -32,18 +32,22 @@ const CORE_NUMBER =
 /**
  * Number-like values compose files are full of that no YAML schema reads as a number,
  * and that both parsers read as the same string: durations and sizes (`30s`, `1m30s`,
- * `2.5g`, `512m`; not after a `0x`, `0o` or `0b` prefix), and dotted numerals (`0.0.0.0`,
- * `127.0.0.1:8080`, `10.0.0.0/8`, `1.2.3`). Without them, every file with
+ * `2.5g`, `512m`; not after a `0x`, `0o` or `0b` prefix), dotted numerals (`0.0.0.0`,
+ * `127.0.0.1:8080`, `10.0.0.0/8`, `1.2.3`) and dot-files (`.env`). Without them, every file with
  * `host: 0.0.0.0` or a `timeout: 30s` went to `yaml`: `config` of a 1000-job file
  * with a controller `host:` took 107 ms against 37 without it (docs/benchmarks.md).
  */
 const UNIT_VALUE = /^(?!0[xXoObB])[0-9]+(?:\.[0-9]+)?[A-Za-z]+(?:[0-9]+(?:\.[0-9]+)?[A-Za-z]+)*$/;
 const DOTTED_VALUE = /^[0-9]+(?:\.[0-9]+){2,}(?::[0-9]+)?(?:\/[0-9]+)?$/;
+/** A dot-file's name (`.env`, `.env.production`); spellings of infinity and NaN stay out. */
+const DOT_NAME = /^\.[A-Za-z_][A-Za-z0-9._-]*$/;
+const INF_OR_NAN = /^\.(?:inf|nan)$/i;
 
 function checkPlainValue(text: string): void {
   const value = text.trim();
   if (!NUMBER_START.test(value) || CORE_NUMBER.test(value)) return;
   if (UNIT_VALUE.test(value) || DOTTED_VALUE.test(value)) return;
+  if (DOT_NAME.test(value) && !INF_OR_NAN.test(value)) return;
   notPlain();
 }
 
