@@ -69,9 +69,13 @@ export function resolveEnvStrings(
 ): { value: unknown; missing: MissingEnv[]; errors: ConfigError[] } {
   const missing: MissingEnv[] = [];
   const errors: ConfigError[] = [];
-  const fail = (reason: string, path: KeyPath) =>
-    errors.push(new ConfigError(reason, locatePath(root, path), path));
-  const visit = (container: Record<string | number, unknown>, key: string | number, path: KeyPath) => {
+  const fail = (reason: string, at: KeyPath) =>
+    errors.push(new ConfigError(reason, locatePath(root, at), [...at]));
+  // One key path for the whole walk, grown and shrunk as it goes: a copy for every value
+  // of the document was most of the walk's cost in `config` of a large file. It is
+  // copied where it is kept (an error, a missing variable).
+  const path: Array<string | number> = [...basePath];
+  const visit = (container: Record<string | number, unknown>, key: string | number) => {
     const v = container[key];
     if (options.skip?.(path)) return;
     if (typeof v === "string") {
@@ -118,12 +122,20 @@ export function resolveEnvStrings(
       container[key] =
         options.escape && typeof resolved === "string" ? resolved.replaceAll("${", () => "$${") : resolved;
     } else if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) visit(v as unknown as Record<number, unknown>, i, [...path, i]);
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        visit(v as unknown as Record<number, unknown>, i);
+        path.pop();
+      }
     } else if (v && typeof v === "object") {
-      for (const k of Object.keys(v)) visit(v as Record<string, unknown>, k, [...path, k]);
+      for (const k of Object.keys(v)) {
+        path.push(k);
+        visit(v as Record<string, unknown>, k);
+        path.pop();
+      }
     }
   };
   const holder: Record<string, unknown> = { value };
-  visit(holder, "value", basePath);
+  visit(holder, "value");
   return { value: holder.value, missing, errors };
 }
