@@ -352,7 +352,7 @@ describe("runs and tasks", () => {
 });
 
 describe("waited runs", () => {
-  /** A run that waits until `open()` is called, or is cancelled; each started one is counted. */
+  /** Runs that each wait until their gate (in start order) is called, or until cancelled. */
   function gatedRuns() {
     const gates: Array<() => void> = [];
     return {

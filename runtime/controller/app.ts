@@ -278,11 +278,12 @@ export function createApp({
     if (key !== undefined && (key.trim() === "" || key.length > 255))
       throw new HttpError(400, "invalid Idempotency-Key: expected 1 to 255 characters");
     const idempotency = key === undefined ? undefined : { key, hash: requestHash(body) };
+    const streamed = request.stream || wantsEventStream(c);
+    // Answered when the run is done or as it goes: the request may outlive the idle timeout.
+    if (streamed || request.wait_for_completion) keepOpen(c);
     // A run answered when it is done, with nothing to hear of it on the way (no stream,
     // no callback), may run inside this request (RunManager.runWaited).
-    const here =
-      request.wait_for_completion && !request.stream && !request.callback_url && !wantsEventStream(c);
-    if (here) keepOpen(c);
+    const here = request.wait_for_completion && !streamed && !request.callback_url;
     const submitted: Awaited<ReturnType<RunManager["runWaited"]>> = here
       ? await manager.runWaited(workflowId, input, { idempotency })
       : await manager.submitWith(workflowId, input, { idempotency });
@@ -303,13 +304,11 @@ export function createApp({
         );
       c.header("Idempotent-Replayed", "true");
     }
-    if (request.stream || wantsEventStream(c)) {
+    if (streamed) {
       c.header("X-Task-Id", taskId);
-      keepOpen(c);
       return eventStreamResponse(c, streams, taskId, 0);
     }
     if (!request.wait_for_completion) return c.json({ task_id: taskId, status: "pending" }, 202);
-    keepOpen(c);
     const task = (submitted.record ?? (await manager.wait(taskId)))!;
     if (task.status === "completed" && outputOnly(c)) return c.json(task.output ?? null);
     if (task.status === "completed")

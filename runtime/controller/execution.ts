@@ -93,7 +93,7 @@ export class Execution {
   }
 
   private execute(run: QueuedRun): Promise<void> {
-    return this.track(run, (abort) => this.executeRun(run, abort)).then(() => undefined);
+    return this.track(run, (abort) => this.executeRun(run, abort));
   }
 
   /**
