@@ -18,7 +18,15 @@ import {
   type TaskStatus,
 } from "./task-record.ts";
 import type { CallbackRecord, IdempotencyKey, IdempotentHit, PruneRule, TaskStore } from "./task-store.ts";
-import { capJob, capPatch, isTruncated, jsonBytes, markerOf, withTruncated } from "./value-cap.ts";
+import {
+  capJob,
+  capPatch,
+  isTruncated,
+  jsonBytes,
+  markerOf,
+  takeMeasuredBytes,
+  withTruncated,
+} from "./value-cap.ts";
 
 export interface MemoryStoreOptions {
   /** Finished runs kept (the newest). */
@@ -217,9 +225,9 @@ export class MemoryTaskStore implements TaskStore {
     const task = this.tasks.get(taskId)!;
     // The run's output is often its last job's, one shared copy: serialised once, counted
     // for each. Kept as given, it was measured against max_value_size just now, in this
-    // same write (jsonBytes takes that measure).
-    const measuredNow = given !== undefined && this.maxValueSize > 0 && !isTruncated(task.output);
-    const outputBytes = jsonBytes(measuredNow ? given : task.output);
+    // same write, and that measure is taken.
+    const measuredNow = this.maxValueSize > 0 && !isTruncated(task.output);
+    const outputBytes = (measuredNow ? takeMeasuredBytes(given) : undefined) ?? jsonBytes(task.output);
     const bytes =
       outputBytes +
       task.jobs.reduce((n, j) => n + (j.output === task.output ? outputBytes : jsonBytes(j.output)), 0);

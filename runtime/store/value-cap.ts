@@ -30,7 +30,7 @@ const encoder = new TextEncoder();
 /**
  * The JSON size of each object `capValue` measured and let through, so that the memory
  * store's output budget, which counts the same output a moment later, does not
- * serialise it again (`jsonBytes`). Weak: it holds nothing alive.
+ * serialise it again (`takeMeasuredBytes`). Weak: it holds nothing alive.
  */
 const measured = new WeakMap<object, number>();
 
@@ -61,14 +61,18 @@ export function markerOf(value: unknown, limit: number): TruncatedMarker {
 }
 
 /**
- * Bytes of `value` as JSON. For an object `capValue` let through, the size it measured
- * then: ask right after it, before the object can have changed.
+ * The size `capValue` measured for `value` (an object it let through), once: the entry
+ * is taken out, so it is read only by the write that measured it, right after.
  */
+export function takeMeasuredBytes(value: unknown): number | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  const bytes = measured.get(value);
+  measured.delete(value);
+  return bytes;
+}
+
+/** Bytes of `value` as JSON. */
 export function jsonBytes(value: unknown): number {
-  if (value !== null && typeof value === "object") {
-    const known = measured.get(value);
-    if (known !== undefined) return known;
-  }
   const text = JSON.stringify(value);
   return text === undefined ? 0 : utf8Bytes(text);
 }
