@@ -27,8 +27,9 @@ test("behaves as a list of distinct ids in the order added, through any mix of c
     fc.record({ kind: fc.constant("shift" as const) }),
   );
   fc.assert(
-    fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
-      const ids = new OrderedIds();
+    // A small room, so that the arrays are rebuilt many times within a run of changes.
+    fc.property(fc.array(op, { maxLength: 400 }), fc.integer({ min: 1, max: 8 }), (ops, room) => {
+      const ids = new OrderedIds(room);
       const model: string[] = [];
       for (const o of ops) {
         if (o.kind === "add") {

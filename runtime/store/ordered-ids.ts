@@ -17,6 +17,9 @@ export class OrderedIds {
   private head = 0;
   private count = 0;
 
+  /** `minRoom`: places kept before the arrays are rebuilt (small only in tests). */
+  constructor(private readonly minRoom = 1024) {}
+
   get size(): number {
     return this.live.size;
   }
@@ -69,8 +72,8 @@ export class OrderedIds {
    */
   private compact(): void {
     const places = this.ids.length - this.head;
-    const passed = this.head >= 1024 && this.head >= places;
-    const stale = places >= 1024 && places >= 2 * this.live.size;
+    const passed = this.head >= this.minRoom && this.head >= places;
+    const stale = places >= this.minRoom && places >= 2 * this.live.size;
     if (!passed && !stale) return;
     const ids: string[] = [];
     const added: number[] = [];
